@@ -1,0 +1,25 @@
+// Every REST v4 route module of the sandbox, registered in one place.
+import type { RouteRegistrar } from "../http/context.ts";
+import { registerAwardEmoji } from "./award-emoji.ts";
+import { registerDiscussions } from "./discussions.ts";
+import { registerIssues } from "./issues.ts";
+import { registerMergeRequests } from "./merge-requests.ts";
+import { registerNotes } from "./notes.ts";
+import { registerPipelines } from "./pipelines.ts";
+import { registerProjects } from "./projects.ts";
+import { registerRepository } from "./repository.ts";
+import { registerUploads } from "./uploads.ts";
+import { registerUsers } from "./users.ts";
+
+export function registerApiRoutes(r: RouteRegistrar): void {
+  registerUsers(r);
+  registerProjects(r);
+  registerRepository(r);
+  registerIssues(r);
+  registerMergeRequests(r);
+  registerNotes(r);
+  registerDiscussions(r);
+  registerAwardEmoji(r);
+  registerUploads(r);
+  registerPipelines(r);
+}

@@ -1,0 +1,444 @@
+// The sandbox's repositories: one bare git repository per project path ("group/project" lives in
+// <root>/group/project.git), read and written with the real git binary the way GitLab's API does it. Commits
+// made through the API are built with plumbing in a temporary index, never in a work tree, and land with a
+// compare-and-swap on the branch so a concurrent push is never overwritten.
+import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { applyCommitActions } from "./commit-actions.ts";
+import type { CommitAction, TreeFile } from "./commit-actions.ts";
+import { commitInfo, LOG_FORMAT, parseLogRecords, parseRefRecords, REF_FORMAT } from "./commit-info.ts";
+import type { CommitInfo } from "./commit-info.ts";
+import { parseGitDiff } from "./file-diff.ts";
+import type { FileDiff } from "./file-diff.ts";
+import { GitCommandError, gitText, runGit } from "./git-command.ts";
+import { GitOperationError } from "./git-operation-error.ts";
+import { installHooks } from "./hooks.ts";
+import { KeyedQueue } from "./keyed-queue.ts";
+
+export interface Identity {
+  name: string;
+  email: string;
+}
+
+export interface CreateRepoOptions {
+  defaultBranch: string;
+  /** GitLab's "Initialize repository with a README": one commit "Initial commit" adding README.md. */
+  readme?: { content: string; author: Identity };
+}
+
+/** The body of GitLab's POST /projects/:id/repository/commits, in camelCase where GitLab has snake_case. */
+export interface CommitOptions {
+  branch: string;
+  startBranch?: string;
+  startSha?: string;
+  message: string;
+  actions: readonly CommitAction[];
+  author: Identity;
+  /** Overwrite an existing `branch` with a commit on top of startBranch/startSha. */
+  force?: boolean;
+}
+
+export interface Branch {
+  name: string;
+  commit: CommitInfo;
+}
+
+export interface CommitsQuery {
+  /** 1-based, like GitLab's `page`. */
+  page: number;
+  perPage: number;
+  /** Only commits touching this file or directory. */
+  path?: string;
+}
+
+export interface CommitPage {
+  items: CommitInfo[];
+  total: number;
+}
+
+const ZERO_SHA = "0".repeat(40);
+const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+const SEGMENT = "[A-Za-z0-9_][A-Za-z0-9_.-]*";
+const PROJECT_PATH = new RegExp(`^${SEGMENT}(/${SEGMENT})*$`);
+
+function fail(message: string, status: 400 | 404 | 409 = 400): never {
+  throw new GitOperationError(message, status);
+}
+
+/** A revision a caller handed us, or null when git could mistake it for an option. */
+function rev(ref: string): string | null {
+  return ref === "" || ref.startsWith("-") || /[\0\n]/.test(ref) ? null : ref;
+}
+
+function gitlabNow(): { git: string; iso: string } {
+  const seconds = Math.floor(Date.now() / 1000);
+  return { git: `@${seconds} +0000`, iso: new Date(seconds * 1000).toISOString().replace("Z", "+00:00") };
+}
+
+export class RepoStore {
+  private readonly writes = new KeyedQueue();
+
+  constructor(readonly root: string) {}
+
+  repoDir(projectPath: string): string {
+    const segments = projectPath.split("/");
+    const valid =
+      PROJECT_PATH.test(projectPath) && segments.every((s) => !s.endsWith(".git") && !s.endsWith(".atom"));
+    if (!valid) fail(`Invalid project path '${projectPath}'`);
+    return join(this.root, `${projectPath}.git`);
+  }
+
+  async exists(projectPath: string): Promise<boolean> {
+    try {
+      return (await stat(join(this.repoDir(projectPath), "HEAD"))).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  async create(projectPath: string, options: CreateRepoOptions): Promise<void> {
+    const gitDir = this.repoDir(projectPath);
+    await mkdir(dirname(gitDir), { recursive: true });
+    try {
+      // Creating the directory ourselves is the lock: `git init` would happily re-initialise an existing one.
+      await mkdir(gitDir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") fail("has already been taken");
+      throw error;
+    }
+    try {
+      await runGit([
+        "init",
+        "--quiet",
+        "--bare",
+        // No template: the sample hooks and description are just files to copy.
+        "--template=",
+        `--initial-branch=${options.defaultBranch}`,
+        gitDir,
+      ]);
+    } catch (error) {
+      await rm(gitDir, { recursive: true, force: true });
+      if (error instanceof GitCommandError) fail(`Invalid default branch '${options.defaultBranch}'`);
+      throw error;
+    }
+    await installHooks(gitDir);
+    if (options.readme !== undefined) {
+      // A brand-new repository: no parent, no branch yet, and `git init` has vetted the branch name.
+      const readme = options.readme;
+      await this.writes.run(gitDir, () =>
+        this.writeCommit(
+          gitDir,
+          {
+            branch: options.defaultBranch,
+            message: "Initial commit",
+            actions: [{ action: "create", file_path: "README.md", content: readme.content }],
+            author: readme.author,
+          },
+          null,
+          null,
+        ),
+      );
+    }
+  }
+
+  /** Deletes the repository (project deletion). */
+  async remove(projectPath: string): Promise<void> {
+    await rm(this.repoDir(projectPath), { recursive: true, force: true });
+  }
+
+  /** Deletes every repository (the sandbox's reset). */
+  async removeAll(): Promise<void> {
+    await rm(this.root, { recursive: true, force: true });
+  }
+
+  /** The branch HEAD points at, whether or not it has commits yet. */
+  async defaultBranch(projectPath: string): Promise<string | null> {
+    const { stdout } = await runGit(["symbolic-ref", "--quiet", "--short", "HEAD"], {
+      gitDir: this.repoDir(projectPath),
+      okCodes: [1],
+    });
+    const name = stdout.toString("utf8").trim();
+    return name === "" ? null : name;
+  }
+
+  async setDefaultBranch(projectPath: string, name: string): Promise<void> {
+    if (!(await this.validBranchName(name))) fail("Branch name is invalid");
+    await runGit(["symbolic-ref", "HEAD", `refs/heads/${name}`], { gitDir: this.repoDir(projectPath) });
+  }
+
+  /** The commit sha a branch, tag, sha or sha prefix names; null when it names none. */
+  async resolve(projectPath: string, ref: string): Promise<string | null> {
+    const r = rev(ref);
+    if (r === null) return null;
+    const { stdout } = await runGit(["rev-parse", "--verify", "--quiet", `${r}^{commit}`], {
+      gitDir: this.repoDir(projectPath),
+      okCodes: [1, 128],
+    });
+    const sha = stdout.toString("utf8").trim();
+    return sha === "" ? null : sha;
+  }
+
+  /** The commit a ref names (usually a sha), or null. */
+  async getCommit(projectPath: string, ref: string): Promise<CommitInfo | null> {
+    const r = rev(ref);
+    if (r === null) return null;
+    const { stdout } = await runGit(["log", "-1", "--no-walk", `--format=${LOG_FORMAT}`, `${r}^{commit}`, "--"], {
+      gitDir: this.repoDir(projectPath),
+      okCodes: [128],
+    });
+    return parseLogRecords(stdout.toString("utf8"))[0] ?? null;
+  }
+
+  /** All branches with their head commits, sorted by name. */
+  async branches(projectPath: string): Promise<Branch[]> {
+    return this.listBranches(projectPath, "refs/heads");
+  }
+
+  async branch(projectPath: string, name: string): Promise<Branch | null> {
+    if (rev(name) === null) return null;
+    // for-each-ref matches whole path components, so "feature" also lists "feature/x": keep the exact one.
+    const found = await this.listBranches(projectPath, `refs/heads/${name}`);
+    return found.find((b) => b.name === name) ?? null;
+  }
+
+  async createBranch(projectPath: string, name: string, ref: string): Promise<Branch> {
+    const gitDir = this.repoDir(projectPath);
+    const [valid, commit] = await Promise.all([this.validBranchName(name), this.getCommit(projectPath, ref)]);
+    if (!valid) fail("Branch name is invalid");
+    if (commit === null) fail(`Invalid reference name: ${ref}`);
+    try {
+      await runGit(["update-ref", "-m", "sandbox: create branch", `refs/heads/${name}`, commit.id, ZERO_SHA], {
+        gitDir,
+      });
+    } catch (error) {
+      if (error instanceof GitCommandError) fail("Branch already exists");
+      throw error;
+    }
+    return { name, commit };
+  }
+
+  async deleteBranch(projectPath: string, name: string): Promise<void> {
+    const gitDir = this.repoDir(projectPath);
+    const current = rev(name) === null ? null : await this.refValue(gitDir, `refs/heads/${name}`);
+    if (current === null) fail("404 Branch Not Found", 404);
+    await runGit(["update-ref", "-d", `refs/heads/${name}`, current], { gitDir });
+  }
+
+  /** A file's bytes at a ref; null when the ref or the file (or a directory by that name) is missing. */
+  async readFile(projectPath: string, ref: string, filePath: string): Promise<Buffer | null> {
+    const r = rev(ref);
+    if (r === null) return null;
+    const { stdout, code } = await runGit(["cat-file", "blob", `${r}:${filePath}`], {
+      gitDir: this.repoDir(projectPath),
+      okCodes: [128],
+    });
+    return code === 0 ? stdout : null;
+  }
+
+  /** A page of the history of `ref`, newest first, with the total for GitLab's X-Total headers. */
+  async commits(projectPath: string, ref: string, query: CommitsQuery): Promise<CommitPage> {
+    const gitDir = this.repoDir(projectPath);
+    const sha = await this.resolve(projectPath, ref);
+    if (sha === null) return { items: [], total: 0 };
+    const perPage = Math.max(1, Math.floor(query.perPage));
+    const skip = (Math.max(1, Math.floor(query.page)) - 1) * perPage;
+    const paths = query.path === undefined || query.path === "" ? ["--"] : ["--", query.path];
+    const [log, count] = await Promise.all([
+      runGit(["log", `--format=${LOG_FORMAT}`, `--skip=${skip}`, `--max-count=${perPage}`, sha, ...paths], {
+        gitDir,
+      }),
+      gitText(["rev-list", "--count", sha, ...paths], { gitDir }),
+    ]);
+    return { items: parseLogRecords(log.stdout.toString("utf8")), total: Number(count) };
+  }
+
+  async mergeBase(projectPath: string, a: string, b: string): Promise<string | null> {
+    const ra = rev(a);
+    const rb = rev(b);
+    if (ra === null || rb === null) return null;
+    const { stdout } = await runGit(["merge-base", ra, rb], {
+      gitDir: this.repoDir(projectPath),
+      okCodes: [1, 128],
+    });
+    const sha = stdout.toString("utf8").trim();
+    return sha === "" ? null : sha;
+  }
+
+  /** GitLab's file diffs from one commit to another (renames detected); a null `fromSha` diffs from nothing. */
+  async diff(projectPath: string, fromSha: string | null, toSha: string): Promise<FileDiff[]> {
+    const gitDir = this.repoDir(projectPath);
+    const from = fromSha === null ? EMPTY_TREE : rev(fromSha);
+    const to = rev(toSha);
+    if (from === null || to === null) fail("Invalid revision");
+    const common = ["diff-tree", "-r", "-M", "--no-commit-id", "--no-ext-diff", "--no-textconv"];
+    const [raw, patch] = await Promise.all([
+      runGit([...common, "--raw", "-z", "--no-abbrev", from, to, "--"], { gitDir }),
+      runGit([...common, "-p", "--full-index", "--no-color", "--src-prefix=a/", "--dst-prefix=b/", from, to, "--"], {
+        gitDir,
+      }),
+    ]);
+    return parseGitDiff(raw.stdout.toString("utf8"), patch.stdout.toString("utf8"));
+  }
+
+  /** GitLab's POST /projects/:id/repository/commits; GitLab's refusals throw GitOperationError. */
+  async commit(projectPath: string, options: CommitOptions): Promise<CommitInfo> {
+    const gitDir = this.repoDir(projectPath);
+    return this.writes.run(gitDir, async () => {
+      const { parent, current } = await this.commitTarget(gitDir, options);
+      if (current === null && !(await this.validBranchName(options.branch))) fail("Branch name is invalid");
+      return this.writeCommit(gitDir, options, parent, current);
+    });
+  }
+
+  /** Builds the commit on `parent` and moves the branch from `current` (null: the branch must not exist yet). */
+  private async writeCommit(
+    gitDir: string,
+    options: CommitOptions,
+    parent: string | null,
+    current: string | null,
+  ): Promise<CommitInfo> {
+    const before = parent === null ? new Map<string, TreeFile>() : await this.listTree(gitDir, parent);
+    const tree = await this.writeTree(gitDir, applyCommitActions(before, options.actions));
+    const now = gitlabNow();
+    const who = options.author;
+    const id = await gitText(["commit-tree", tree, ...(parent === null ? [] : ["-p", parent]), "-F", "-"], {
+      gitDir,
+      input: options.message,
+      env: {
+        GIT_AUTHOR_NAME: who.name,
+        GIT_AUTHOR_EMAIL: who.email,
+        GIT_AUTHOR_DATE: now.git,
+        GIT_COMMITTER_NAME: who.name,
+        GIT_COMMITTER_EMAIL: who.email,
+        GIT_COMMITTER_DATE: now.git,
+      },
+    });
+    try {
+      // The old value makes this a compare-and-swap: a push that moved the branch meanwhile wins, we fail.
+      await runGit(
+        ["update-ref", "-m", "sandbox: commit", `refs/heads/${options.branch}`, id, current ?? ZERO_SHA],
+        { gitDir },
+      );
+    } catch (error) {
+      if (error instanceof GitCommandError) {
+        fail(`Could not update branch ${options.branch}. Please refresh and try again.`);
+      }
+      throw error;
+    }
+    return commitInfo({
+      id,
+      parents: parent === null ? [] : [parent],
+      message: options.message,
+      authorName: who.name,
+      authorEmail: who.email,
+      authoredDate: now.iso,
+      committerName: who.name,
+      committerEmail: who.email,
+      committedDate: now.iso,
+    });
+  }
+
+  /**
+   * By GitLab's rules: the commit the new one goes on top of (null for the first commit of an empty repository)
+   * and the branch's current head (null when the commit creates it).
+   */
+  private async commitTarget(
+    gitDir: string,
+    options: CommitOptions,
+  ): Promise<{ parent: string | null; current: string | null }> {
+    const { branch, startBranch, startSha } = options;
+    if (startBranch !== undefined && startSha !== undefined) fail("start_branch, start_sha are mutually exclusive");
+    const elsewhere = startSha !== undefined || (startBranch !== undefined && startBranch !== branch);
+    const current = await this.refValue(gitDir, `refs/heads/${branch}`);
+    if (!elsewhere) {
+      if (current !== null) return { parent: current, current };
+      if (await this.isEmpty(gitDir)) return { parent: null, current };
+      fail("You can only create or edit files when you are on a branch");
+    }
+    if (current !== null && options.force !== true) {
+      fail(`A branch called '${branch}' already exists. Switch to that branch in order to make changes`);
+    }
+    if (startSha !== undefined) {
+      const sha = rev(startSha) === null ? null : await this.refValue(gitDir, `${startSha}^{commit}`);
+      if (sha === null) fail(`Invalid start_sha '${startSha}'`);
+      return { parent: sha, current };
+    }
+    const sha = await this.refValue(gitDir, `refs/heads/${startBranch}^{commit}`);
+    if (sha !== null) return { parent: sha, current };
+    if (await this.isEmpty(gitDir)) return { parent: null, current };
+    fail("You can only create or edit files when you are on a branch");
+  }
+
+  private async listBranches(projectPath: string, pattern: string): Promise<Branch[]> {
+    const { stdout } = await runGit(["for-each-ref", `--format=${REF_FORMAT}`, pattern], {
+      gitDir: this.repoDir(projectPath),
+    });
+    return parseRefRecords(stdout.toString("utf8"));
+  }
+
+  /** What a full ref name (or revision) points at, or null. */
+  private async refValue(gitDir: string, name: string): Promise<string | null> {
+    const { stdout } = await runGit(["rev-parse", "--verify", "--quiet", name], { gitDir, okCodes: [1, 128] });
+    const sha = stdout.toString("utf8").trim();
+    return sha === "" ? null : sha;
+  }
+
+  private async isEmpty(gitDir: string): Promise<boolean> {
+    const out = await gitText(["for-each-ref", "--count=1", "--format=x", "refs/heads"], { gitDir });
+    return out === "";
+  }
+
+  private async validBranchName(name: string): Promise<boolean> {
+    if (rev(name) === null || name === "HEAD") return false;
+    const { code } = await runGit(["check-ref-format", `refs/heads/${name}`], { okCodes: [1] });
+    return code === 0;
+  }
+
+  private async listTree(gitDir: string, commit: string): Promise<Map<string, TreeFile>> {
+    const { stdout } = await runGit(["ls-tree", "-r", "-z", "--full-tree", commit], { gitDir });
+    const files = new Map<string, TreeFile>();
+    for (const line of stdout.toString("utf8").split("\0")) {
+      // "<mode> <type> <sha>\t<path>"
+      const tab = line.indexOf("\t");
+      if (tab < 0) continue;
+      const [mode = "", , sha = ""] = line.slice(0, tab).split(" ");
+      files.set(line.slice(tab + 1), { mode, sha });
+    }
+    return files;
+  }
+
+  /** Writes new blobs and a tree for the listing through a throwaway index; returns the tree's sha. */
+  private async writeTree(gitDir: string, files: ReadonlyMap<string, TreeFile>): Promise<string> {
+    if (files.size === 0) return EMPTY_TREE;
+    const scratch = await mkdtemp(join(tmpdir(), "sandbox-commit-"));
+    try {
+      const entries = [...files];
+      const pending = entries.flatMap(([, f]) => ("content" in f ? [f.content] : []));
+      const blobPaths = pending.map((_, i) => join(scratch, `blob-${i}`));
+      await Promise.all(pending.map((content, i) => writeFile(blobPaths[i] as string, content)));
+      const written =
+        pending.length === 0
+          ? []
+          : (
+              await gitText(["hash-object", "-w", "--no-filters", "--stdin-paths"], {
+                gitDir,
+                input: blobPaths.join("\n") + "\n",
+              })
+            ).split("\n");
+      let nextBlob = 0;
+      const indexInfo = entries
+        .map(([path, f]) => {
+          const sha = "content" in f ? written[nextBlob++] : f.sha;
+          const type = f.mode === "160000" ? "commit" : "blob";
+          return `${f.mode} ${type} ${sha}\t${path}\0`;
+        })
+        .join("");
+      const env = { GIT_INDEX_FILE: join(scratch, "index") };
+      await runGit(["update-index", "-z", "--index-info"], { gitDir, env, input: indexInfo });
+      return await gitText(["write-tree"], { gitDir, env });
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export * from "./settings-error.ts";
+export * from "./webhook-settings.ts";

@@ -1,0 +1,417 @@
+// The webhook receiver's settings, parsed once at the edge from an environment-like record (the adapter
+// passes process.env, or values it fetched from a secret store). A bad setting fails the start with a list
+// of every problem, each as "VARIABLE: what it expects"; a secret's value is never repeated.
+//
+//   const settings = loadWebhookSettings(process.env); // in functions/*, never inside shared/
+import { z } from "zod";
+import { ASSISTANTS } from "../gitlab/assistant.ts";
+import type { Assistant } from "../mention/index.ts";
+import { SettingsError, type SettingsProblem } from "./settings-error.ts";
+
+export interface WebhookSettings {
+  /** Base URL of the instance, no trailing slash, e.g. https://gitlab.example.com */
+  gitlabUrl: string;
+  gitlabToken: string;
+  /** Accepted X-Gitlab-Token values; more than one while a secret is rotated. Empty when only signing is used. */
+  webhookSecrets: readonly string[];
+  /** The decoded key of WEBHOOK_SIGNING_SECRET (Standard Webhooks), when set. */
+  webhookSigningKey: Uint8Array | undefined;
+  minAccessLevel: number;
+  aliases: Partial<Record<Assistant, readonly string[]>>;
+  enabledAssistants: readonly Assistant[];
+  /** Lower-cased project paths, or numeric project ids as strings. Empty with allowedGroups empty: all. */
+  allowedProjects: readonly string[];
+  /** Lower-cased group paths; a group allows its subgroups. */
+  allowedGroups: readonly string[];
+  dispatchMode: "trigger" | "pipeline";
+  dispatchEventAs: "variables" | "inputs";
+  triggerToken: string | undefined;
+  /** Keyed by lower-cased project path or numeric id as a string. */
+  triggerTokens: Readonly<Record<string, string>>;
+  pipelineRef: string | undefined;
+  claimGraceSeconds: number;
+  bridgeUserId: number | undefined;
+  handleEdits: boolean;
+  maxBodyBytes: number;
+  deadlineMs: number;
+  signatureToleranceSeconds: number;
+}
+
+export interface SettingDoc {
+  name: string;
+  required: boolean;
+  description: string;
+  /** The default as a person would write it, or null when there is none. */
+  default: string | null;
+}
+
+/** The table the README's settings section is generated from and checked against. */
+export const WEBHOOK_SETTINGS_DOC: readonly SettingDoc[] = [
+  {
+    name: "GITLAB_URL",
+    required: true,
+    description: "Base URL of the GitLab instance, http or https, without /api/v4.",
+    default: null,
+  },
+  {
+    name: "GITLAB_TOKEN",
+    required: true,
+    description:
+      "Token of the bridge's GitLab user (project/group access token or service account, `api` scope): awards, notes, members, pipelines.",
+    default: null,
+  },
+  {
+    name: "WEBHOOK_SECRET",
+    required: true,
+    description:
+      "The webhook's secret token (X-Gitlab-Token). Comma-separated to accept several while rotating. May be left out only when WEBHOOK_SIGNING_SECRET is set.",
+    default: null,
+  },
+  {
+    name: "WEBHOOK_SIGNING_SECRET",
+    required: false,
+    description: "Signing secret of a signed webhook (Standard Webhooks), `whsec_<base64>`. When set, signatures are required.",
+    default: null,
+  },
+  {
+    name: "MIN_ACCESS_LEVEL",
+    required: false,
+    description:
+      "Least access a note's author needs to summon an assistant: guest, planner, reporter, developer, maintainer, owner, or 10 to 50.",
+    default: "developer",
+  },
+  {
+    name: "CLAUDE_ALIASES",
+    required: false,
+    description: "Comma-separated extra names that summon Claude (e.g. the bot user's username), without @.",
+    default: null,
+  },
+  {
+    name: "CODEX_ALIASES",
+    required: false,
+    description: "Comma-separated extra names that summon Codex, without @.",
+    default: null,
+  },
+  {
+    name: "ENABLED_ASSISTANTS",
+    required: false,
+    description: "Comma-separated assistants that answer mentions: claude, codex.",
+    default: "claude,codex",
+  },
+  {
+    name: "ALLOWED_PROJECTS",
+    required: false,
+    description: "Comma-separated project paths (or ids) the bridge answers in. Empty with ALLOWED_GROUPS empty: all.",
+    default: null,
+  },
+  {
+    name: "ALLOWED_GROUPS",
+    required: false,
+    description: "Comma-separated group paths the bridge answers in, subgroups included.",
+    default: null,
+  },
+  {
+    name: "DISPATCH_MODE",
+    required: false,
+    description: "How pipelines are created: `pipeline` (POST /projects/:id/pipeline as the bridge) or `trigger` (a trigger token).",
+    default: "pipeline",
+  },
+  {
+    name: "DISPATCH_EVENT_AS",
+    required: false,
+    description:
+      "How the event reaches the job: `variables` (AGENT_BRIDGE_EVENT and AI_FLOW_*) or `inputs` (the `agent_bridge_event` pipeline input).",
+    default: "variables",
+  },
+  {
+    name: "TRIGGER_TOKEN",
+    required: false,
+    description: "Pipeline trigger token used for every project (DISPATCH_MODE=trigger).",
+    default: null,
+  },
+  {
+    name: "TRIGGER_TOKENS",
+    required: false,
+    description: 'JSON object of project path or id → trigger token, e.g. {"group/app":"glptt-..."}; wins over TRIGGER_TOKEN.',
+    default: null,
+  },
+  {
+    name: "PIPELINE_REF",
+    required: false,
+    description: "Branch the pipelines run on.",
+    default: "the project's default branch",
+  },
+  {
+    name: "CLAIM_GRACE_SECONDS",
+    required: false,
+    description:
+      "How long a claimed note without a placeholder is left alone before a redelivery may take it over (crash recovery).",
+    default: "120",
+  },
+  {
+    name: "BRIDGE_USER_ID",
+    required: false,
+    description: "Numeric id of the bridge's GitLab user; saves one GET /user per cold start.",
+    default: "looked up with GET /user",
+  },
+  {
+    name: "HANDLE_EDITS",
+    required: false,
+    description: "Answer a mention added by editing a note (true/false).",
+    default: "false",
+  },
+  {
+    name: "MAX_BODY_BYTES",
+    required: false,
+    description: "Largest webhook body accepted, in bytes.",
+    default: "1048576",
+  },
+  {
+    name: "DEADLINE_MS",
+    required: false,
+    description: "Time budget of the GitLab calls of one delivery, in ms; keep it below GitLab's 10 s delivery timeout.",
+    default: "7000",
+  },
+  {
+    name: "SIGNATURE_TOLERANCE_SECONDS",
+    required: false,
+    description: "Largest accepted difference between a signed webhook's timestamp and now, in seconds.",
+    default: "300",
+  },
+];
+
+const ACCESS_LEVELS: Record<string, number> = {
+  guest: 10,
+  planner: 15,
+  reporter: 20,
+  developer: 30,
+  maintainer: 40,
+  owner: 50,
+};
+
+const USERNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+const NAMESPACE_PATH = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*(\/[A-Za-z0-9_.][A-Za-z0-9_.-]*)*$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+type Ctx = z.RefinementCtx;
+
+function problem(ctx: Ctx, message: string): never {
+  ctx.addIssue({ code: "custom", message });
+  return z.NEVER as never;
+}
+
+// Environment values arrive as strings, possibly blank or padded (`FOO=` in a .env file, a newline from a
+// secret store): blank means unset.
+function clean(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const trimmed = value.trim();
+  return trimmed === "" ? undefined : trimmed;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+}
+
+const raw = z.unknown().transform(clean);
+
+function required(expects: string) {
+  return raw.transform((value, ctx) => value ?? problem(ctx, `required; ${expects}`));
+}
+
+function integer(min: number, max: number, fallback: number, unit: string) {
+  return raw.transform((value, ctx) => {
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      return problem(ctx, `a whole number of ${unit} from ${min} to ${max}`);
+    }
+    return Number(value);
+  });
+}
+
+function oneOf<const T extends readonly string[]>(options: T, fallback: T[number]) {
+  return raw.transform((value, ctx): T[number] => {
+    if (value === undefined) return fallback;
+    const found = options.find((option) => option === value.toLowerCase());
+    return found ?? problem(ctx, `one of ${options.join(", ")}`);
+  });
+}
+
+function aliasList(assistant: string) {
+  return raw.transform((value, ctx) => {
+    const names = list(value).map((name) => name.replace(/^@/, ""));
+    if (names.some((name) => !USERNAME.test(name))) {
+      return problem(ctx, `comma-separated GitLab usernames (letters, digits, _ . -) that summon ${assistant}`);
+    }
+    return names;
+  });
+}
+
+function pathList(what: string) {
+  return raw.transform((value, ctx) => {
+    const paths = list(value).map((path) => path.replace(/^\/+|\/+$/g, "").toLowerCase());
+    if (paths.some((path) => !NAMESPACE_PATH.test(path))) {
+      return problem(ctx, `comma-separated ${what}, e.g. group/subgroup/project`);
+    }
+    return paths;
+  });
+}
+
+const EnvSchema = z
+  .object({
+    GITLAB_URL: required("the GitLab instance's base URL, e.g. https://gitlab.example.com").transform(
+      (value, ctx) => {
+        let url: URL;
+        try {
+          url = new URL(value);
+        } catch {
+          return problem(ctx, "an http or https URL, e.g. https://gitlab.example.com");
+        }
+        if (url.protocol !== "http:" && url.protocol !== "https:") {
+          return problem(ctx, "an http or https URL, e.g. https://gitlab.example.com");
+        }
+        if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
+          return problem(ctx, "a base URL without query, fragment or credentials");
+        }
+        const base = url.toString().replace(/\/+$/, "");
+        if (/\/api\/v4$/.test(base)) return problem(ctx, "the instance's base URL, without /api/v4");
+        return base;
+      },
+    ),
+    GITLAB_TOKEN: required("the bridge user's GitLab token (api scope)").transform((value, ctx) =>
+      /\s/.test(value) ? problem(ctx, "a GitLab token without spaces") : value,
+    ),
+    WEBHOOK_SECRET: raw.transform(list),
+    WEBHOOK_SIGNING_SECRET: raw.transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const encoded = value.startsWith("whsec_") ? value.slice("whsec_".length) : undefined;
+      const key = encoded !== undefined && BASE64.test(encoded) ? Buffer.from(encoded, "base64") : undefined;
+      if (!key || key.length < 16) {
+        return problem(ctx, "a Standard Webhooks secret: whsec_ followed by base64 of at least 16 bytes");
+      }
+      return new Uint8Array(key);
+    }),
+    MIN_ACCESS_LEVEL: raw.transform((value, ctx) => {
+      if (value === undefined) return ACCESS_LEVELS["developer"] ?? 30;
+      const named = ACCESS_LEVELS[value.toLowerCase()];
+      if (named !== undefined) return named;
+      if (/^\d+$/.test(value) && Number(value) >= 10 && Number(value) <= 50) return Number(value);
+      return problem(ctx, `one of ${Object.keys(ACCESS_LEVELS).join(", ")}, or a number from 10 to 50`);
+    }),
+    CLAUDE_ALIASES: aliasList("Claude"),
+    CODEX_ALIASES: aliasList("Codex"),
+    ENABLED_ASSISTANTS: raw.transform((value, ctx): Assistant[] => {
+      const names = value === undefined ? [...ASSISTANTS] : list(value).map((name) => name.toLowerCase());
+      const known = names.filter((name): name is Assistant => ASSISTANTS.some((a) => a === name));
+      if (known.length !== names.length || known.length === 0) {
+        return problem(ctx, `a comma-separated, non-empty list of: ${ASSISTANTS.join(", ")}`);
+      }
+      return [...new Set(known)];
+    }),
+    ALLOWED_PROJECTS: pathList("project paths or ids"),
+    ALLOWED_GROUPS: pathList("group paths"),
+    DISPATCH_MODE: oneOf(["trigger", "pipeline"] as const, "pipeline"),
+    DISPATCH_EVENT_AS: oneOf(["variables", "inputs"] as const, "variables"),
+    TRIGGER_TOKEN: raw,
+    TRIGGER_TOKENS: raw.transform((value, ctx): Record<string, string> => {
+      if (value === undefined) return {};
+      const expects = 'a JSON object of project path or id → trigger token, e.g. {"group/app":"glptt-..."}';
+      let json: unknown;
+      try {
+        json = JSON.parse(value);
+      } catch {
+        return problem(ctx, `${expects} (it is not valid JSON)`);
+      }
+      const parsed = z.record(z.string(), z.string().trim().min(1)).safeParse(json);
+      if (!parsed.success || Array.isArray(json)) return problem(ctx, expects);
+      return Object.fromEntries(
+        Object.entries(parsed.data).map(([key, token]) => [key.replace(/^\/+|\/+$/g, "").toLowerCase(), token]),
+      );
+    }),
+    PIPELINE_REF: raw.transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      // The git ref name rules that matter here (git check-ref-format): no spaces, "..", leading "-".
+      if (/[\s~^:?*[\\]|\.\.|^-|^\/|\/$|\.lock$|@\{/.test(value)) {
+        return problem(ctx, "a branch name, e.g. main");
+      }
+      return value;
+    }),
+    CLAIM_GRACE_SECONDS: integer(0, 86_400, 120, "seconds"),
+    BRIDGE_USER_ID: raw.transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      return /^[1-9]\d*$/.test(value) ? Number(value) : problem(ctx, "the numeric id of the bridge's GitLab user");
+    }),
+    HANDLE_EDITS: raw.transform((value, ctx) => {
+      if (value === undefined) return false;
+      const lower = value.toLowerCase();
+      if (["true", "1", "yes", "on"].includes(lower)) return true;
+      if (["false", "0", "no", "off"].includes(lower)) return false;
+      return problem(ctx, "true or false");
+    }),
+    MAX_BODY_BYTES: integer(1_024, 26_214_400, 1_048_576, "bytes"),
+    DEADLINE_MS: integer(100, 60_000, 7_000, "milliseconds"),
+    SIGNATURE_TOLERANCE_SECONDS: integer(1, 86_400, 300, "seconds"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.WEBHOOK_SECRET.length === 0 && env.WEBHOOK_SIGNING_SECRET === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["WEBHOOK_SECRET"],
+        message: "required (the webhook's secret token; comma-separated while rotating), unless WEBHOOK_SIGNING_SECRET is set",
+      });
+    }
+    if (env.DISPATCH_MODE === "trigger" && env.TRIGGER_TOKEN === undefined && Object.keys(env.TRIGGER_TOKENS).length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["TRIGGER_TOKEN"],
+        message: "required when DISPATCH_MODE=trigger (a pipeline trigger token), unless TRIGGER_TOKENS is set",
+      });
+    }
+  });
+
+/** Parses and checks the receiver's settings; throws SettingsError listing every problem. */
+export function loadWebhookSettings(env: Readonly<Record<string, string | undefined>>): WebhookSettings {
+  // Only the documented variables are read; picking them first keeps the rest of the environment out.
+  const picked = Object.fromEntries(WEBHOOK_SETTINGS_DOC.map((doc) => [doc.name, env[doc.name]]));
+  const parsed = EnvSchema.safeParse(picked);
+  if (!parsed.success) {
+    const problems: SettingsProblem[] = [];
+    for (const issue of parsed.error.issues) {
+      const variable = String(issue.path[0] ?? "settings");
+      // Only our own messages: zod's defaults could describe a value, and a value may be a secret.
+      const expected = issue.code === "custom" ? issue.message : "invalid";
+      if (!problems.some((p) => p.variable === variable && p.expected === expected)) {
+        problems.push({ variable, expected });
+      }
+    }
+    throw new SettingsError("webhook settings", problems);
+  }
+  const e = parsed.data;
+  const aliases: Partial<Record<Assistant, readonly string[]>> = {};
+  if (e.CLAUDE_ALIASES.length > 0) aliases.claude = e.CLAUDE_ALIASES;
+  if (e.CODEX_ALIASES.length > 0) aliases.codex = e.CODEX_ALIASES;
+  return {
+    gitlabUrl: e.GITLAB_URL,
+    gitlabToken: e.GITLAB_TOKEN,
+    webhookSecrets: e.WEBHOOK_SECRET,
+    webhookSigningKey: e.WEBHOOK_SIGNING_SECRET,
+    minAccessLevel: e.MIN_ACCESS_LEVEL,
+    aliases,
+    enabledAssistants: e.ENABLED_ASSISTANTS,
+    allowedProjects: e.ALLOWED_PROJECTS,
+    allowedGroups: e.ALLOWED_GROUPS,
+    dispatchMode: e.DISPATCH_MODE,
+    dispatchEventAs: e.DISPATCH_EVENT_AS,
+    triggerToken: e.TRIGGER_TOKEN,
+    triggerTokens: e.TRIGGER_TOKENS,
+    pipelineRef: e.PIPELINE_REF,
+    claimGraceSeconds: e.CLAIM_GRACE_SECONDS,
+    bridgeUserId: e.BRIDGE_USER_ID,
+    handleEdits: e.HANDLE_EDITS,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    deadlineMs: e.DEADLINE_MS,
+    signatureToleranceSeconds: e.SIGNATURE_TOLERANCE_SECONDS,
+  };
+}

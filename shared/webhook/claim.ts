@@ -1,0 +1,105 @@
+// The dedupe, without a database: the bridge awards 👀 to the triggering note. GitLab allows one award of a
+// name per user, so of two deliveries of the same note (retries, resends, two receivers) exactly one gets
+// it; the other is answered 404 "has already been taken".
+// A crash between the claim and the placeholder must not lose the request: when the claim is taken, its age
+// is past the grace period and the bridge left no placeholder for this note, the delivery goes on.
+import type { AwardEmoji } from "../gitlab/api-schema.ts";
+import {
+  awardEmojiOnNote,
+  listNoteAwardEmoji,
+  listNotes,
+  type GitLabRequester,
+  type NoteRef,
+} from "../gitlab/calls.ts";
+import { isGitLabApiError } from "../gitlab/gitlab-api-error.ts";
+import { parseMarkers } from "../gitlab/marker.ts";
+import type { Assistant } from "../mention/index.ts";
+
+export const CLAIM_EMOJI = "eyes";
+
+/** How far back the placeholder search pages through a noteable's notes, newest first. */
+const PLACEHOLDER_SEARCH_PAGES = 3;
+const PAGE_SIZE = 100;
+
+export type ClaimResult =
+  /** This delivery placed the award. */
+  | { status: "claimed"; awardId: number }
+  /** An older delivery claimed the note and died before its placeholders: dispatch what is missing. */
+  | { status: "recovered"; awardId: number; missing: Assistant[] }
+  | { status: "duplicate"; reason: string };
+
+export interface ClaimOptions {
+  note: NoteRef;
+  assistants: readonly Assistant[];
+  bridgeUserId: number;
+  graceSeconds: number;
+  /** Epoch milliseconds. */
+  now: () => number;
+}
+
+export async function claimNote(gl: GitLabRequester, options: ClaimOptions): Promise<ClaimResult> {
+  try {
+    const award = await awardEmojiOnNote(gl, { ...options.note, name: CLAIM_EMOJI });
+    return { status: "claimed", awardId: award.id };
+  } catch (error) {
+    if (!isAlreadyTaken(error)) throw error;
+  }
+
+  const awards = await listNoteAwardEmoji(gl, options.note);
+  const ours = awards.find((a) => a.name === CLAIM_EMOJI && a.user.id === options.bridgeUserId);
+  if (!ours) return { status: "duplicate", reason: "claimed by another delivery (award no longer listed)" };
+  const ageMs = awardAgeMs(ours, options.now());
+  if (ageMs === undefined || ageMs < options.graceSeconds * 1000) {
+    return { status: "duplicate", reason: "claimed by another delivery" };
+  }
+
+  const placed = await findPlaceholders(gl, options.note, options.bridgeUserId);
+  const missing = options.assistants.filter((a) => !placed.has(a));
+  if (missing.length === 0) return { status: "duplicate", reason: "already dispatched" };
+  return { status: "recovered", awardId: ours.id, missing };
+}
+
+/** GitLab's answer to a second award of the same name by the same user (404, "Name has already been taken"). */
+export function isAlreadyTaken(error: unknown): boolean {
+  return (
+    isGitLabApiError(error) &&
+    error.kind === "http" &&
+    [400, 404, 409, 422].includes(error.status) &&
+    /already been taken|already awarded/i.test(error.message)
+  );
+}
+
+function awardAgeMs(award: AwardEmoji, nowMs: number): number | undefined {
+  const created = Date.parse(award.created_at);
+  return Number.isNaN(created) ? undefined : nowMs - created;
+}
+
+/**
+ * The assistants that already have a placeholder for this note: notes by the bridge's user (a marker typed
+ * by anyone else proves nothing) carrying a placeholder marker for the note id. Newest first, and only as far
+ * back as the trigger note: note ids grow, and a placeholder is always newer than the note it answers.
+ */
+async function findPlaceholders(gl: GitLabRequester, note: NoteRef, bridgeUserId: number): Promise<Set<Assistant>> {
+  const found = new Set<Assistant>();
+  const { projectId, noteableType, noteableIid } = note;
+  for (let page = 1; page <= PLACEHOLDER_SEARCH_PAGES; page++) {
+    const notes = await listNotes(gl, {
+      projectId,
+      noteableType,
+      noteableIid,
+      sort: "desc",
+      orderBy: "created_at",
+      page,
+      perPage: PAGE_SIZE,
+    });
+    for (const candidate of notes) {
+      if (candidate.author.id !== bridgeUserId) continue;
+      for (const marker of parseMarkers(candidate.body)) {
+        if (marker.kind === "placeholder" && marker.note === note.noteId) found.add(marker.assistant);
+      }
+    }
+    const oldest = notes.at(-1);
+    if (notes.length < PAGE_SIZE || !oldest || oldest.id <= note.noteId) break;
+  }
+  return found;
+}

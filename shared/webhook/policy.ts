@@ -1,0 +1,81 @@
+// Whether a parsed Note Hook should summon anyone: a pure decision, no calls. Checks run cheapest and most
+// common first, and everything that needs no GitLab call comes before the mention search, so a plain comment
+// costs nothing. Loops are impossible by construction: system notes, notes by the bridge's user, notes with
+// the bridge's marker and (unless HANDLE_EDITS) edits, which include the bridge's own placeholder edits,
+// are all ignored. The author's access level is checked by the caller: it needs a call.
+import type { WebhookSettings } from "../config/webhook-settings.ts";
+import { hasBridgeMarker } from "../gitlab/marker.ts";
+import type { ThreadNoteableType } from "../gitlab/paths.ts";
+import type { NoteHook } from "../gitlab/webhook-schema.ts";
+import { findMentions, type Assistant } from "../mention/index.ts";
+
+export type PolicySettings = Pick<
+  WebhookSettings,
+  "handleEdits" | "allowedProjects" | "allowedGroups" | "aliases" | "enabledAssistants"
+>;
+
+export type PolicyDecision =
+  | { action: "ignore"; reason: string }
+  | {
+      action: "dispatch";
+      assistants: Assistant[];
+      instruction: string;
+      noteableType: ThreadNoteableType;
+      noteableIid: number;
+    };
+
+/**
+ * @param bridgeUserId the bridge's user id when already known; when undefined that one check is left to
+ *   {@link isByBridgeUser} after the caller has looked it up, which it only needs to for a dispatch.
+ */
+export function decide(hook: NoteHook, settings: PolicySettings, bridgeUserId?: number): PolicyDecision {
+  const note = hook.object_attributes;
+  const ignore = (reason: string): PolicyDecision => ({ action: "ignore", reason });
+
+  if (note.system) return ignore("system note");
+  if ((note.action ?? "create") === "update" && !settings.handleEdits) return ignore("note edited (HANDLE_EDITS is off)");
+
+  const target = noteableTarget(hook);
+  if (!target) return ignore(`notes on a ${note.noteable_type} are not handled`);
+
+  if (bridgeUserId !== undefined && isByBridgeUser(hook, bridgeUserId)) return ignore("note by the bridge's user");
+  if (hasBridgeMarker(note.note)) return ignore("note carries the bridge's marker");
+  if (!isProjectAllowed(hook.project.path_with_namespace, hook.project.id, settings)) {
+    return ignore("project not in ALLOWED_PROJECTS or ALLOWED_GROUPS");
+  }
+
+  const found = findMentions(note.note, { aliases: settings.aliases, enabled: settings.enabledAssistants });
+  const assistants = found.assistants.filter((a) => settings.enabledAssistants.includes(a));
+  if (assistants.length === 0) return ignore("no mention of an enabled assistant");
+  return { action: "dispatch", assistants, instruction: found.instruction, ...target };
+}
+
+/** The note's author, or whoever caused the event (the editor of an edit), is the bridge itself. */
+export function isByBridgeUser(hook: NoteHook, bridgeUserId: number): boolean {
+  return hook.object_attributes.author_id === bridgeUserId || hook.user.id === bridgeUserId;
+}
+
+/**
+ * Allowed when both lists are empty, when the project's path (or id) is listed, or when it sits inside a
+ * listed group at any depth: `grp` allows `grp/sub/p` but not `grp-evil/p`. GitLab paths are
+ * case-insensitive.
+ */
+export function isProjectAllowed(
+  projectPath: string,
+  projectId: number,
+  settings: Pick<WebhookSettings, "allowedProjects" | "allowedGroups">,
+): boolean {
+  if (settings.allowedProjects.length === 0 && settings.allowedGroups.length === 0) return true;
+  const path = projectPath.toLowerCase();
+  if (settings.allowedProjects.some((allowed) => allowed === path || allowed === String(projectId))) return true;
+  return settings.allowedGroups.some((group) => path.startsWith(`${group}/`));
+}
+
+function noteableTarget(hook: NoteHook): { noteableType: ThreadNoteableType; noteableIid: number } | undefined {
+  const type = hook.object_attributes.noteable_type;
+  if (type === "Issue" && hook.issue) return { noteableType: "Issue", noteableIid: hook.issue.iid };
+  if (type === "MergeRequest" && hook.merge_request) {
+    return { noteableType: "MergeRequest", noteableIid: hook.merge_request.iid };
+  }
+  return undefined;
+}

@@ -1,0 +1,91 @@
+// Is this delivery from our GitLab? Two checks, each on when configured, both must pass:
+// - X-Gitlab-Token: GitLab sends the shared secret as-is (not an HMAC), so it is compared in constant time
+//   against every configured secret (several while one is rotated). Both sides are hashed to 32 bytes first,
+//   so neither the comparison's duration nor its early length check says anything about the secret's length.
+// - Signed webhooks (Standard Webhooks, https://www.standardwebhooks.com/): `webhook-signature` holds one
+//   or more space-separated `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{raw body}">`,
+//   and the timestamp must be within the tolerance, so a captured delivery cannot be replayed later.
+// The reason is for the log only; the caller answers every failure with the same 401.
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { headerValue, type RawHeaders } from "./headers.ts";
+
+export interface VerifyOptions {
+  headers: RawHeaders;
+  rawBody: Uint8Array | string;
+  /** Accepted X-Gitlab-Token values; the check is off when empty. */
+  secrets: readonly string[];
+  /** The decoded signing key; signatures are required when set. */
+  signingKey?: Uint8Array | undefined;
+  toleranceSeconds: number;
+  /** Epoch milliseconds. */
+  now: () => number;
+}
+
+export type VerifyResult = { ok: true } | { ok: false; reason: string };
+
+export function verifyWebhook(options: VerifyOptions): VerifyResult {
+  if (options.secrets.length === 0 && options.signingKey === undefined) {
+    // The settings loader refuses this; a receiver without any check must never accept by accident.
+    return { ok: false, reason: "no webhook secret configured" };
+  }
+  if (options.secrets.length > 0) {
+    const token = headerValue(options.headers, "x-gitlab-token");
+    if (!token) return { ok: false, reason: "missing X-Gitlab-Token" };
+    if (!matchesAnySecret(token, options.secrets)) return { ok: false, reason: "wrong X-Gitlab-Token" };
+  }
+  if (options.signingKey !== undefined) {
+    return verifySignature(options.headers, options.rawBody, options.signingKey, options.toleranceSeconds, options.now);
+  }
+  return { ok: true };
+}
+
+export function matchesAnySecret(token: string, secrets: readonly string[]): boolean {
+  const given = digest(token);
+  let matched = false;
+  // No early exit: the time taken does not tell which secret (or whether the first one) matched.
+  for (const secret of secrets) matched = timingSafeEqual(given, digest(secret)) || matched;
+  return matched;
+}
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value, "utf8").digest();
+}
+
+function verifySignature(
+  headers: RawHeaders,
+  rawBody: Uint8Array | string,
+  key: Uint8Array,
+  toleranceSeconds: number,
+  now: () => number,
+): VerifyResult {
+  const id = headerValue(headers, "webhook-id");
+  const timestamp = headerValue(headers, "webhook-timestamp");
+  const signatures = headerValue(headers, "webhook-signature");
+  if (!id || !timestamp || !signatures) return { ok: false, reason: "missing webhook-id, -timestamp or -signature" };
+  if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: "malformed webhook-timestamp" };
+  if (Math.abs(now() / 1000 - Number(timestamp)) > toleranceSeconds) {
+    return { ok: false, reason: "webhook-timestamp outside the tolerance" };
+  }
+  const expected = createHmac("sha256", key)
+    .update(`${id}.${timestamp}.`, "utf8")
+    .update(typeof rawBody === "string" ? Buffer.from(rawBody, "utf8") : rawBody)
+    .digest();
+  let matched = false;
+  for (const entry of signatures.split(" ")) {
+    const comma = entry.indexOf(",");
+    if (comma < 0 || entry.slice(0, comma) !== "v1") continue;
+    const given = Buffer.from(entry.slice(comma + 1), "base64");
+    // An HMAC's length is public; only equal lengths can be compared in constant time.
+    if (given.length === expected.length) matched = timingSafeEqual(given, expected) || matched;
+  }
+  return matched ? { ok: true } : { ok: false, reason: "no valid v1 webhook-signature" };
+}
+
+/** Signs like a Standard Webhooks sender; for tests and the sandbox, which must produce real signatures. */
+export function signWebhook(key: Uint8Array, id: string, timestampSeconds: number, rawBody: Uint8Array | string): string {
+  const mac = createHmac("sha256", key)
+    .update(`${id}.${timestampSeconds}.`, "utf8")
+    .update(typeof rawBody === "string" ? Buffer.from(rawBody, "utf8") : rawBody)
+    .digest("base64");
+  return `v1,${mac}`;
+}
