@@ -1,3 +1,4 @@
 import type { Command } from "./command.ts";
+import { sandboxCommand } from "./sandbox.ts";
 
-export const commands: Command[] = [];
+export const commands: Command[] = [sandboxCommand];

@@ -83,6 +83,7 @@ export function applyCommitActions(
         if (from === undefined || from === "") fail("previous_path is missing");
         checkPath(from);
         const file = existing(files, from);
+        if (from === path) fail("A file with this name already exists");
         files.delete(from);
         checkPlaceable(files, path);
         // Without content GitLab moves the file as it is; with content it also rewrites it.

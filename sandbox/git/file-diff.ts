@@ -26,7 +26,7 @@ interface RawEntry {
 function parseRaw(raw: string): RawEntry[] {
   const tokens = raw.split("\0");
   const entries: RawEntry[] = [];
-  for (let i = 0; i < tokens.length; ) {
+  for (let i = 0; i < tokens.length;) {
     const header = tokens[i++] ?? "";
     if (!header.startsWith(":")) continue;
     // ":<old mode> <new mode> <old sha> <new sha> <status><score>" then one path, or two for renames/copies.

@@ -50,10 +50,13 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 /** Splits the CGI header block off the front of the output, once all of it has arrived. */
-function splitCgiHeaders(data: Buffer): { status: number; headers: Array<[string, string]>; body: Buffer } | null {
+function splitCgiHeaders(
+  data: Buffer,
+): { status: number; headers: Array<[string, string]>; body: Buffer } | null {
   const crlf = data.indexOf("\r\n\r\n");
   const lf = data.indexOf("\n\n");
-  const end = crlf >= 0 && (lf < 0 || crlf < lf) ? { at: crlf, length: 4 } : lf >= 0 ? { at: lf, length: 2 } : null;
+  const end =
+    crlf >= 0 && (lf < 0 || crlf < lf) ? { at: crlf, length: 4 } : lf >= 0 ? { at: lf, length: 2 } : null;
   if (end === null) return null;
   let status = 200;
   const headers: Array<[string, string]> = [];
@@ -72,9 +75,7 @@ function parsePushLog(text: string): PushedRef[] {
   return text
     .split("\n")
     .map((line) => line.trim().split(" "))
-    .flatMap(([oldSha, newSha, ref]) =>
-      oldSha && newSha && ref ? [{ ref, oldSha, newSha }] : [],
-    );
+    .flatMap(([oldSha, newSha, ref]) => (oldSha && newSha && ref ? [{ ref, oldSha, newSha }] : []));
 }
 
 export async function serveGitHttp(
@@ -169,7 +170,9 @@ export async function serveGitHttp(
         try {
           await options.onPushed(updates);
         } catch (error) {
-          console.error(`sandbox git: onPushed failed: ${error instanceof Error ? error.stack : String(error)}`);
+          console.error(
+            `sandbox git: onPushed failed: ${error instanceof Error ? error.stack : String(error)}`,
+          );
         }
       }
     }

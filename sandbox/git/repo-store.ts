@@ -183,10 +183,13 @@ export class RepoStore {
   async getCommit(projectPath: string, ref: string): Promise<CommitInfo | null> {
     const r = rev(ref);
     if (r === null) return null;
-    const { stdout } = await runGit(["log", "-1", "--no-walk", `--format=${LOG_FORMAT}`, `${r}^{commit}`, "--"], {
-      gitDir: this.repoDir(projectPath),
-      okCodes: [128],
-    });
+    const { stdout } = await runGit(
+      ["log", "-1", "--no-walk", `--format=${LOG_FORMAT}`, `${r}^{commit}`, "--"],
+      {
+        gitDir: this.repoDir(projectPath),
+        okCodes: [128],
+      },
+    );
     return parseLogRecords(stdout.toString("utf8"))[0] ?? null;
   }
 
@@ -208,9 +211,12 @@ export class RepoStore {
     if (!valid) fail("Branch name is invalid");
     if (commit === null) fail(`Invalid reference name: ${ref}`);
     try {
-      await runGit(["update-ref", "-m", "sandbox: create branch", `refs/heads/${name}`, commit.id, ZERO_SHA], {
-        gitDir,
-      });
+      await runGit(
+        ["update-ref", "-m", "sandbox: create branch", `refs/heads/${name}`, commit.id, ZERO_SHA],
+        {
+          gitDir,
+        },
+      );
     } catch (error) {
       if (error instanceof GitCommandError) fail("Branch already exists");
       throw error;
@@ -274,9 +280,12 @@ export class RepoStore {
     const common = ["diff-tree", "-r", "-M", "--no-commit-id", "--no-ext-diff", "--no-textconv"];
     const [raw, patch] = await Promise.all([
       runGit([...common, "--raw", "-z", "--no-abbrev", from, to, "--"], { gitDir }),
-      runGit([...common, "-p", "--full-index", "--no-color", "--src-prefix=a/", "--dst-prefix=b/", from, to, "--"], {
-        gitDir,
-      }),
+      runGit(
+        [...common, "-p", "--full-index", "--no-color", "--src-prefix=a/", "--dst-prefix=b/", from, to, "--"],
+        {
+          gitDir,
+        },
+      ),
     ]);
     return parseGitDiff(raw.stdout.toString("utf8"), patch.stdout.toString("utf8"));
   }
@@ -348,7 +357,8 @@ export class RepoStore {
     options: CommitOptions,
   ): Promise<{ parent: string | null; current: string | null }> {
     const { branch, startBranch, startSha } = options;
-    if (startBranch !== undefined && startSha !== undefined) fail("start_branch, start_sha are mutually exclusive");
+    if (startBranch !== undefined && startSha !== undefined)
+      fail("start_branch, start_sha are mutually exclusive");
     const elsewhere = startSha !== undefined || (startBranch !== undefined && startBranch !== branch);
     const current = await this.refValue(gitDir, `refs/heads/${branch}`);
     if (!elsewhere) {
@@ -379,7 +389,10 @@ export class RepoStore {
 
   /** What a full ref name (or revision) points at, or null. */
   private async refValue(gitDir: string, name: string): Promise<string | null> {
-    const { stdout } = await runGit(["rev-parse", "--verify", "--quiet", name], { gitDir, okCodes: [1, 128] });
+    const { stdout } = await runGit(["rev-parse", "--verify", "--quiet", name], {
+      gitDir,
+      okCodes: [1, 128],
+    });
     const sha = stdout.toString("utf8").trim();
     return sha === "" ? null : sha;
   }

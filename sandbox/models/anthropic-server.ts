@@ -51,10 +51,15 @@ async function handleAnthropic(request: IncomingModelRequest, script: ScriptSour
     return isTurn ? { kind: "turn", turnIndex, reply } : { kind: "auxiliary", reply };
   }
   if (request.method === "POST" && path === "/v1/messages/count_tokens") {
-    return { kind: "other", reply: { kind: "json", status: 200, body: { input_tokens: estimateTokens(request.body) } } };
+    return {
+      kind: "other",
+      reply: { kind: "json", status: 200, body: { input_tokens: estimateTokens(request.body) } },
+    };
   }
   if (request.method === "GET" && path === "/v1/models") {
-    const models = [{ type: "model", id: "claude-scripted", display_name: "Scripted", created_at: "2025-01-01T00:00:00Z" }];
+    const models = [
+      { type: "model", id: "claude-scripted", display_name: "Scripted", created_at: "2025-01-01T00:00:00Z" },
+    ];
     const body = { data: models, has_more: false, first_id: "claude-scripted", last_id: "claude-scripted" };
     return { kind: "other", reply: { kind: "json", status: 200, body } };
   }

@@ -59,7 +59,10 @@ export function anthropicStream(turn: Turn, options: AnthropicStreamOptions): St
       start();
       const id = `toolu_${randomUUID().replaceAll("-", "")}`;
       const json = JSON.stringify(step.input);
-      event("content_block_start", { index, content_block: { type: "tool_use", id, name: step.tool, input: {} } });
+      event("content_block_start", {
+        index,
+        content_block: { type: "tool_use", id, name: step.tool, input: {} },
+      });
       event("content_block_delta", { index, delta: { type: "input_json_delta", partial_json: json } });
       event("content_block_stop", { index });
       outputChars += json.length;

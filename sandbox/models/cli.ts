@@ -89,6 +89,6 @@ export async function runModelCommand(args: string[]): Promise<number> {
 }
 
 function logRequest(request: RecordedRequest): void {
-  const turn = request.turnIndex !== undefined ? ` turn ${request.turnIndex}` : "";
-  console.error(`${request.method} ${request.url} → ${request.kind}${turn}`);
+  const what = request.kind === "turn" ? `turn ${request.turnIndex ?? "?"}` : request.kind;
+  console.error(`${request.method} ${request.url} → ${what}`);
 }

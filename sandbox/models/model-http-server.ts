@@ -144,7 +144,8 @@ async function sendReply(res: ServerResponse, reply: Reply, closing: AbortSignal
       res.write(formatSseEvent(part.event, part.data));
     }
   }
-  if (!res.headersSent) res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  if (!res.headersSent)
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
   res.end();
 }
 

@@ -12,7 +12,10 @@ import type { ScriptSource } from "./script.ts";
 // Only what the server reads; everything else in the body passes unchecked.
 const responsesRequest = z.looseObject({
   model: z.string().optional(),
-  input: z.union([z.string(), z.array(z.looseObject({ type: z.string().optional(), role: z.string().optional() }))]),
+  input: z.union([
+    z.string(),
+    z.array(z.looseObject({ type: z.string().optional(), role: z.string().optional() })),
+  ]),
   tools: z.array(z.unknown()).optional(),
   stream: z.boolean().optional(),
 });
@@ -46,7 +49,10 @@ async function handleOpenAI(request: IncomingModelRequest, script: ScriptSource)
   if (request.method === "POST" && path === "/v1/responses") {
     const parsed = responsesRequest.safeParse(request.body);
     if (!parsed.success) {
-      return { kind: "other", reply: jsonError(400, `invalid responses request: ${z.prettifyError(parsed.error)}`) };
+      return {
+        kind: "other",
+        reply: jsonError(400, `invalid responses request: ${z.prettifyError(parsed.error)}`),
+      };
     }
     const body = parsed.data;
     // The agent's conversation carries its tools; side calls (titles, summaries) carry none.
@@ -72,7 +78,9 @@ async function handleOpenAI(request: IncomingModelRequest, script: ScriptSource)
  * How many answers the model already gave: runs of model-produced items in the history (an answer with
  * a message and two tool calls is one run), each closed by the client's items (tool outputs, user text).
  */
-export function countAnswers(input: ReadonlyArray<{ type?: string | undefined; role?: string | undefined }>): number {
+export function countAnswers(
+  input: ReadonlyArray<{ type?: string | undefined; role?: string | undefined }>,
+): number {
   let answers = 0;
   let inAnswer = false;
   for (const item of input) {

@@ -59,8 +59,16 @@ export function openaiStream(turn: Turn, options: OpenAIStreamOptions): StreamPa
     const outputIndex = output.length;
     if (item.type === "message") {
       const text = "text" in step ? step.text : "";
-      event("response.output_item.added", { output_index: outputIndex, item: { ...item, status: "in_progress", content: [] } });
-      event("response.output_text.delta", { item_id: item.id, output_index: outputIndex, content_index: 0, delta: text });
+      event("response.output_item.added", {
+        output_index: outputIndex,
+        item: { ...item, status: "in_progress", content: [] },
+      });
+      event("response.output_text.delta", {
+        item_id: item.id,
+        output_index: outputIndex,
+        content_index: 0,
+        delta: text,
+      });
       outputChars += text.length;
     } else {
       event("response.output_item.added", { output_index: outputIndex, item });
@@ -83,7 +91,9 @@ export function openaiStream(turn: Turn, options: OpenAIStreamOptions): StreamPa
 }
 
 /** The Responses output item for a text or tool step, or why the step does not fit. */
-function outputItem(step: Exclude<Step, { delayMs: number } | { error: unknown }>): Record<string, unknown> | string {
+function outputItem(
+  step: Exclude<Step, { delayMs: number } | { error: unknown }>,
+): Record<string, unknown> | string {
   if ("text" in step) {
     return {
       type: "message",
@@ -97,11 +107,25 @@ function outputItem(step: Exclude<Step, { delayMs: number } | { error: unknown }
   if (step.tool === "apply_patch") {
     const patch = step.input["patch"];
     if (typeof patch !== "string") return 'scripted apply_patch needs input { "patch": string }';
-    return { type: "custom_tool_call", id: `ctc_${randomId()}`, call_id: callId, name: "apply_patch", input: patch, status: "completed" };
+    return {
+      type: "custom_tool_call",
+      id: `ctc_${randomId()}`,
+      call_id: callId,
+      name: "apply_patch",
+      input: patch,
+      status: "completed",
+    };
   }
   if (step.tool === "tool_search") {
     // Codex defers MCP tools behind its client-side tool search; the result exposes them for the next call.
-    return { type: "tool_search_call", id: `ts_${randomId()}`, call_id: callId, execution: "client", arguments: step.input, status: "completed" };
+    return {
+      type: "tool_search_call",
+      id: `ts_${randomId()}`,
+      call_id: callId,
+      execution: "client",
+      arguments: step.input,
+      status: "completed",
+    };
   }
   if (step.tool === "shell" && typeof step.input["cmd"] !== "string") {
     return 'scripted shell needs input { "cmd": string }';
@@ -112,7 +136,9 @@ function outputItem(step: Exclude<Step, { delayMs: number } | { error: unknown }
     type: "function_call",
     id: `fc_${randomId()}`,
     call_id: callId,
-    ...(mcp ? { namespace: mcp[1], name: mcp[2] } : { name: step.tool === "shell" ? shellToolName : step.tool }),
+    ...(mcp
+      ? { namespace: mcp[1], name: mcp[2] }
+      : { name: step.tool === "shell" ? shellToolName : step.tool }),
     arguments: JSON.stringify(step.input),
     status: "completed",
   };

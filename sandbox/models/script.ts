@@ -9,7 +9,9 @@ const textStep = z.object({ text: z.string() }).strict();
 /**
  * A tool call. Anthropic: a tool_use block named `tool` (e.g. "Read", "Edit", "mcp__server__tool").
  * OpenAI (Codex): "apply_patch" with `{ patch }` becomes the custom apply_patch call, "shell" with
- * `{ cmd }` becomes an exec_command function call, any other name a function call with `input` as arguments.
+ * `{ cmd }` an exec_command function call, "tool_search" a tool_search_call, "mcp__server__tool" a
+ * function call `tool` in namespace "mcp__server" (how Codex exposes MCP tools), any other name a
+ * function call with `input` as its arguments. One MCP name thus works for both CLIs.
  */
 const toolStep = z.object({ tool: z.string().min(1), input: z.record(z.string(), z.unknown()) }).strict();
 

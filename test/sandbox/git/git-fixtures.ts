@@ -65,7 +65,9 @@ export async function startGitServer(store: RepoStore, options: GitServerOptions
   const server = createServer((req, res) => {
     const match = GIT_PATH.exec(req.url ?? "");
     const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? "")?.[1];
-    const [user, secret] = Buffer.from(basic ?? "", "base64").toString("utf8").split(":");
+    const [user, secret] = Buffer.from(basic ?? "", "base64")
+      .toString("utf8")
+      .split(":");
     if (user !== "oauth2" || secret !== options.token) {
       req.resume();
       res.writeHead(401, { "WWW-Authenticate": 'Basic realm="GitLab"' });
@@ -94,7 +96,8 @@ export async function startGitServer(store: RepoStore, options: GitServerOptions
   const { port } = server.address() as AddressInfo;
   return {
     base: `http://127.0.0.1:${port}`,
-    url: (projectPath, token = options.token) => `http://oauth2:${token}@127.0.0.1:${port}/${projectPath}.git`,
+    url: (projectPath, token = options.token) =>
+      `http://oauth2:${token}@127.0.0.1:${port}/${projectPath}.git`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -23,7 +23,9 @@ describe("scripted Anthropic server", () => {
     return server;
   }
 
-  async function messages(body: Record<string, unknown>): Promise<{ status: number; text: string; events: SseEvent[] }> {
+  async function messages(
+    body: Record<string, unknown>,
+  ): Promise<{ status: number; text: string; events: SseEvent[] }> {
     const response = await fetch(`${server!.url}/v1/messages?beta=true`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-api-key": "sk-test" },
@@ -58,11 +60,17 @@ describe("scripted Anthropic server", () => {
     expect(start0.message).toMatchObject({ role: "assistant", model: "claude-test", content: [] });
     expect(events[1]!.data).toMatchObject({ index: 0, content_block: { type: "text", text: "" } });
     expect(events[2]!.data).toMatchObject({ index: 0, delta: { type: "text_delta", text: "Reading." } });
-    expect(events[4]!.data).toMatchObject({ index: 1, content_block: { type: "tool_use", name: "Read", input: {} } });
+    expect(events[4]!.data).toMatchObject({
+      index: 1,
+      content_block: { type: "tool_use", name: "Read", input: {} },
+    });
     const delta = events[5]!.data as { delta: { type: string; partial_json: string } };
     expect(delta.delta.type).toBe("input_json_delta");
     expect(JSON.parse(delta.delta.partial_json)).toEqual({ file_path: "/tmp/a.txt" });
-    expect(events[7]!.data).toMatchObject({ delta: { stop_reason: "tool_use" }, usage: { output_tokens: expect.any(Number) } });
+    expect(events[7]!.data).toMatchObject({
+      delta: { stop_reason: "tool_use" },
+      usage: { output_tokens: expect.any(Number) },
+    });
   });
 
   it("chooses the turn from the answers already in the conversation, then says Done.", async () => {
@@ -79,16 +87,26 @@ describe("scripted Anthropic server", () => {
 
   it("counts split assistant messages once and skips system entries", () => {
     expect(countAnswers([{ role: "user" }])).toBe(0);
-    expect(countAnswers([{ role: "system" }, { role: "user" }, { role: "assistant" }, { role: "assistant" }])).toBe(1);
-    expect(countAnswers([{ role: "user" }, { role: "assistant" }, { role: "system" }, { role: "assistant" }])).toBe(1);
-    expect(countAnswers([{ role: "user" }, { role: "assistant" }, { role: "user" }, { role: "assistant" }])).toBe(2);
+    expect(
+      countAnswers([{ role: "system" }, { role: "user" }, { role: "assistant" }, { role: "assistant" }]),
+    ).toBe(1);
+    expect(
+      countAnswers([{ role: "user" }, { role: "assistant" }, { role: "system" }, { role: "assistant" }]),
+    ).toBe(1);
+    expect(
+      countAnswers([{ role: "user" }, { role: "assistant" }, { role: "user" }, { role: "assistant" }]),
+    ).toBe(2);
   });
 
   it("answers side calls without tools with a short text, leaving the script alone", async () => {
     await start({ turns: [[{ tool: "Read", input: {} }]] });
     const side = await messages({ messages: [user] });
     expect(side.events[2]!.data).toMatchObject({ delta: { type: "text_delta", text: expect.any(String) } });
-    expect(side.events.some((e) => e.event === "content_block_start" && JSON.stringify(e.data).includes("tool_use"))).toBe(false);
+    expect(
+      side.events.some(
+        (e) => e.event === "content_block_start" && JSON.stringify(e.data).includes("tool_use"),
+      ),
+    ).toBe(false);
     const main = await messages({ messages: [user], tools });
     expect(main.events[1]!.data).toMatchObject({ content_block: { type: "tool_use" } });
     expect(server!.requests.map((r) => r.kind)).toEqual(["auxiliary", "turn"]);
@@ -98,19 +116,29 @@ describe("scripted Anthropic server", () => {
     await start({ turns: [[{ error: { status: 529, message: "scripted overload" } }]] });
     const { status, text } = await messages({ messages: [user], tools });
     expect(status).toBe(529);
-    expect(JSON.parse(text)).toEqual({ type: "error", error: { type: "overloaded_error", message: "scripted overload" } });
+    expect(JSON.parse(text)).toEqual({
+      type: "error",
+      error: { type: "overloaded_error", message: "scripted overload" },
+    });
   });
 
   it("answers a scripted error after content as an error event, ending the stream", async () => {
-    await start({ turns: [[{ text: "partial" }, { error: { status: 500, message: "broke" } }, { text: "never" }]] });
+    await start({
+      turns: [[{ text: "partial" }, { error: { status: 500, message: "broke" } }, { text: "never" }]],
+    });
     const { status, events } = await messages({ messages: [user], tools });
     expect(status).toBe(200);
-    expect(events.at(-1)).toEqual({ event: "error", data: { type: "error", error: { type: "api_error", message: "broke" } } });
+    expect(events.at(-1)).toEqual({
+      event: "error",
+      data: { type: "error", error: { type: "api_error", message: "broke" } },
+    });
     expect(JSON.stringify(events)).not.toContain("never");
   });
 
   it("plays a dynamic script with the request it decides on", async () => {
-    await start(({ turnIndex, body }) => [{ text: `turn ${turnIndex} of ${(body as { model: string }).model}` }]);
+    await start(({ turnIndex, body }) => [
+      { text: `turn ${turnIndex} of ${(body as { model: string }).model}` },
+    ]);
     const { events } = await messages({ messages: [user, assistant, toolResult], tools });
     expect(events[2]!.data).toMatchObject({ delta: { text: "turn 1 of claude-test" } });
   });
@@ -121,14 +149,20 @@ describe("scripted Anthropic server", () => {
     expect(status).toBe(200);
     expect(JSON.parse(text)).toMatchObject({
       role: "assistant",
-      content: [{ type: "text", text: "hi" }, { type: "tool_use", name: "Read", input: { file_path: "/a" } }],
+      content: [
+        { type: "text", text: "hi" },
+        { type: "tool_use", name: "Read", input: { file_path: "/a" } },
+      ],
       stop_reason: "tool_use",
     });
   });
 
   it("answers token counts, probes and unknown paths, recording everything", async () => {
     const { url, requests } = await start({ turns: [] });
-    const count = await fetch(`${url}/v1/messages/count_tokens`, { method: "POST", body: JSON.stringify({ messages: [user] }) });
+    const count = await fetch(`${url}/v1/messages/count_tokens`, {
+      method: "POST",
+      body: JSON.stringify({ messages: [user] }),
+    });
     expect(await count.json()).toEqual({ input_tokens: expect.any(Number) });
     expect((await fetch(url, { method: "HEAD" })).status).toBe(200);
     const unknown = await fetch(`${url}/v1/nope`);

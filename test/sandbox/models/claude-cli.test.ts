@@ -51,7 +51,8 @@ describe("claude against the scripted Anthropic server", { timeout: 120_000 }, (
     const env = claudeEnv({ baseUrl: server.url, apiKey: "sk-ant-test", home: home.path });
     const run = await runCli(claudeBin, args, { cwd: repo.path, env, signal, timeoutMs: 90_000 });
     const result = jsonLines(run.stdout).find((line) => line["type"] === "result");
-    if (result === undefined) throw new Error(`no result line; stderr:\n${run.stderr}\nstdout:\n${run.stdout}`);
+    if (result === undefined)
+      throw new Error(`no result line; stderr:\n${run.stderr}\nstdout:\n${run.stdout}`);
     return { run, result };
   }
 
@@ -66,12 +67,22 @@ describe("claude against the scripted Anthropic server", { timeout: 120_000 }, (
         [{ text: "Replaced old with new." }],
       ],
     };
-    const { run, result } = await runClaude(script, repo, ["--allowedTools", "Read Edit Write Bash(git:*)"], signal);
+    const { run, result } = await runClaude(
+      script,
+      repo,
+      ["--allowedTools", "Read Edit Write Bash(git:*)"],
+      signal,
+    );
 
     expect(await readFile(file, "utf8")).toBe("new\n");
     expect(git(repo.path, "status", "--porcelain")).toBe(" M a.txt\n");
     expect(run.code).toBe(0);
-    expect(result).toMatchObject({ subtype: "success", is_error: false, num_turns: 3, result: "Replaced old with new." });
+    expect(result).toMatchObject({
+      subtype: "success",
+      is_error: false,
+      num_turns: 3,
+      result: "Replaced old with new.",
+    });
 
     const turns = server!.requests.filter((r) => r.kind === "turn");
     expect(turns.map((r) => r.turnIndex)).toEqual([0, 1, 2]);

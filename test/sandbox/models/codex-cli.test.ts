@@ -72,7 +72,12 @@ describe("codex against the scripted OpenAI server", { timeout: 120_000 }, () =>
     const script: Script = {
       turns: [
         [{ text: "Looking at a.txt." }, { tool: "shell", input: { cmd: "cat a.txt" } }],
-        [{ tool: "apply_patch", input: { patch: "*** Begin Patch\n*** Update File: a.txt\n@@\n-old\n+new\n*** End Patch\n" } }],
+        [
+          {
+            tool: "apply_patch",
+            input: { patch: "*** Begin Patch\n*** Update File: a.txt\n@@\n-old\n+new\n*** End Patch\n" },
+          },
+        ],
         [{ text: "Replaced old with new." }],
       ],
     };
@@ -82,12 +87,21 @@ describe("codex against the scripted OpenAI server", { timeout: 120_000 }, () =>
     expect(git(repo.path, "status", "--porcelain")).toBe(" M a.txt\n");
     expect(run.code).toBe(0);
     const items = completedItems(lines);
-    expect(items).toContainEqual(expect.objectContaining({ type: "command_execution", aggregated_output: "old\n", exit_code: 0 }));
     expect(items).toContainEqual(
-      expect.objectContaining({ type: "file_change", status: "completed", changes: [{ path: join(repo.path, "a.txt"), kind: "update" }] }),
+      expect.objectContaining({ type: "command_execution", aggregated_output: "old\n", exit_code: 0 }),
+    );
+    expect(items).toContainEqual(
+      expect.objectContaining({
+        type: "file_change",
+        status: "completed",
+        changes: [{ path: join(repo.path, "a.txt"), kind: "update" }],
+      }),
     );
     expect(items.at(-1)).toMatchObject({ type: "agent_message", text: "Replaced old with new." });
-    expect(lines.at(-1)).toMatchObject({ type: "turn.completed", usage: { input_tokens: expect.any(Number) } });
+    expect(lines.at(-1)).toMatchObject({
+      type: "turn.completed",
+      usage: { input_tokens: expect.any(Number) },
+    });
 
     const turns = server!.requests.filter((r) => r.kind === "turn");
     expect(turns.map((r) => r.turnIndex)).toEqual([0, 1, 2]);
@@ -101,7 +115,9 @@ describe("codex against the scripted OpenAI server", { timeout: 120_000 }, () =>
   it("calls an MCP tool named mcp__server__tool (sent as namespace + name)", async ({ signal }) => {
     const repo = await tempGitRepo({ "a.txt": "old\n" });
     dirs.push(repo);
-    const script: Script = { turns: [[{ tool: "mcp__echo__echo", input: { text: "hello" } }], [{ text: "Echoed." }]] };
+    const script: Script = {
+      turns: [[{ tool: "mcp__echo__echo", input: { text: "hello" } }], [{ text: "Echoed." }]],
+    };
     const { run, lines } = await runCodex(script, repo, signal, {
       echo: { command: process.execPath, args: [runTs, echoMcpServer] },
     });

@@ -29,7 +29,9 @@ describe("scripted OpenAI server", () => {
     return server;
   }
 
-  async function responses(body: Record<string, unknown>): Promise<{ status: number; text: string; events: SseEvent[] }> {
+  async function responses(
+    body: Record<string, unknown>,
+  ): Promise<{ status: number; text: string; events: SseEvent[] }> {
     const response = await fetch(`${server!.url}/responses`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: "Bearer sk-test" },
@@ -40,7 +42,9 @@ describe("scripted OpenAI server", () => {
   }
 
   function doneItems(events: SseEvent[]): Item[] {
-    return events.filter((e) => e.event === "response.output_item.done").map((e) => (e.data as { item: Item }).item);
+    return events
+      .filter((e) => e.event === "response.output_item.done")
+      .map((e) => (e.data as { item: Item }).item);
   }
 
   it("serves a base url ending in /v1", async () => {
@@ -66,26 +70,51 @@ describe("scripted OpenAI server", () => {
     expect(events[0]!.event).toBe("response.created");
     for (const event of events) expect((event.data as { type: string }).type).toBe(event.event);
     const items = doneItems(events);
-    expect(items[0]).toMatchObject({ type: "message", role: "assistant", content: [{ type: "output_text", text: "Patching." }] });
-    expect(items[1]).toMatchObject({ type: "custom_tool_call", name: "apply_patch", input: patch, call_id: expect.any(String) });
-    expect(items[2]).toMatchObject({ type: "function_call", name: "exec_command", call_id: expect.any(String) });
+    expect(items[0]).toMatchObject({
+      type: "message",
+      role: "assistant",
+      content: [{ type: "output_text", text: "Patching." }],
+    });
+    expect(items[1]).toMatchObject({
+      type: "custom_tool_call",
+      name: "apply_patch",
+      input: patch,
+      call_id: expect.any(String),
+    });
+    expect(items[2]).toMatchObject({
+      type: "function_call",
+      name: "exec_command",
+      call_id: expect.any(String),
+    });
     expect(JSON.parse(items[2]!["arguments"] as string)).toEqual({ cmd: "git status", workdir: "/tmp" });
     // MCP tools live in a namespace per server, as Codex lists them.
     expect(items[3]).toMatchObject({ type: "function_call", namespace: "mcp__gitlab", name: "post_note" });
     expect(JSON.parse(items[3]!["arguments"] as string)).toEqual({ body: "hi" });
     expect(items[4]).toMatchObject({ type: "function_call", name: "update_plan" });
     expect(items[4]).not.toHaveProperty("namespace");
-    expect(items[5]).toMatchObject({ type: "tool_search_call", execution: "client", arguments: { query: "gitlab" } });
+    expect(items[5]).toMatchObject({
+      type: "tool_search_call",
+      execution: "client",
+      arguments: { query: "gitlab" },
+    });
     const callIds = items.slice(1).map((item) => item["call_id"]);
     expect(new Set(callIds).size).toBe(callIds.length);
 
     const completed = events.at(-1)!;
     expect(completed.event).toBe("response.completed");
-    const response = (completed.data as { response: { id: string; status: string; output: Item[]; usage: Record<string, number> } }).response;
+    const response = (
+      completed.data as {
+        response: { id: string; status: string; output: Item[]; usage: Record<string, number> };
+      }
+    ).response;
     expect(response.id).toMatch(/^resp_/);
     expect(response.status).toBe("completed");
     expect(response.output).toEqual(items);
-    expect(response.usage).toMatchObject({ input_tokens: expect.any(Number), output_tokens: expect.any(Number), total_tokens: expect.any(Number) });
+    expect(response.usage).toMatchObject({
+      input_tokens: expect.any(Number),
+      output_tokens: expect.any(Number),
+      total_tokens: expect.any(Number),
+    });
   });
 
   it("streams text as a delta before its item is done", async () => {

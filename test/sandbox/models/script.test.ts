@@ -40,7 +40,8 @@ describe("model script", () => {
   });
 
   it("lets a function decide, undefined meaning Done.", async () => {
-    const script = ({ turnIndex }: { turnIndex: number }) => (turnIndex < 2 ? [{ text: `turn ${turnIndex}` }] : undefined);
+    const script = ({ turnIndex }: { turnIndex: number }) =>
+      turnIndex < 2 ? [{ text: `turn ${turnIndex}` }] : undefined;
     expect(await turnFor(script, { turnIndex: 1, body: {} })).toEqual([{ text: "turn 1" }]);
     expect(await turnFor(script, { turnIndex: 2, body: {} })).toEqual(finalTurn);
   });

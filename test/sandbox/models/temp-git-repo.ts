@@ -19,7 +19,17 @@ export async function tempGitRepo(files: Record<string, string>): Promise<TempDi
   for (const [name, content] of Object.entries(files)) await writeFile(join(dir.path, name), content);
   git(dir.path, "init", "-q", "-b", "main");
   git(dir.path, "add", "-A");
-  git(dir.path, "-c", "user.name=Test", "-c", "user.email=test@example.invalid", "commit", "-q", "-m", "initial");
+  git(
+    dir.path,
+    "-c",
+    "user.name=Test",
+    "-c",
+    "user.email=test@example.invalid",
+    "commit",
+    "-q",
+    "-m",
+    "initial",
+  );
   return dir;
 }
 
