@@ -6,8 +6,7 @@ import type { HandledRequest, IncomingModelRequest } from "./model-http-server.t
 import type { ModelServer, ModelServerOptions } from "./model-server.ts";
 import { openaiErrorBody, openaiStream } from "./openai-stream.ts";
 import { turnFor } from "./script.ts";
-import type { Turn } from "./script.ts";
-import type { ScriptSource } from "./script.ts";
+import type { ScriptSource, Turn } from "./script.ts";
 
 // Only what the server reads; everything else in the body passes unchecked.
 const responsesRequest = z.looseObject({

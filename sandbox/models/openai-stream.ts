@@ -3,7 +3,7 @@
 // Pure: the server plays the parts.
 import { randomUUID } from "node:crypto";
 import type { StreamPart } from "./model-http-server.ts";
-import type { Step, Turn } from "./script.ts";
+import type { TextStep, ToolStep, Turn } from "./script.ts";
 
 export interface OpenAIStreamOptions {
   model: string;
@@ -91,9 +91,7 @@ export function openaiStream(turn: Turn, options: OpenAIStreamOptions): StreamPa
 }
 
 /** The Responses output item for a text or tool step, or why the step does not fit. */
-function outputItem(
-  step: Exclude<Step, { delayMs: number } | { error: unknown }>,
-): Record<string, unknown> | string {
+function outputItem(step: TextStep | ToolStep): Record<string, unknown> | string {
   if ("text" in step) {
     return {
       type: "message",

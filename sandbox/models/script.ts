@@ -80,7 +80,3 @@ export async function readScriptFile(path: string): Promise<Script> {
   if (!parsed.success) throw new Error(`${path}: not a model script:\n${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
-
-export function isToolStep(step: Step): step is ToolStep {
-  return "tool" in step;
-}

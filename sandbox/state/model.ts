@@ -122,6 +122,7 @@ export interface Issue {
   created_at: string;
   updated_at: string;
   closed_at: string | null;
+  closed_by_id?: number | null;
 }
 
 export interface MergeRequest {
@@ -144,6 +145,11 @@ export interface MergeRequest {
   /** One per push to the source branch (or target move): what GET .../versions lists. */
   versions: MergeRequestVersion[];
   head_pipeline_id: number | null;
+  closed_at?: string | null;
+  closed_by_id?: number | null;
+  merged_at?: string | null;
+  merged_by_id?: number | null;
+  merge_commit_sha?: string | null;
 }
 
 export interface MergeRequestVersion {
@@ -189,6 +195,10 @@ export interface Note {
   position: DiffPosition | null;
   created_at: string;
   updated_at: string;
+  resolved_at?: string | null;
+  updated_by_id?: number | null;
+  /** GitLab's `<sha1 of path>_<old>_<new>` for a DiffNote. */
+  line_code?: string | null;
 }
 
 export interface AwardEmoji {

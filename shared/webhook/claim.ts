@@ -31,7 +31,8 @@ export type ClaimResult =
 export interface ClaimOptions {
   note: NoteRef;
   assistants: readonly Assistant[];
-  bridgeUserId: number;
+  /** The bridge's user id, or how to get it: it is only needed when the claim is already taken. */
+  bridgeUserId: number | (() => Promise<number>);
   graceSeconds: number;
   /** Epoch milliseconds. */
   now: () => number;
@@ -45,15 +46,17 @@ export async function claimNote(gl: GitLabRequester, options: ClaimOptions): Pro
     if (!isAlreadyTaken(error)) throw error;
   }
 
+  const bridgeUserId =
+    typeof options.bridgeUserId === "number" ? options.bridgeUserId : await options.bridgeUserId();
   const awards = await listNoteAwardEmoji(gl, options.note);
-  const ours = awards.find((a) => a.name === CLAIM_EMOJI && a.user.id === options.bridgeUserId);
+  const ours = awards.find((a) => a.name === CLAIM_EMOJI && a.user.id === bridgeUserId);
   if (!ours) return { status: "duplicate", reason: "claimed by another delivery (award no longer listed)" };
   const ageMs = awardAgeMs(ours, options.now());
   if (ageMs === undefined || ageMs < options.graceSeconds * 1000) {
     return { status: "duplicate", reason: "claimed by another delivery" };
   }
 
-  const placed = await findPlaceholders(gl, options.note, options.bridgeUserId);
+  const placed = await findPlaceholders(gl, options.note, bridgeUserId);
   const missing = options.assistants.filter((a) => !placed.has(a));
   if (missing.length === 0) return { status: "duplicate", reason: "already dispatched" };
   return { status: "recovered", awardId: ours.id, missing };

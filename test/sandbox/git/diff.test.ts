@@ -1,6 +1,7 @@
 // RepoStore.diff in GitLab's shape, and GitLab's rules for where an inline comment may sit.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isValidPosition, parseDiffLines } from "../../../sandbox/git/diff-lines.ts";
+import { parseGitDiff } from "../../../sandbox/git/file-diff.ts";
 import type { FileDiff } from "../../../sandbox/git/file-diff.ts";
 import { RepoStore } from "../../../sandbox/git/repo-store.ts";
 import { ada, removeScratchDirs, scratchDir } from "./git-fixtures.ts";
@@ -110,6 +111,62 @@ describe("diff", () => {
     const diff = await store.diff(path, null, root.id);
     expect(diff).toMatchObject([
       { new_path: "README.md", new_file: true, diff: "@@ -0,0 +1 @@\n+# Diffs\n" },
+    ]);
+  });
+});
+
+describe("parseGitDiff", () => {
+  it("keeps a type change as one file and reports binary files like GitLab", () => {
+    const zero = "0".repeat(40);
+    const [a, b, c] = ["a".repeat(40), "b".repeat(40), "c".repeat(40)];
+    const raw = [`:100644 120000 ${a} ${b} T`, "f", `:000000 100644 ${zero} ${c} A`, "logo.png", ""].join(
+      "\0",
+    );
+    const patch = [
+      "diff --git a/f b/f",
+      "deleted file mode 100644",
+      `index ${a}..${zero}`,
+      "--- a/f",
+      "+++ /dev/null",
+      "@@ -1 +0,0 @@",
+      "-hi",
+      "diff --git a/f b/f",
+      "new file mode 120000",
+      `index ${zero}..${b}`,
+      "--- /dev/null",
+      "+++ b/f",
+      "@@ -0,0 +1 @@",
+      "+target",
+      "\\ No newline at end of file",
+      "diff --git a/logo.png b/logo.png",
+      "new file mode 100644",
+      `index ${zero}..${c}`,
+      "Binary files /dev/null and b/logo.png differ",
+      "",
+    ].join("\n");
+    expect(parseGitDiff(raw, patch)).toEqual([
+      {
+        old_path: "f",
+        new_path: "f",
+        a_mode: "100644",
+        b_mode: "120000",
+        new_file: false,
+        renamed_file: false,
+        deleted_file: false,
+        generated_file: false,
+        diff: "@@ -1 +0,0 @@\n-hi\n@@ -0,0 +1 @@\n+target\n\\ No newline at end of file\n",
+      },
+      {
+        old_path: "logo.png",
+        new_path: "logo.png",
+        a_mode: "0",
+        b_mode: "100644",
+        new_file: true,
+        renamed_file: false,
+        deleted_file: false,
+        generated_file: false,
+        diff: "Binary files /dev/null and b/logo.png differ\n",
+      },
     ]);
   });
 });

@@ -5,12 +5,12 @@ import { expandReferences, expandVariables } from "../../../sandbox/runner/varia
 describe("expandVariables", () => {
   const outer = { CI_PROJECT_NAME: "demo", PATH: "/usr/bin" };
 
-  it("expands $VAR and ${VAR} from the outer environment and from sibling variables", () => {
+  it("expands $VAR and ${VAR} from the outer environment and from expanded sibling variables", () => {
     const expanded = expandVariables(
       { APP: "${CI_PROJECT_NAME}-app", URL: "https://$HOST/$APP", HOST: "example.test" },
       outer,
     );
-    expect(expanded).toEqual({ APP: "demo-app", URL: "https://example.test/${CI_PROJECT_NAME}-app", HOST: "example.test" });
+    expect(expanded).toEqual({ APP: "demo-app", URL: "https://example.test/demo-app", HOST: "example.test" });
   });
 
   it("lets a variable extend the value it shadows", () => {
@@ -19,6 +19,11 @@ describe("expandVariables", () => {
 
   it("turns unknown references into nothing and $$ into a literal $", () => {
     expect(expandVariables({ A: "x${NOPE}y", B: "cost: $$5" }, outer)).toEqual({ A: "xy", B: "cost: $5" });
+  });
+
+  it("never expands a value taken from the outer environment again, and survives a reference cycle", () => {
+    expect(expandVariables({ TOKEN_COPY: "$SECRET" }, { SECRET: "pa$word" })).toEqual({ TOKEN_COPY: "pa$word" });
+    expect(expandVariables({ A: "a$B", B: "b$A" }, {})).toEqual({ A: "aba$B", B: "ba$B" });
   });
 
   it("leaves the decision about unknown names to the lookup", () => {
