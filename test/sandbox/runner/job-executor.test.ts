@@ -157,10 +157,12 @@ job:
   it("is canceled when the signal aborts, and does not start when it already has", async () => {
     const controller = new AbortController();
     const job = jobFrom("job:\n  script:\n    - sleep 60\n  after_script: echo status=$CI_JOB_STATUS\n");
+    let seen = "";
     const { result, trace } = await run(job, {
       signal: controller.signal,
       onTrace: (chunk) => {
-        if (chunk.includes("$ sleep 60")) controller.abort();
+        seen += chunk;
+        if (seen.includes("$ sleep 60\n")) controller.abort();
       },
     });
     expect(result).toEqual({ status: "canceled", exitCode: null, failureReason: "canceled" });

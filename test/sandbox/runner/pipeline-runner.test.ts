@@ -38,8 +38,9 @@ async function runYaml(yaml: string, signal?: AbortController): Promise<Run> {
   runCount += 1;
   const orderFile = join(repo.root, `order-${runCount}.txt`);
   const updates: Array<[string, JobUpdate]> = [];
+  let trace = "";
   const status = await runPipeline(planOf(yaml), {
-    jobOptions: (job) => ({
+    jobOptions: () => ({
       cloneUrl: repo.bare,
       sha: repo.sha,
       ref: "main",
@@ -48,8 +49,8 @@ async function runYaml(yaml: string, signal?: AbortController): Promise<Run> {
       workRoot: join(repo.root, "builds"),
       killGraceMs: 500,
       onTrace: (chunk) => {
-        if (chunk.includes("$ sleep 60")) signal?.abort();
-        void job;
+        trace += chunk;
+        if (trace.includes("$ sleep 60\n")) signal?.abort();
       },
     }),
     onJobUpdate: (name, update) => {
