@@ -88,6 +88,7 @@ export async function handleGitRequest(
     projectPath: project.path_with_namespace,
     pathInfo: path.rest,
     protectedBranches: protectedFor(project, level),
+    noForcePushBranches: project.protectedBranches.filter((p) => !p.allow_force_push).map((p) => p.name),
     onPushed: (updates) => refreshMergeRequests(sb, project, updates),
   });
 }

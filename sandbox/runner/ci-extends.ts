@@ -30,8 +30,10 @@ export function resolveExtends(
     const cached = done.get(name);
     if (cached) return cached;
     const entry = config[name];
-    if (!isMap(entry)) throw new ExtendsError(`\`${stack.at(-1) ?? name}\`: unknown keys in \`extends\` (${name})`);
-    if (stack.includes(name)) throw new ExtendsError(`\`${name}\`: circular dependency detected in \`extends\``);
+    if (!isMap(entry))
+      throw new ExtendsError(`\`${stack.at(-1) ?? name}\`: unknown keys in \`extends\` (${name})`);
+    if (stack.includes(name))
+      throw new ExtendsError(`\`${name}\`: circular dependency detected in \`extends\``);
     if (stack.length >= maxNesting) throw new ExtendsError(`\`${name}\`: nesting too deep in \`extends\``);
     const { extends: parents, ...own } = entry;
     let merged: Record<string, unknown> = {};
@@ -41,7 +43,8 @@ export function resolveExtends(
         throw new ExtendsError(`jobs:${name}:extends should be a string or an array of strings`);
       }
       for (const parent of list) {
-        if (!isMap(config[parent])) throw new ExtendsError(`\`${name}\`: unknown keys in \`extends\` (${parent})`);
+        if (!isMap(config[parent]))
+          throw new ExtendsError(`\`${name}\`: unknown keys in \`extends\` (${parent})`);
         merged = deepMerge(merged, resolve(parent, [...stack, name])) as Record<string, unknown>;
       }
     }

@@ -36,7 +36,8 @@ function parseRegex(text: string): RegExp | null {
 /** Reads the header document (`spec: inputs: …`) into input specs. */
 export function parseInputSpecs(header: unknown): Result<Map<string, InputSpec>> {
   const specs = new Map<string, InputSpec>();
-  if (!isMap(header) || !isMap(header.spec)) return { ok: false, error: "header:spec config should be a hash" };
+  if (!isMap(header) || !isMap(header.spec))
+    return { ok: false, error: "header:spec config should be a hash" };
   const unknownHeaderKeys = Object.keys(header).filter((k) => k !== "spec");
   if (unknownHeaderKeys.length > 0) {
     return { ok: false, error: `header config contains unknown keys: ${unknownHeaderKeys.join(", ")}` };
@@ -52,7 +53,8 @@ export function parseInputSpecs(header: unknown): Result<Map<string, InputSpec>>
     const definition = raw ?? {};
     if (!isMap(definition)) return { ok: false, error: `${where} config should be a hash` };
     const unknown = Object.keys(definition).filter((k) => !specKeys.has(k));
-    if (unknown.length > 0) return { ok: false, error: `${where} config contains unknown keys: ${unknown.join(", ")}` };
+    if (unknown.length > 0)
+      return { ok: false, error: `${where} config contains unknown keys: ${unknown.join(", ")}` };
     const type = definition.type ?? "string";
     if (typeof type !== "string" || !inputTypes.has(type)) {
       return { ok: false, error: `${where} input type unknown value: ${String(type)}` };
@@ -85,7 +87,8 @@ function coerce(type: InputType, value: unknown): { ok: true; value: unknown } |
       return typeof value === "string" ? { ok: true, value } : { ok: false };
     case "number":
       if (typeof value === "number" && Number.isFinite(value)) return { ok: true, value };
-      if (typeof value === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(value)) return { ok: true, value: Number(value) };
+      if (typeof value === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(value))
+        return { ok: true, value: Number(value) };
       return { ok: false };
     case "boolean":
       if (typeof value === "boolean") return { ok: true, value };
@@ -135,7 +138,9 @@ export function resolveInputs(
     }
     const value = coerced.value;
     if (spec.options && !spec.options.some((option) => option === value)) {
-      errors.push(`\`${name}\` input: \`${String(value)}\` cannot be used because it is not in the list of allowed options`);
+      errors.push(
+        `\`${name}\` input: \`${String(value)}\` cannot be used because it is not in the list of allowed options`,
+      );
       continue;
     }
     if (spec.regex && typeof value === "string" && !spec.regex.test(value)) {
@@ -187,7 +192,9 @@ function evaluateBlock(
       const offset = Number(truncate[1]);
       value = stringify(value).slice(offset, offset + Number(truncate[2]));
     } else {
-      throw new InterpolationError(`no function matching \`${fn}\`: check that the function name and arguments are correct`);
+      throw new InterpolationError(
+        `no function matching \`${fn}\`: check that the function name and arguments are correct`,
+      );
     }
   }
   return value;
@@ -199,7 +206,8 @@ function interpolateString(
   variables: Readonly<Record<string, string>>,
 ): unknown {
   const whole = wholeBlock.exec(text);
-  if (whole && !(whole[1] as string).includes("]]")) return evaluateBlock(whole[1] as string, inputs, variables);
+  if (whole && !(whole[1] as string).includes("]]"))
+    return evaluateBlock(whole[1] as string, inputs, variables);
   return text.replace(block, (_m, content: string) => stringify(evaluateBlock(content, inputs, variables)));
 }
 

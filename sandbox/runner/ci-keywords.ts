@@ -50,12 +50,16 @@ export function parseVariables(value: unknown, where: string): Record<string, st
     if (!/^\w+$/.test(name)) throw new ConfigError(`${where} config uses invalid variable name: ${name}`);
     let text = scalarText(raw);
     if (text === null && isMap(raw)) {
-      const unknown = Object.keys(raw).filter((k) => !["value", "description", "options", "expand"].includes(k));
-      if (unknown.length > 0) throw new ConfigError(`${where}:${name} config contains unknown keys: ${unknown.join(", ")}`);
+      const unknown = Object.keys(raw).filter(
+        (k) => !["value", "description", "options", "expand"].includes(k),
+      );
+      if (unknown.length > 0)
+        throw new ConfigError(`${where}:${name} config contains unknown keys: ${unknown.join(", ")}`);
       text = scalarText(raw.value);
       if (text !== null && raw.expand === false) text = text.replace(/\$/g, "$$$$");
     }
-    if (text === null) throw new ConfigError(`${where}:${name} config should be a string or a hash with a value`);
+    if (text === null)
+      throw new ConfigError(`${where}:${name} config should be a string or a hash with a value`);
     variables[name] = text;
   }
   return variables;
@@ -79,8 +83,12 @@ export function parseIdTokens(value: unknown, where: string): IdTokens {
   for (const [name, raw] of Object.entries(value)) {
     const aud = isMap(raw) ? raw.aud : undefined;
     const valid =
-      typeof aud === "string" || (Array.isArray(aud) && aud.length > 0 && aud.every((a) => typeof a === "string"));
-    if (!valid) throw new ConfigError(`${where}:${name} config should be a hash with aud: a string or a list of strings`);
+      typeof aud === "string" ||
+      (Array.isArray(aud) && aud.length > 0 && aud.every((a) => typeof a === "string"));
+    if (!valid)
+      throw new ConfigError(
+        `${where}:${name} config should be a hash with aud: a string or a list of strings`,
+      );
     tokens[name] = { aud: aud as string | string[] };
   }
   return tokens;
@@ -105,10 +113,17 @@ export function parseNeeds(value: unknown, where: string): Need[] | undefined {
   if (!Array.isArray(value)) throw new ConfigError(`${where} config should be an array`);
   return value.map((item): Need => {
     if (typeof item === "string") return { job: item, optional: false };
-    if (isMap(item) && typeof item.job === "string" && item.pipeline === undefined && item.project === undefined) {
+    if (
+      isMap(item) &&
+      typeof item.job === "string" &&
+      item.pipeline === undefined &&
+      item.project === undefined
+    ) {
       return { job: item.job, optional: item.optional === true };
     }
-    throw new ConfigError(`${where} entries should be job names or { job, optional }; cross-pipeline needs are not supported`);
+    throw new ConfigError(
+      `${where} entries should be job names or { job, optional }; cross-pipeline needs are not supported`,
+    );
   });
 }
 

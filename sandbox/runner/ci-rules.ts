@@ -17,13 +17,25 @@ export interface RuleOutcome {
   needs?: Need[];
 }
 
-const jobRuleKeys = ["if", "when", "variables", "allow_failure", "changes", "exists", "needs", "start_in", "interruptible"];
+const jobRuleKeys = [
+  "if",
+  "when",
+  "variables",
+  "allow_failure",
+  "changes",
+  "exists",
+  "needs",
+  "start_in",
+  "interruptible",
+];
 const workflowRuleKeys = ["if", "when", "variables", "changes", "exists", "auto_cancel"];
 
 export function parseWhen(value: unknown, where: string): When | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "string" || !whens.has(value)) {
-    throw new ConfigError(`${where} config should be on_success, on_failure, always, manual, delayed or never`);
+    throw new ConfigError(
+      `${where} config should be on_success, on_failure, always, manual, delayed or never`,
+    );
   }
   return value as When;
 }
@@ -46,8 +58,10 @@ export function evaluateRules(
     const at = `${where}:rule`;
     if (!isMap(rule)) throw new ConfigError(`${at} config should be a hash`);
     const unknown = Object.keys(rule).filter((k) => !allowed.includes(k));
-    if (unknown.length > 0) throw new ConfigError(`${at} config contains unknown keys: ${unknown.join(", ")}`);
-    if (rule.exists !== undefined) throw new ConfigError(`${at} exists is not supported by the sandbox runner`);
+    if (unknown.length > 0)
+      throw new ConfigError(`${at} config contains unknown keys: ${unknown.join(", ")}`);
+    if (rule.exists !== undefined)
+      throw new ConfigError(`${at} exists is not supported by the sandbox runner`);
     let condition: Expression | null = null;
     if (rule.if !== undefined) {
       if (typeof rule.if !== "string") throw new ConfigError(`${at} if should be a string`);

@@ -64,7 +64,12 @@ function stepOutcomeFailure(outcome: ProcessGroupOutcome): "timeout" | "canceled
   return null;
 }
 
-async function git(step: Step, cwd: string, env: Record<string, string>, args: string[]): Promise<ProcessGroupOutcome> {
+async function git(
+  step: Step,
+  cwd: string,
+  env: Record<string, string>,
+  args: string[],
+): Promise<ProcessGroupOutcome> {
   return runProcessGroup("git", args, {
     cwd,
     env,
@@ -123,7 +128,10 @@ async function runScript(
 
 export async function runJob(job: PlannedJob, options: RunJobOptions): Promise<JobResult> {
   const line = (text: string): void => options.onTrace(`${text}\n`);
-  const timeoutMs = Math.min(options.timeoutMs, job.timeoutSeconds !== undefined ? job.timeoutSeconds * 1000 : Infinity);
+  const timeoutMs = Math.min(
+    options.timeoutMs,
+    job.timeoutSeconds !== undefined ? job.timeoutSeconds * 1000 : Infinity,
+  );
   const step: Step = {
     options,
     line,

@@ -113,7 +113,15 @@ const ignoredJobKeys = new Set([
 ]);
 const unsupportedJobKeys = new Set(["trigger", "parallel", "only", "except", "run"]);
 const defaultKeys = new Set(["before_script", "after_script", "timeout", "image", "id_tokens"]);
-const ignoredDefaultKeys = new Set(["cache", "artifacts", "services", "tags", "retry", "interruptible", "hooks"]);
+const ignoredDefaultKeys = new Set([
+  "cache",
+  "artifacts",
+  "services",
+  "tags",
+  "retry",
+  "interruptible",
+  "hooks",
+]);
 
 interface Defaults {
   before_script?: string[];
@@ -129,15 +137,19 @@ function parseDefaults(config: Record<string, unknown>): Defaults {
   const section = config.default ?? {};
   if (!isMap(section)) throw new ConfigError("default config should be a hash");
   const unknown = Object.keys(section).filter((k) => !defaultKeys.has(k) && !ignoredDefaultKeys.has(k));
-  if (unknown.length > 0) throw new ConfigError(`default config contains unknown keys: ${unknown.join(", ")}`);
+  if (unknown.length > 0)
+    throw new ConfigError(`default config contains unknown keys: ${unknown.join(", ")}`);
   const pick = (key: string): unknown => section[key] ?? config[key];
-  if (pick("before_script") !== undefined) defaults.before_script = parseScript(pick("before_script"), "before_script");
-  if (pick("after_script") !== undefined) defaults.after_script = parseScript(pick("after_script"), "after_script");
+  if (pick("before_script") !== undefined)
+    defaults.before_script = parseScript(pick("before_script"), "before_script");
+  if (pick("after_script") !== undefined)
+    defaults.after_script = parseScript(pick("after_script"), "after_script");
   const timeout = parseTimeout(section.timeout, "default:timeout");
   if (timeout !== undefined) defaults.timeout = timeout;
   const image = parseImage(pick("image"), "image");
   if (image !== undefined) defaults.image = image;
-  if (section.id_tokens !== undefined) defaults.id_tokens = parseIdTokens(section.id_tokens, "default:id_tokens");
+  if (section.id_tokens !== undefined)
+    defaults.id_tokens = parseIdTokens(section.id_tokens, "default:id_tokens");
   return defaults;
 }
 
@@ -158,7 +170,10 @@ function inheritFilter(value: unknown, where: string): (key: string) => boolean 
   throw new ConfigError(`${where} config should be a boolean or an array of strings`);
 }
 
-function pickVariables(variables: Record<string, string>, keep: (name: string) => boolean): Record<string, string> {
+function pickVariables(
+  variables: Record<string, string>,
+  keep: (name: string) => boolean,
+): Record<string, string> {
   return Object.fromEntries(Object.entries(variables).filter(([name]) => keep(name)));
 }
 
@@ -179,11 +194,15 @@ function planJob(
   const keys = Object.keys(entry);
   const unsupported = keys.filter((k) => unsupportedJobKeys.has(k));
   if (unsupported.length > 0) {
-    throw new ConfigError(`${where} uses ${unsupported.join(", ")}, which the sandbox runner does not support`);
+    throw new ConfigError(
+      `${where} uses ${unsupported.join(", ")}, which the sandbox runner does not support`,
+    );
   }
   const unknown = keys.filter((k) => !supportedJobKeys.has(k) && !ignoredJobKeys.has(k));
-  if (unknown.length > 0) throw new ConfigError(`${where} config contains unknown keys: ${unknown.join(", ")}`);
-  if (entry.script === undefined) throw new ConfigError(`${where} config should implement the script: keyword`);
+  if (unknown.length > 0)
+    throw new ConfigError(`${where} config contains unknown keys: ${unknown.join(", ")}`);
+  if (entry.script === undefined)
+    throw new ConfigError(`${where} config should implement the script: keyword`);
   const script = parseScript(entry.script, `${where}:script`);
   if (script.length === 0) throw new ConfigError(`${where} script can't be blank`);
 
@@ -219,7 +238,8 @@ function planJob(
   if (outcome === null) return null;
   const when: When = outcome.when;
   if (when === "never" || when === "manual") return null;
-  if (when === "delayed") throw new ConfigError(`${where} when: delayed is not supported by the sandbox runner`);
+  if (when === "delayed")
+    throw new ConfigError(`${where} when: delayed is not supported by the sandbox runner`);
 
   const allowFailure =
     ("allowFailure" in outcome ? outcome.allowFailure : undefined) ??
@@ -253,7 +273,8 @@ function planJob(
   if (timeout !== undefined) job.timeoutSeconds = timeout;
   const image = parseImage(entry.image, `${where}:image`) ?? fromDefault("image");
   if (image !== undefined) job.image = image;
-  const needs = ("needs" in outcome ? outcome.needs : undefined) ?? parseNeeds(entry.needs, `${where}:needs`) ?? [];
+  const needs =
+    ("needs" in outcome ? outcome.needs : undefined) ?? parseNeeds(entry.needs, `${where}:needs`) ?? [];
   return { job, needs };
 }
 
@@ -272,12 +293,15 @@ function plan(ciYaml: string, ctx: PlanContext): PlanResult {
   } else if (Object.keys(ctx.inputs).length > 0) {
     return { ok: false, error: `unknown input arguments: ${Object.keys(ctx.inputs).join(", ")}` };
   }
-  if (content === null || content === undefined) return { ok: false, error: "Please provide content of .gitlab-ci.yml" };
-  if (!isMap(content)) return { ok: false, error: "Invalid configuration format: the configuration should be a hash" };
+  if (content === null || content === undefined)
+    return { ok: false, error: "Please provide content of .gitlab-ci.yml" };
+  if (!isMap(content))
+    return { ok: false, error: "Invalid configuration format: the configuration should be a hash" };
   const referenced = resolveReferences(content);
   if (!referenced.ok) return referenced;
   const config = referenced.value;
-  if (config.include !== undefined) return { ok: false, error: "include is not supported by the sandbox runner" };
+  if (config.include !== undefined)
+    return { ok: false, error: "include is not supported by the sandbox runner" };
 
   const stages = parseStages(config);
   const defaults = parseDefaults(config);
@@ -296,7 +320,8 @@ function plan(ciYaml: string, ctx: PlanContext): PlanResult {
   for (const name of jobNames) {
     if (!isMap(config[name])) throw new ConfigError(`jobs:${name} config should be a hash`);
   }
-  if (jobNames.length === 0) return { ok: false, error: "jobs config should contain at least one visible job" };
+  if (jobNames.length === 0)
+    return { ok: false, error: "jobs config should contain at least one visible job" };
   const extended = resolveExtends(config, jobNames);
   if (!extended.ok) return extended;
 
@@ -322,9 +347,7 @@ function plan(ciYaml: string, ctx: PlanContext): PlanResult {
       }
     }
   }
-  const jobs = candidates
-    .map((c) => c.job)
-    .sort((a, b) => stages.indexOf(a.stage) - stages.indexOf(b.stage));
+  const jobs = candidates.map((c) => c.job).sort((a, b) => stages.indexOf(a.stage) - stages.indexOf(b.stage));
   return { ok: true, plan: { stages: stages.filter((s) => jobs.some((j) => j.stage === s)), jobs } };
 }
 

@@ -54,7 +54,8 @@ export function tokenize(source: string): Token[] {
       const pattern = /^\/((?:\\.|[^/\\])+)\/([A-Za-z]*)/.exec(rest);
       if (!pattern) fail("unterminated pattern");
       const [text, body, flags] = pattern as RegExpExecArray;
-      for (const flag of flags ?? "") if (!supportedFlags.has(flag)) fail(`unsupported pattern flag '${flag}'`);
+      for (const flag of flags ?? "")
+        if (!supportedFlags.has(flag)) fail(`unsupported pattern flag '${flag}'`);
       tokens.push({ type: "pattern", source: body as string, flags: flags ?? "", at });
       i += text.length;
       continue;
@@ -194,7 +195,9 @@ function evaluate(expression: Expression, variables: Readonly<Record<string, str
       try {
         return new RegExp(expression.source, expression.flags);
       } catch (error) {
-        throw new ExpressionSyntaxError(`invalid pattern /${expression.source}/: ${(error as Error).message}`);
+        throw new ExpressionSyntaxError(
+          `invalid pattern /${expression.source}/: ${(error as Error).message}`,
+        );
       }
     case "logical": {
       const left = truthy(evaluate(expression.left, variables));
@@ -206,7 +209,9 @@ function evaluate(expression: Expression, variables: Readonly<Record<string, str
       const right = evaluate(expression.right, variables);
       if (expression.op === "==" || expression.op === "!=") {
         const equal =
-          left === null || right === null ? left === right : asText(left) === asText(right) && typeof left === typeof right;
+          left === null || right === null
+            ? left === right
+            : asText(left) === asText(right) && typeof left === typeof right;
         return expression.op === "==" ? equal : !equal;
       }
       const pattern = toPattern(right);

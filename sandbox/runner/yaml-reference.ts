@@ -37,7 +37,8 @@ export function resolveReferences(config: Record<string, unknown>): Result<Recor
       }
       let target: unknown = config;
       for (const key of node.path as string[]) {
-        if (!isMap(target) || !Object.hasOwn(target, key)) throw new BadReference(`${label} could not be found`);
+        if (!isMap(target) || !Object.hasOwn(target, key))
+          throw new BadReference(`${label} could not be found`);
         target = target[key];
       }
       return resolve(target, [...chain, label]);

@@ -17,11 +17,18 @@ export interface GitFixture {
   sha: string;
 }
 
-export async function createGitFixture(files: Record<string, string> = { "README.md": "# demo\n" }): Promise<GitFixture> {
+export async function createGitFixture(
+  files: Record<string, string> = { "README.md": "# demo\n" },
+): Promise<GitFixture> {
   const root = await mkdtemp(join(tmpdir(), "runner-test-"));
   const home = join(root, "home");
   await mkdir(home);
-  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, GIT_CONFIG_NOSYSTEM: "1", LANG: "C.UTF-8" };
+  const env = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: home,
+    GIT_CONFIG_NOSYSTEM: "1",
+    LANG: "C.UTF-8",
+  };
   const git = async (cwd: string, ...args: string[]): Promise<string> =>
     (await run("git", args, { cwd, env })).stdout.trim();
   const work = join(root, "work");

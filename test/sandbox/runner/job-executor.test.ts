@@ -100,7 +100,9 @@ job:
   });
 
   it("stops at the first failing command, pipes included, and reports its exit code", async () => {
-    const failing = await run(jobFrom("job:\n  script:\n    - echo first\n    - exit 3\n    - echo never-printed\n"));
+    const failing = await run(
+      jobFrom("job:\n  script:\n    - echo first\n    - exit 3\n    - echo never-printed\n"),
+    );
     expect(failing.result).toEqual({ status: "failed", exitCode: 3, failureReason: "script_failure" });
     expect(failing.trace).toContain("first\n");
     expect(failing.trace).not.toContain("never-printed\n");
@@ -123,10 +125,14 @@ job:
     expect(failed.result).toMatchObject({ status: "failed", failureReason: "script_failure" });
     expect(failed.trace).toContain("status=failed only=unset pwd-ok=y\n");
 
-    const succeeded = await run(jobFrom("job:\n  script: echo ok\n  after_script: ['echo status=$CI_JOB_STATUS', 'exit 7']\n"));
+    const succeeded = await run(
+      jobFrom("job:\n  script: echo ok\n  after_script: ['echo status=$CI_JOB_STATUS', 'exit 7']\n"),
+    );
     expect(succeeded.result).toEqual({ status: "success", exitCode: 0 });
     expect(succeeded.trace).toContain("status=success\n");
-    expect(succeeded.trace).toContain("WARNING: after_script failed, but job will continue unaffected: exit code 7");
+    expect(succeeded.trace).toContain(
+      "WARNING: after_script failed, but job will continue unaffected: exit code 7",
+    );
   });
 
   it("kills the whole process group when the job times out", async () => {

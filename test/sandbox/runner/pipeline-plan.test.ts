@@ -4,7 +4,10 @@ import { describe, expect, it } from "vitest";
 import { noJobsError, planPipeline, workflowFilteredError } from "../../../sandbox/runner/pipeline-plan.ts";
 import type { PipelinePlan, PlanContext, PlannedJob } from "../../../sandbox/runner/pipeline-plan.ts";
 
-const trigger: PlanContext = { variables: { CI_PIPELINE_SOURCE: "trigger", CI_COMMIT_BRANCH: "main" }, inputs: {} };
+const trigger: PlanContext = {
+  variables: { CI_PIPELINE_SOURCE: "trigger", CI_COMMIT_BRANCH: "main" },
+  inputs: {},
+};
 
 function plan(yaml: string, ctx: Partial<PlanContext> = {}): PipelinePlan {
   const result = planPipeline(yaml, { ...trigger, ...ctx });
@@ -14,7 +17,8 @@ function plan(yaml: string, ctx: Partial<PlanContext> = {}): PipelinePlan {
 
 function planError(yaml: string, ctx: Partial<PlanContext> = {}): string {
   const result = planPipeline(yaml, { ...trigger, ...ctx });
-  if (result.ok) throw new Error(`expected an error, got jobs: ${result.plan.jobs.map((j) => j.name).join(", ")}`);
+  if (result.ok)
+    throw new Error(`expected an error, got jobs: ${result.plan.jobs.map((j) => j.name).join(", ")}`);
   return result.error;
 }
 
@@ -107,7 +111,9 @@ deploy: { stage: deploy, script: ship, timeout: 30m }
       idTokens: { GITLAB_OIDC_TOKEN: { aud: "https://example.test" }, MULTI: { aud: ["a", "b"] } },
     });
     expect(job(p, "deploy").timeoutSeconds).toBe(1800);
-    expect(planError("job: { script: x, timeout: whenever }")).toBe("jobs:job:timeout config should be a duration");
+    expect(planError("job: { script: x, timeout: whenever }")).toBe(
+      "jobs:job:timeout config should be a duration",
+    );
   });
 
   it("rejects a need on a job that is not in the pipeline", () => {
@@ -146,7 +152,9 @@ job:
     const p = plan("job: { script: x, artifacts: { paths: [a] }, cache: {}, tags: [docker], retry: 2 }");
     expect(p.jobs).toHaveLength(1);
     expect(planError("job: { script: x, scirpt: y }")).toBe("jobs:job config contains unknown keys: scirpt");
-    expect(planError("job: { trigger: other/project }")).toMatch(/trigger, which the sandbox runner does not support/);
+    expect(planError("job: { trigger: other/project }")).toMatch(
+      /trigger, which the sandbox runner does not support/,
+    );
     expect(planError("job: { stage: test }")).toBe("jobs:job config should implement the script: keyword");
     expect(planError("job: { script: [{ echo: hi }] }")).toMatch(/jobs:job:script config should be a string/);
   });
@@ -255,7 +263,9 @@ single:
     expect(planError(".a: { extends: .b }\n.b: { extends: .a }\njob: { extends: .a, script: x }")).toMatch(
       /circular dependency detected in `extends`/,
     );
-    expect(planError("job: { extends: .missing, script: x }")).toBe("`job`: unknown keys in `extends` (.missing)");
+    expect(planError("job: { extends: .missing, script: x }")).toBe(
+      "`job`: unknown keys in `extends` (.missing)",
+    );
   });
 
   it("fills before_script, after_script, timeout and image from default:, unless the job sets them", () => {
@@ -354,7 +364,14 @@ $[[ inputs.agent ]]-job:
 
   it("accepts typed values and their text spellings", () => {
     const p = plan(withInputs, {
-      inputs: { agent: "codex", prompt: "hi", max_turns: "7", dry_run: true, paths: '["a"]', version: "v2.10" },
+      inputs: {
+        agent: "codex",
+        prompt: "hi",
+        max_turns: "7",
+        dry_run: true,
+        paths: '["a"]',
+        version: "v2.10",
+      },
     });
     expect(job(p, "codex-job")).toMatchObject({
       variables: { TURNS: "7", DRY_RUN: "true", PATHS: 'paths=["a"]' },
@@ -364,12 +381,18 @@ $[[ inputs.agent ]]-job:
 
   it.each([
     [{}, "inputs: `prompt` input: required value has not been provided"],
-    [{ prompt: "x", agent: "gpt" }, "inputs: `agent` input: `gpt` cannot be used because it is not in the list of allowed options"],
+    [
+      { prompt: "x", agent: "gpt" },
+      "inputs: `agent` input: `gpt` cannot be used because it is not in the list of allowed options",
+    ],
     [{ prompt: "x", max_turns: "many" }, "inputs: `max_turns` input: provided value is not a number"],
     [{ prompt: "x", dry_run: "yes" }, "inputs: `dry_run` input: provided value is not a boolean"],
     [{ prompt: "x", paths: "src" }, "inputs: `paths` input: provided value is not an array"],
     [{ prompt: 42 }, "inputs: `prompt` input: provided value is not a string"],
-    [{ prompt: "x", version: "1.0" }, "inputs: `version` input: provided value does not match required RegEx pattern"],
+    [
+      { prompt: "x", version: "1.0" },
+      "inputs: `version` input: provided value does not match required RegEx pattern",
+    ],
     [{ prompt: "x", colour: "red", size: 1 }, "unknown input arguments: colour, size"],
   ])("rejects inputs %j", (inputs, error) => {
     expect(planError(withInputs, { inputs })).toBe(error);
@@ -377,9 +400,9 @@ $[[ inputs.agent ]]-job:
 
   it("rejects inputs for a configuration without a spec header and unknown interpolation keys", () => {
     expect(planError("job: { script: x }", { inputs: { a: 1 } })).toBe("unknown input arguments: a");
-    expect(planError("spec:\n  inputs:\n    a: { default: x }\n---\njob:\n  script: echo $[[ inputs.b ]]\n")).toBe(
-      "unknown interpolation key: `b`",
-    );
+    expect(
+      planError("spec:\n  inputs:\n    a: { default: x }\n---\njob:\n  script: echo $[[ inputs.b ]]\n"),
+    ).toBe("unknown interpolation key: `b`");
   });
 
   it("rejects a header that is not a spec and a bad input type", () => {

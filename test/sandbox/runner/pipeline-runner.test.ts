@@ -94,7 +94,11 @@ setup: { stage: prepare, script: ['${record}'] }
       "ship-it:success",
     ]);
     const [, done] = run.updates.find(([name, u]) => name === "setup" && u.status === "success") ?? [];
-    expect(done).toMatchObject({ exitCode: 0, startedAt: expect.any(String), finishedAt: expect.any(String) });
+    expect(done).toMatchObject({
+      exitCode: 0,
+      startedAt: expect.any(String),
+      finishedAt: expect.any(String),
+    });
   });
 
   it("skips later on_success jobs after a failure, still runs its stage, always and on_failure jobs", async () => {
@@ -128,7 +132,12 @@ test: { stage: test, script: ['${record}'] }
 notify: { stage: deploy, when: on_failure, script: ['${record}'] }
 `);
     expect(run.status).toBe("success");
-    expect(run.final).toEqual({ flaky: "failed", "known-exit": "failed", test: "success", notify: "skipped" });
+    expect(run.final).toEqual({
+      flaky: "failed",
+      "known-exit": "failed",
+      test: "success",
+      notify: "skipped",
+    });
   });
 
   it("cancels the running job and every job after it when the signal aborts", async () => {
@@ -143,6 +152,11 @@ cleanup: { stage: deploy, when: always, script: ['${record}'] }
     );
     expect(run.status).toBe("canceled");
     expect(run.order).toEqual(["first", "long"]);
-    expect(run.final).toEqual({ first: "success", long: "canceled", "after-long": "canceled", cleanup: "canceled" });
+    expect(run.final).toEqual({
+      first: "success",
+      long: "canceled",
+      "after-long": "canceled",
+      cleanup: "canceled",
+    });
   });
 });

@@ -1,6 +1,10 @@
 // The `rules: if:` expression language against a table of GitLab's documented behaviours.
 import { describe, expect, it } from "vitest";
-import { ExpressionSyntaxError, evaluateExpression, parseExpression } from "../../../sandbox/runner/rules-expression.ts";
+import {
+  ExpressionSyntaxError,
+  evaluateExpression,
+  parseExpression,
+} from "../../../sandbox/runner/rules-expression.ts";
 
 const variables = {
   CI_PIPELINE_SOURCE: "trigger",
@@ -61,7 +65,7 @@ const table: Array<[string, boolean]> = [
   ['$CI_PIPELINE_SOURCE == "push" || $AGENT == "claude"', true],
   ['$CI_PIPELINE_SOURCE == "push" || $AGENT == "codex"', false],
   ['$AGENT == "codex" && $UNDEFINED || $CI_PIPELINE_SOURCE', true],
-  ['$CI_PIPELINE_SOURCE || $UNDEFINED && $EMPTY', true],
+  ["$CI_PIPELINE_SOURCE || $UNDEFINED && $EMPTY", true],
   ['($CI_PIPELINE_SOURCE == "push" || $CI_PIPELINE_SOURCE == "trigger") && $AGENT', true],
   ['$CI_PIPELINE_SOURCE == "push" || ($CI_PIPELINE_SOURCE == "trigger" && $EMPTY)', false],
   ['(($AGENT == "claude"))', true],

@@ -14,7 +14,9 @@ describe("expandVariables", () => {
   });
 
   it("lets a variable extend the value it shadows", () => {
-    expect(expandVariables({ PATH: "$PATH:/opt/tool/bin" }, outer)).toEqual({ PATH: "/usr/bin:/opt/tool/bin" });
+    expect(expandVariables({ PATH: "$PATH:/opt/tool/bin" }, outer)).toEqual({
+      PATH: "/usr/bin:/opt/tool/bin",
+    });
   });
 
   it("turns unknown references into nothing and $$ into a literal $", () => {
@@ -22,7 +24,9 @@ describe("expandVariables", () => {
   });
 
   it("never expands a value taken from the outer environment again, and survives a reference cycle", () => {
-    expect(expandVariables({ TOKEN_COPY: "$SECRET" }, { SECRET: "pa$word" })).toEqual({ TOKEN_COPY: "pa$word" });
+    expect(expandVariables({ TOKEN_COPY: "$SECRET" }, { SECRET: "pa$word" })).toEqual({
+      TOKEN_COPY: "pa$word",
+    });
     expect(expandVariables({ A: "a$B", B: "b$A" }, {})).toEqual({ A: "aba$B", B: "ba$B" });
   });
 
