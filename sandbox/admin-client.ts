@@ -49,7 +49,11 @@ export interface SandboxUser {
 export const projectPath = (path: string): string => encodeURIComponent(path);
 
 /** Creates a user with an `api` + `write_repository` token. */
-export async function createUser(admin: RestClient, username: string, options: { bot?: boolean } = {}): Promise<SandboxUser> {
+export async function createUser(
+  admin: RestClient,
+  username: string,
+  options: { bot?: boolean } = {},
+): Promise<SandboxUser> {
   const user = await admin.ok<{ id: number }>("POST", "/users", {
     username,
     name: username,
@@ -70,17 +74,18 @@ export async function createProject(
   owner: RestClient,
   options: { path: string; namespace?: string; defaultBranch?: string; files?: Record<string, string> },
 ): Promise<{ id: number; path_with_namespace: string; default_branch: string; http_url_to_repo: string }> {
-  const project = await owner.ok<{ id: number; path_with_namespace: string; default_branch: string; http_url_to_repo: string }>(
-    "POST",
-    "/projects",
-    {
-      name: options.path,
-      path: options.path,
-      initialize_with_readme: true,
-      ...(options.namespace ? { namespace_id: options.namespace } : {}),
-      ...(options.defaultBranch ? { default_branch: options.defaultBranch } : {}),
-    },
-  );
+  const project = await owner.ok<{
+    id: number;
+    path_with_namespace: string;
+    default_branch: string;
+    http_url_to_repo: string;
+  }>("POST", "/projects", {
+    name: options.path,
+    path: options.path,
+    initialize_with_readme: true,
+    ...(options.namespace ? { namespace_id: options.namespace } : {}),
+    ...(options.defaultBranch ? { default_branch: options.defaultBranch } : {}),
+  });
   const files = Object.entries(options.files ?? {});
   if (files.length > 0) {
     await owner.ok("POST", `/projects/${project.id}/repository/commits`, {
@@ -92,6 +97,11 @@ export async function createProject(
   return project;
 }
 
-export async function addMember(admin: RestClient, projectId: number, userId: number, accessLevel: number): Promise<void> {
+export async function addMember(
+  admin: RestClient,
+  projectId: number,
+  userId: number,
+  accessLevel: number,
+): Promise<void> {
   await admin.ok("POST", `/projects/${projectId}/members`, { user_id: userId, access_level: accessLevel });
 }

@@ -63,7 +63,8 @@ export async function handleGitRequest(
         (!write && scopes.includes("write_repository"));
       if (caller && tokenFitsUser && scoped) {
         user = caller.user;
-        if (caller.token.jobId !== undefined) jobProjectId = sb.state.jobs.get(caller.token.jobId)?.project_id ?? -1;
+        if (caller.token.jobId !== undefined)
+          jobProjectId = sb.state.jobs.get(caller.token.jobId)?.project_id ?? -1;
       }
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
@@ -75,12 +76,18 @@ export async function handleGitRequest(
   const visible = project !== undefined && (jobProjectId === undefined || jobProjectId === project.id);
   if (!project || !visible || level < ACCESS.reporter) {
     req.resume();
-    send(res, { status: 404, raw: { data: "The project you were looking for could not be found.\n", contentType: "text/plain" } });
+    send(res, {
+      status: 404,
+      raw: { data: "The project you were looking for could not be found.\n", contentType: "text/plain" },
+    });
     return;
   }
   if (write && (jobProjectId !== undefined || level < ACCESS.developer)) {
     req.resume();
-    send(res, { status: 403, raw: { data: "You are not allowed to push code to this project.\n", contentType: "text/plain" } });
+    send(res, {
+      status: 403,
+      raw: { data: "You are not allowed to push code to this project.\n", contentType: "text/plain" },
+    });
     return;
   }
   await serveGitHttp(req, res, {
@@ -95,5 +102,7 @@ export async function handleGitRequest(
 
 /** The protected branch patterns this user may not push to. */
 function protectedFor(project: Project, level: number): string[] {
-  return project.protectedBranches.filter((p) => p.push_access_level === 0 || level < p.push_access_level).map((p) => p.name);
+  return project.protectedBranches
+    .filter((p) => p.push_access_level === 0 || level < p.push_access_level)
+    .map((p) => p.name);
 }

@@ -4,7 +4,13 @@ import { randomUUID } from "node:crypto";
 import { ApiError, badRequest, notFound } from "../http/api-error.ts";
 import { json, type RequestContext, type RouteRegistrar } from "../http/context.ts";
 import { paginate } from "../http/pagination.ts";
-import { ACCESS, type Namespace, type Project, type ProjectHook, type ProjectVariable } from "../state/model.ts";
+import {
+  ACCESS,
+  type Namespace,
+  type Project,
+  type ProjectHook,
+  type ProjectVariable,
+} from "../state/model.ts";
 import { newSecret, now } from "../state/store.ts";
 import { projectJson, userBasic } from "./serialize.ts";
 
@@ -17,9 +23,14 @@ export function registerProjects(r: RouteRegistrar): void {
     const user = ctx.requireUser();
     const name = ctx.body.string("name");
     const path = ctx.body.string("path") ?? name?.toLowerCase().replace(/[^a-z0-9_.-]+/g, "-");
-    if (!name && !path) throw new ApiError(400, { error: "name, path are missing, at least one parameter must be provided" });
-    if (!path || !PATH.test(path)) throw badRequest({ path: ["can contain only letters, digits, '_', '-' and '.'"] });
-    const namespace = resolveNamespace(ctx, ctx.body.string("namespace_id") ?? ctx.body.string("namespace_path"));
+    if (!name && !path)
+      throw new ApiError(400, { error: "name, path are missing, at least one parameter must be provided" });
+    if (!path || !PATH.test(path))
+      throw badRequest({ path: ["can contain only letters, digits, '_', '-' and '.'"] });
+    const namespace = resolveNamespace(
+      ctx,
+      ctx.body.string("namespace_id") ?? ctx.body.string("namespace_path"),
+    );
     const state = ctx.sb.state;
     const fullPath = `${namespace.full_path}/${path}`;
     if (state.findProject(fullPath)) {
@@ -46,7 +57,8 @@ export function registerProjects(r: RouteRegistrar): void {
       hooks: [],
       triggers: [],
     };
-    if (namespace.kind === "user" && namespace.id !== user.id) project.members.set(user.id, ACCESS.maintainer);
+    if (namespace.kind === "user" && namespace.id !== user.id)
+      project.members.set(user.id, ACCESS.maintainer);
     const readme = ctx.body.bool("initialize_with_readme") ?? false;
     await ctx.sb.repos.create(fullPath, {
       defaultBranch,
@@ -76,7 +88,11 @@ export function registerProjects(r: RouteRegistrar): void {
       return search === undefined || p.path_with_namespace.toLowerCase().includes(search);
     });
     const page = paginate(list, ctx.query, ctx.url);
-    return json(page.items.map((p) => projectJson(ctx.sb, p)), 200, page.headers);
+    return json(
+      page.items.map((p) => projectJson(ctx.sb, p)),
+      200,
+      page.headers,
+    );
   });
 
   r.get("/projects/:id", (ctx) => json(projectJson(ctx.sb, ctx.project())));
@@ -146,7 +162,8 @@ export function registerProjects(r: RouteRegistrar): void {
     const project = ctx.project(ACCESS.maintainer);
     const user = ctx.sb.state.user(ctx.body.requiredInt("user_id"));
     const level = ctx.body.requiredInt("access_level");
-    if (!LEVELS.includes(level)) throw new ApiError(400, { error: "access_level does not have a valid value" });
+    if (!LEVELS.includes(level))
+      throw new ApiError(400, { error: "access_level does not have a valid value" });
     if (project.members.has(user.id)) throw new ApiError(409, { message: "Member already exists" });
     project.members.set(user.id, level);
     return json(memberJson(ctx, user.id, level), 201);
@@ -157,7 +174,8 @@ export function registerProjects(r: RouteRegistrar): void {
     const userId = Number(ctx.params["user_id"]);
     if (!project.members.has(userId)) throw notFound();
     const level = ctx.body.requiredInt("access_level");
-    if (!LEVELS.includes(level)) throw new ApiError(400, { error: "access_level does not have a valid value" });
+    if (!LEVELS.includes(level))
+      throw new ApiError(400, { error: "access_level does not have a valid value" });
     project.members.set(userId, level);
     return json(memberJson(ctx, userId, level));
   });
@@ -236,7 +254,11 @@ export function registerProjects(r: RouteRegistrar): void {
 
   r.get("/projects/:id/hooks", (ctx) => {
     const project = ctx.project(ACCESS.maintainer);
-    const page = paginate(project.hooks.map((h) => hookJson(project, h)), ctx.query, ctx.url);
+    const page = paginate(
+      project.hooks.map((h) => hookJson(project, h)),
+      ctx.query,
+      ctx.url,
+    );
     return json(page.items, 200, page.headers);
   });
 
@@ -325,8 +347,12 @@ export function registerProjects(r: RouteRegistrar): void {
   const protectedJson = (p: Project["protectedBranches"][number]): Record<string, unknown> => ({
     id: p.id,
     name: p.name,
-    push_access_levels: [{ access_level: p.push_access_level, access_level_description: describe(p.push_access_level) }],
-    merge_access_levels: [{ access_level: p.merge_access_level, access_level_description: describe(p.merge_access_level) }],
+    push_access_levels: [
+      { access_level: p.push_access_level, access_level_description: describe(p.push_access_level) },
+    ],
+    merge_access_levels: [
+      { access_level: p.merge_access_level, access_level_description: describe(p.merge_access_level) },
+    ],
     allow_force_push: p.allow_force_push,
     code_owner_approval_required: false,
   });

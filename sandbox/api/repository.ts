@@ -22,7 +22,12 @@ async function git<T>(work: Promise<T>): Promise<T> {
 }
 
 function commitJson(ctx: RequestContext, project: Project, c: CommitInfo): Record<string, unknown> {
-  return { ...c, web_url: `${ctx.sb.baseUrl}/${project.path_with_namespace}/-/commit/${c.id}`, trailers: {}, extended_trailers: {} };
+  return {
+    ...c,
+    web_url: `${ctx.sb.baseUrl}/${project.path_with_namespace}/-/commit/${c.id}`,
+    trailers: {},
+    extended_trailers: {},
+  };
 }
 
 /** Whether `branch` matches a protected branch name or wildcard pattern (`release/*`). */
@@ -59,19 +64,22 @@ function branchJson(ctx: RequestContext, project: Project, b: Branch): Record<st
 function parseActions(raw: ParamValue[] | undefined): CommitAction[] {
   if (!raw || raw.length === 0) throw missing("actions");
   return raw.map((a, i) => {
-    if (typeof a !== "object" || a === null || Array.isArray(a)) throw new ApiError(400, { error: `actions[${i}] is invalid` });
+    if (typeof a !== "object" || a === null || Array.isArray(a))
+      throw new ApiError(400, { error: `actions[${i}] is invalid` });
     const action = a["action"];
     const filePath = a["file_path"];
     if (typeof action !== "string" || !["create", "update", "delete", "move", "chmod"].includes(action)) {
       throw new ApiError(400, { error: `actions[${i}][action] does not have a valid value` });
     }
-    if (typeof filePath !== "string" || filePath === "") throw new ApiError(400, { error: `actions[${i}][file_path] is missing` });
+    if (typeof filePath !== "string" || filePath === "")
+      throw new ApiError(400, { error: `actions[${i}][file_path] is missing` });
     const out: CommitAction = { action: action as CommitAction["action"], file_path: filePath };
     if (typeof a["content"] === "string") out.content = a["content"];
     if (typeof a["previous_path"] === "string") out.previous_path = a["previous_path"];
     if (a["encoding"] === "base64" || a["encoding"] === "text") out.encoding = a["encoding"];
     if (typeof a["execute_filemode"] === "boolean") out.execute_filemode = a["execute_filemode"];
-    else if (a["execute_filemode"] === "true" || a["execute_filemode"] === "false") out.execute_filemode = a["execute_filemode"] === "true";
+    else if (a["execute_filemode"] === "true" || a["execute_filemode"] === "false")
+      out.execute_filemode = a["execute_filemode"] === "true";
     return out;
   });
 }
@@ -93,7 +101,10 @@ export function registerRepository(r: RouteRegistrar): void {
         branch,
         message,
         actions,
-        author: { name: ctx.body.string("author_name") ?? user.name, email: ctx.body.string("author_email") ?? user.email },
+        author: {
+          name: ctx.body.string("author_name") ?? user.name,
+          email: ctx.body.string("author_email") ?? user.email,
+        },
         ...(startBranch !== undefined ? { startBranch } : {}),
         ...(startSha !== undefined ? { startSha } : {}),
         ...(ctx.body.bool("force") ? { force: true } : {}),
@@ -103,7 +114,12 @@ export function registerRepository(r: RouteRegistrar): void {
       { ref: `refs/heads/${branch}`, oldSha: before ?? "0".repeat(40), newSha: commit.id },
     ]);
     return json(
-      { ...commitJson(ctx, project, commit), stats: { additions: 0, deletions: 0, total: 0 }, status: null, project_id: project.id },
+      {
+        ...commitJson(ctx, project, commit),
+        stats: { additions: 0, deletions: 0, total: 0 },
+        status: null,
+        project_id: project.id,
+      },
       201,
     );
   });
@@ -116,11 +132,19 @@ export function registerRepository(r: RouteRegistrar): void {
     const pathFilter = ctx.query.get("path");
     if ((await ctx.sb.repos.resolve(project.path_with_namespace, ref)) === null) return json([]);
     const result = await git(
-      ctx.sb.repos.commits(project.path_with_namespace, ref, { page, perPage, ...(pathFilter ? { path: pathFilter } : {}) }),
+      ctx.sb.repos.commits(project.path_with_namespace, ref, {
+        page,
+        perPage,
+        ...(pathFilter ? { path: pathFilter } : {}),
+      }),
     );
     // The git layer pages itself; reuse the header logic over a sparse window of the right total.
     const window = paginate(new Array<null>(result.total).fill(null), ctx.query, ctx.url);
-    return json(result.items.map((c) => commitJson(ctx, project, c)), 200, window.headers);
+    return json(
+      result.items.map((c) => commitJson(ctx, project, c)),
+      200,
+      window.headers,
+    );
   });
 
   r.get("/projects/:id/repository/commits/:sha", async (ctx) => {
@@ -137,7 +161,11 @@ export function registerRepository(r: RouteRegistrar): void {
       (b) => search === undefined || b.name.toLowerCase().includes(search),
     );
     const page = paginate(list, ctx.query, ctx.url);
-    return json(page.items.map((b) => branchJson(ctx, project, b)), 200, page.headers);
+    return json(
+      page.items.map((b) => branchJson(ctx, project, b)),
+      200,
+      page.headers,
+    );
   });
 
   r.get("/projects/:id/repository/branches/:branch", async (ctx) => {

@@ -7,7 +7,19 @@ import { newSecret, now } from "../state/store.ts";
 import { userBasic, userFull } from "./serialize.ts";
 
 const USERNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
-const TOKEN_SCOPES = ["api", "read_api", "read_user", "read_repository", "write_repository", "sudo", "admin_mode", "create_runner", "ai_features", "k8s_proxy", "self_rotate"];
+const TOKEN_SCOPES = [
+  "api",
+  "read_api",
+  "read_user",
+  "read_repository",
+  "write_repository",
+  "sudo",
+  "admin_mode",
+  "create_runner",
+  "ai_features",
+  "k8s_proxy",
+  "self_rotate",
+];
 
 function requireAdmin(ctx: RequestContext): void {
   if (!ctx.requireUser().admin) throw forbidden();
@@ -37,7 +49,11 @@ export function registerUsers(r: RouteRegistrar): void {
       (u) => username === null || u.username.toLowerCase() === username.toLowerCase(),
     );
     const page = paginate(users, ctx.query, ctx.url);
-    return json(page.items.map((u) => userBasic(ctx.sb, u)), 200, page.headers);
+    return json(
+      page.items.map((u) => userBasic(ctx.sb, u)),
+      200,
+      page.headers,
+    );
   });
 
   r.get("/users/:user_id", (ctx) => {
@@ -53,7 +69,8 @@ export function registerUsers(r: RouteRegistrar): void {
     const email = ctx.body.requiredString("email");
     if (!USERNAME.test(username)) throw new ApiError(400, { message: { username: ["is invalid"] } });
     const state = ctx.sb.state;
-    if (state.userByUsername(username)) throw new ApiError(409, { message: "Username has already been taken" });
+    if (state.userByUsername(username))
+      throw new ApiError(409, { message: "Username has already been taken" });
     for (const u of state.users.values()) {
       if (u.email.toLowerCase() === email.toLowerCase()) {
         throw new ApiError(409, { message: "Email has already been taken" });
@@ -114,7 +131,8 @@ export function registerUsers(r: RouteRegistrar): void {
     const parent = parentId === undefined ? undefined : state.groups.get(parentId);
     if (parentId !== undefined && !parent) throw notFound("Group");
     const fullPath = parent ? `${parent.full_path}/${path}` : path;
-    if (state.groupByPath(fullPath)) throw new ApiError(400, { message: "Failed to save group {:path=>[\"has already been taken\"]}" });
+    if (state.groupByPath(fullPath))
+      throw new ApiError(400, { message: 'Failed to save group {:path=>["has already been taken"]}' });
     const group: Group = {
       id: state.nextId("group"),
       name,
@@ -139,7 +157,8 @@ export function registerUsers(r: RouteRegistrar): void {
     if (!user.admin && (group.members.get(user.id) ?? 0) < ACCESS.maintainer) throw forbidden();
     const member = ctx.sb.state.user(ctx.body.requiredInt("user_id"));
     const level = ctx.body.requiredInt("access_level");
-    if (!Object.values(ACCESS).includes(level) || level === 0) throw new ApiError(400, { error: "access_level does not have a valid value" });
+    if (!Object.values(ACCESS).includes(level) || level === 0)
+      throw new ApiError(400, { error: "access_level does not have a valid value" });
     if (group.members.has(member.id)) throw new ApiError(409, { message: "Member already exists" });
     group.members.set(member.id, level);
     return json({ ...userBasic(ctx.sb, member), access_level: level, expires_at: null }, 201);

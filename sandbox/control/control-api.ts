@@ -72,7 +72,9 @@ function parse<T>(schema: z.ZodType<T>, body: Buffer): T {
   const result = schema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new ApiError(400, { message: `${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}` });
+    throw new ApiError(400, {
+      message: `${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`,
+    });
   }
   return result.data;
 }

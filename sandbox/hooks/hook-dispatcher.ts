@@ -50,7 +50,13 @@ export class HookDispatcher {
     this.closed = true;
   }
 
-  private record(project: Project, hook: ProjectHook, event: HookEvent, eventUuid: string, payload: unknown): HookDelivery {
+  private record(
+    project: Project,
+    hook: ProjectHook,
+    event: HookEvent,
+    eventUuid: string,
+    payload: unknown,
+  ): HookDelivery {
     const state = this.options.state;
     const headers: Record<string, string> = {
       "Content-Type": "application/json",
@@ -103,7 +109,8 @@ export class HookDispatcher {
         status = res.status;
         responseBody = (await res.text()).slice(0, 16_384);
       } catch (e) {
-        error = e instanceof Error && e.name === "TimeoutError" ? "Net::ReadTimeout" : String((e as Error).message);
+        error =
+          e instanceof Error && e.name === "TimeoutError" ? "Net::ReadTimeout" : String((e as Error).message);
       }
       const duration = (performance.now() - started) / 1000;
       delivery.attempts.push({ status, duration_ms: Math.round(duration * 1000), error, at: now() });

@@ -42,9 +42,13 @@ export async function dispatchApi(
     if (fault?.delayMs) await sleep(fault.delayMs);
     if (fault?.status !== undefined) {
       req.resume();
-      throw new ApiError(fault.status, (fault.body as Record<string, unknown> | undefined) ?? {
-        message: `${fault.status} injected by the sandbox`,
-      }, fault.headers ?? {});
+      throw new ApiError(
+        fault.status,
+        (fault.body as Record<string, unknown> | undefined) ?? {
+          message: `${fault.status} injected by the sandbox`,
+        },
+        fault.headers ?? {},
+      );
     }
     const match = router.match(method, url.pathname);
     if (!("handler" in match)) {

@@ -1,7 +1,7 @@
 // OIDC ID tokens for `id_tokens:` (RS256 JWTs with GitLab's claims), and the discovery documents a cloud
 // provider fetches to verify them: `/.well-known/openid-configuration` and `/oauth/discovery/keys`.
 // The key pair is made on first use and lives as long as the sandbox. https://docs.gitlab.com/ci/secrets/id_token_authentication/
-import { createHash, generateKeyPair, randomUUID, sign, type JsonWebKey, type KeyObject } from "node:crypto";
+import { createHash, generateKeyPair, randomUUID, sign, type KeyObject } from "node:crypto";
 
 export interface IdTokenClaims {
   baseUrl: string;
@@ -28,7 +28,7 @@ export interface IdTokenClaims {
 
 interface SigningKey {
   privateKey: KeyObject;
-  jwk: JsonWebKey & { kid: string; use: string; alg: string };
+  jwk: { kty: string; n: string; e: string; kid: string; use: string; alg: string };
 }
 
 const base64url = (data: Buffer | string): string => Buffer.from(data).toString("base64url");
@@ -41,13 +41,14 @@ export class IdTokenIssuer {
       generateKeyPair("rsa", { modulusLength: 2048 }, (error, publicKey, privateKey) => {
         if (error) return reject(error);
         const exported = publicKey.export({ format: "jwk" });
+        const { kty = "RSA", n = "", e = "AQAB" } = exported;
         // RFC 7638 thumbprint: SHA-256 over the required members in lexicographic order.
         const kid = base64url(
           createHash("sha256")
-            .update(JSON.stringify({ e: exported.e, kty: exported.kty, n: exported.n }))
+            .update(JSON.stringify({ e, kty, n }))
             .digest(),
         );
-        resolve({ privateKey, jwk: { kty: exported.kty, n: exported.n, e: exported.e, kid, use: "sig", alg: "RS256" } });
+        resolve({ privateKey, jwk: { kty, n, e, kid, use: "sig", alg: "RS256" } });
       });
     });
     return this.key;
@@ -94,7 +95,7 @@ export class IdTokenIssuer {
   }
 
   /** The JWKS served at `/oauth/discovery/keys`. */
-  async jwks(): Promise<{ keys: JsonWebKey[] }> {
+  async jwks(): Promise<{ keys: Array<SigningKey["jwk"]> }> {
     return { keys: [(await this.signingKey()).jwk] };
   }
 }

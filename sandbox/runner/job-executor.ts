@@ -23,7 +23,7 @@ export interface RunJobOptions {
   timeoutMs: number;
   /** Each job gets a fresh directory under here, removed when the job ends. */
   workRoot: string;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   onTrace(chunk: string): void;
   /** after_script's own limit; GitLab's is 5 minutes. */
   afterScriptTimeoutMs?: number;
@@ -128,9 +128,8 @@ async function runScript(
 
 export async function runJob(job: PlannedJob, options: RunJobOptions): Promise<JobResult> {
   const line = (text: string): void => options.onTrace(`${text}\n`);
-  const timeoutMs = Math.min(
-    options.timeoutMs,
-    job.timeoutSeconds !== undefined ? job.timeoutSeconds * 1000 : Infinity,
+  const timeoutMs = Math.round(
+    Math.min(options.timeoutMs, job.timeoutSeconds !== undefined ? job.timeoutSeconds * 1000 : Infinity),
   );
   const step: Step = {
     options,
@@ -240,6 +239,7 @@ export async function runJob(job: PlannedJob, options: RunJobOptions): Promise<J
     }
     return result;
   } finally {
-    await rm(jobDir, { recursive: true, force: true, maxRetries: 3 });
+    // A leftover directory must not turn a finished job into an error.
+    await rm(jobDir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
   }
 }

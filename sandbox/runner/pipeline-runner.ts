@@ -21,7 +21,7 @@ export interface RunPipelineOptions {
   /** The runJob options for one job; the pipeline's signal is added to them. */
   jobOptions(job: PlannedJob): Omit<RunJobOptions, "signal">;
   onJobUpdate(jobName: string, update: JobUpdate): void | Promise<void>;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 function failureAllowed(job: PlannedJob, result: JobResult): boolean {
@@ -51,9 +51,7 @@ export async function runPipeline(plan: PipelinePlan, options: RunPipelineOption
       await options.onJobUpdate(job.name, { status: "running", startedAt });
       let result: JobResult;
       try {
-        const jobOptions: RunJobOptions = { ...options.jobOptions(job) };
-        if (options.signal) jobOptions.signal = options.signal;
-        result = await runJob(job, jobOptions);
+        result = await runJob(job, { ...options.jobOptions(job), signal: options.signal });
       } catch (error) {
         console.error(`sandbox runner: job ${job.name} could not run:`, error);
         result = { status: "failed", exitCode: null, failureReason: "runner_system_failure" };

@@ -73,7 +73,8 @@ export function runProcessGroup(
       resolve(outcome);
     };
 
-    timers.push(setTimeout(() => stop("timeout"), Math.max(0, options.timeoutMs)));
+    // setTimeout fires at once for delays beyond 2^31-1 ms: cap them (about 24 days is "no limit" here).
+    timers.push(setTimeout(() => stop("timeout"), Math.min(Math.max(0, options.timeoutMs), 2 ** 31 - 1)));
     if (options.signal?.aborted) stop("aborted");
     else options.signal?.addEventListener("abort", onAbort, { once: true });
 

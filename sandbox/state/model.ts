@@ -1,7 +1,15 @@
 // The sandbox's in-memory records. Field names follow GitLab's API where a record is served as is, so the
 // serializers in api/ stay thin. Everything lives in memory and is gone when the sandbox stops.
 
-export const ACCESS = { none: 0, guest: 10, planner: 15, reporter: 20, developer: 30, maintainer: 40, owner: 50 };
+export const ACCESS = {
+  none: 0,
+  guest: 10,
+  planner: 15,
+  reporter: 20,
+  developer: 30,
+  maintainer: 40,
+  owner: 50,
+};
 
 export interface User {
   id: number;
@@ -221,7 +229,8 @@ export interface Upload {
   created_at: string;
 }
 
-export type PipelineStatus = "created" | "pending" | "running" | "success" | "failed" | "canceled" | "skipped";
+export type PipelineStatus =
+  "created" | "pending" | "running" | "success" | "failed" | "canceled" | "skipped";
 
 export interface Pipeline {
   id: number;

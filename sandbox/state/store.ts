@@ -114,7 +114,9 @@ export class SandboxState {
 
   /** Whether the user may see the project at all; GitLab answers 404 rather than 403 when not. */
   canSee(project: Project, user: User): boolean {
-    return user.admin || project.visibility !== "private" || this.accessLevel(project, user.id) >= ACCESS.guest;
+    return (
+      user.admin || project.visibility !== "private" || this.accessLevel(project, user.id) >= ACCESS.guest
+    );
   }
 
   /** Throws 404 when the project is invisible to the user, 403 when visible but the role is too low. */

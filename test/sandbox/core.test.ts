@@ -4,7 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Gitlab } from "@gitbeaker/rest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addMember, createProject, createUser, RestClient, type SandboxUser } from "../../sandbox/admin-client.ts";
+import {
+  addMember,
+  createProject,
+  createUser,
+  RestClient,
+  type SandboxUser,
+} from "../../sandbox/admin-client.ts";
 import { startSandbox, type Sandbox } from "../../sandbox/server.ts";
 import { cloneUrl, git, gitFails } from "../support/git.ts";
 
@@ -66,7 +72,9 @@ describe("users, tokens and projects through @gitbeaker/rest", () => {
       expires_at: "2001-01-01",
     });
     expect((await new RestClient(sandbox.url, expired.token).call("GET", "/user")).status).toBe(401);
-    const bearer = await fetch(`${sandbox.url}/api/v4/user`, { headers: { authorization: `Bearer ${dev.token}` } });
+    const bearer = await fetch(`${sandbox.url}/api/v4/user`, {
+      headers: { authorization: `Bearer ${dev.token}` },
+    });
     expect(bearer.status).toBe(200);
     const denied = await guest.client.call("PUT", `/projects/${project.id}`, { description: "x" });
     expect(denied.status).toBe(403);
@@ -86,12 +94,21 @@ describe("users, tokens and projects through @gitbeaker/rest", () => {
 
   it("changes the pipeline-variables role with PUT /projects/:id", async () => {
     const api = new Gitlab({ host: sandbox.url, token: sandbox.adminToken });
-    await api.Projects.edit(project.id, { ciPipelineVariablesMinimumOverrideRole: "no_one_allowed" } as never);
-    const shown = await admin.ok<{ ci_pipeline_variables_minimum_override_role: string }>("GET", `/projects/${project.id}`);
+    await api.Projects.edit(project.id, {
+      ciPipelineVariablesMinimumOverrideRole: "no_one_allowed",
+    } as never);
+    const shown = await admin.ok<{ ci_pipeline_variables_minimum_override_role: string }>(
+      "GET",
+      `/projects/${project.id}`,
+    );
     expect(shown.ci_pipeline_variables_minimum_override_role).toBe("no_one_allowed");
-    const bad = await admin.call("PUT", `/projects/${project.id}`, { ci_pipeline_variables_minimum_override_role: "anyone" });
+    const bad = await admin.call("PUT", `/projects/${project.id}`, {
+      ci_pipeline_variables_minimum_override_role: "anyone",
+    });
     expect(bad.status).toBe(400);
-    expect(bad.body).toEqual({ error: "ci_pipeline_variables_minimum_override_role does not have a valid value" });
+    expect(bad.body).toEqual({
+      error: "ci_pipeline_variables_minimum_override_role does not have a valid value",
+    });
   });
 
   it("keeps masked and protected CI/CD variables and refuses a value too short to mask", async () => {
@@ -102,7 +119,11 @@ describe("users, tokens and projects through @gitbeaker/rest", () => {
       protected: true,
     });
     expect(created).toMatchObject({ key: "CLAUDE_API_KEY", masked: true, protected: true });
-    const short = await admin.call("POST", `/projects/${project.id}/variables`, { key: "X", value: "short", masked: true });
+    const short = await admin.call("POST", `/projects/${project.id}/variables`, {
+      key: "X",
+      value: "short",
+      masked: true,
+    });
     expect(short.status).toBe(400);
   });
 
@@ -119,7 +140,9 @@ describe("users, tokens and projects through @gitbeaker/rest", () => {
     expect(list).toHaveLength(1);
     await admin.ok("DELETE", `/projects/${project.id}/hooks/${String(hook["id"])}`);
     expect(await admin.ok<unknown[]>("GET", `/projects/${project.id}/hooks`)).toHaveLength(0);
-    const trigger = await admin.ok<{ token: string }>("POST", `/projects/${project.id}/triggers`, { description: "bridge" });
+    const trigger = await admin.ok<{ token: string }>("POST", `/projects/${project.id}/triggers`, {
+      description: "bridge",
+    });
     expect(trigger.token).toMatch(/^glptt-/);
   });
 });
@@ -132,7 +155,10 @@ describe("repository", () => {
       { action: "update", filePath: "src/app.txt", content: "two\n" },
       { action: "create", filePath: "docs/new.md", content: "# new\n" },
     ]);
-    const raw = await admin.call<string>("GET", `/projects/${project.id}/repository/files/src%2Fapp.txt/raw?ref=feature`);
+    const raw = await admin.call<string>(
+      "GET",
+      `/projects/${project.id}/repository/files/src%2Fapp.txt/raw?ref=feature`,
+    );
     expect(raw.body).toBe("two\n");
     const commits = await api.Commits.all(project.id, { refName: "feature" });
     expect(commits[0]?.title).toBe("Change app");
@@ -164,9 +190,15 @@ describe("repository", () => {
     const refused = await gitFails(dir, "push", "origin", "HEAD:main");
     expect(refused).toContain("You are not allowed to push code to protected branches on this project.");
     await git(dir, "push", "-q", "origin", "HEAD:pushed-branch");
-    const branch = await admin.ok<{ commit: { title: string } }>("GET", `/projects/${project.id}/repository/branches/pushed-branch`);
+    const branch = await admin.ok<{ commit: { title: string } }>(
+      "GET",
+      `/projects/${project.id}/repository/branches/pushed-branch`,
+    );
     expect(branch.commit.title).toBe("Pushed over HTTP");
-    const main = await admin.ok<{ commit: { title: string } }>("GET", `/projects/${project.id}/repository/branches/main`);
+    const main = await admin.ok<{ commit: { title: string } }>(
+      "GET",
+      `/projects/${project.id}/repository/branches/main`,
+    );
     expect(main.commit.title).not.toBe("Pushed over HTTP");
   });
 
@@ -206,7 +238,9 @@ describe("pagination, faults, control API and bad input", () => {
   it("refuses the control API without the admin token", async () => {
     const res = await fetch(`${sandbox.url}/-/sandbox/state`, { headers: { "PRIVATE-TOKEN": dev.token } });
     expect(res.status).toBe(401);
-    const state = await fetch(`${sandbox.url}/-/sandbox/state`, { headers: { "PRIVATE-TOKEN": sandbox.adminToken } });
+    const state = await fetch(`${sandbox.url}/-/sandbox/state`, {
+      headers: { "PRIVATE-TOKEN": sandbox.adminToken },
+    });
     const body = (await state.json()) as { users: Array<{ username: string }>; projects: unknown[] };
     expect(body.users.map((u) => u.username)).toContain("dev");
     expect(body.projects.length).toBeGreaterThan(0);
