@@ -90,13 +90,14 @@ export async function handleGitRequest(
     });
     return;
   }
+  const pusher = user;
   await serveGitHttp(req, res, {
     store: sb.repos,
     projectPath: project.path_with_namespace,
     pathInfo: path.rest,
     protectedBranches: protectedFor(project, level),
     noForcePushBranches: project.protectedBranches.filter((p) => !p.allow_force_push).map((p) => p.name),
-    onPushed: (updates) => refreshMergeRequests(sb, project, updates),
+    onPushed: (updates) => refreshMergeRequests(sb, project, updates, pusher),
   });
 }
 

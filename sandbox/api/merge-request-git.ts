@@ -12,7 +12,11 @@ import { now } from "../state/store.ts";
 // Creation and every push recompute the versions of a merge request: one at a time, or two could both add one.
 const queue = new KeyedQueue();
 
-export function withMergeRequestLock<T>(sb: SandboxServices, mr: MergeRequest, task: () => Promise<T>): Promise<T> {
+export function withMergeRequestLock<T>(
+  sb: SandboxServices,
+  mr: MergeRequest,
+  task: () => Promise<T>,
+): Promise<T> {
   return queue.run(`${sb.workDir}:${mr.id}`, task);
 }
 
@@ -26,7 +30,9 @@ export function headSha(mr: MergeRequest): string | null {
 
 export function diffRefs(mr: MergeRequest): { base_sha: string; head_sha: string; start_sha: string } | null {
   const v = latestVersion(mr);
-  return v ? { base_sha: v.base_commit_sha, head_sha: v.head_commit_sha, start_sha: v.start_commit_sha } : null;
+  return v
+    ? { base_sha: v.base_commit_sha, head_sha: v.head_commit_sha, start_sha: v.start_commit_sha }
+    : null;
 }
 
 export function mergeRequestRef(iid: number): string {
@@ -56,7 +62,14 @@ export async function fetchSourceHead(sb: SandboxServices, mr: MergeRequest): Pr
   }
   const sourceDir = sb.repos.repoDir(source.path_with_namespace);
   const { code } = await runGit(
-    ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", sourceDir, `+refs/heads/${mr.source_branch}:${ref}`],
+    [
+      "fetch",
+      "--quiet",
+      "--no-tags",
+      "--no-write-fetch-head",
+      sourceDir,
+      `+refs/heads/${mr.source_branch}:${ref}`,
+    ],
     { gitDir: targetDir, okCodes: [1, 128] },
   );
   if (code !== 0) return null;
@@ -67,7 +80,10 @@ export async function fetchSourceHead(sb: SandboxServices, mr: MergeRequest): Pr
  * Records a new version when the source head or the target branch moved since the last one (the caller holds
  * the merge request's lock). Returns the new version, or null when nothing moved or a branch is gone.
  */
-export async function recordVersion(sb: SandboxServices, mr: MergeRequest): Promise<MergeRequestVersion | null> {
+export async function recordVersion(
+  sb: SandboxServices,
+  mr: MergeRequest,
+): Promise<MergeRequestVersion | null> {
   const target = targetProject(sb, mr);
   if (!target) return null;
   const head = await fetchSourceHead(sb, mr);

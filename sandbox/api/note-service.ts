@@ -27,7 +27,8 @@ export function rubyErrors(errors: Record<string, string[]>): string {
 /** The validation errors of a note body, keyed like GitLab's model errors; null when it is fine. */
 export function noteBodyErrors(body: string): Record<string, string[]> | null {
   if (body.trim() === "") return { note: ["can't be blank"] };
-  if (body.length > MAX_NOTE_LENGTH) return { note: [`is too long (maximum is ${MAX_NOTE_LENGTH} characters)`] };
+  if (body.length > MAX_NOTE_LENGTH)
+    return { note: [`is too long (maximum is ${MAX_NOTE_LENGTH} characters)`] };
   return null;
 }
 
@@ -40,7 +41,10 @@ export function readNoteBody(params: ParamReader, style: "notes" | "discussions"
   return body;
 }
 
-export function noteValidationError(errors: Record<string, string[]>, style: "notes" | "discussions"): ApiError {
+export function noteValidationError(
+  errors: Record<string, string[]>,
+  style: "notes" | "discussions",
+): ApiError {
   return style === "notes"
     ? badRequest(errors)
     : new ApiError(400, { message: `400 Bad request - Note ${rubyErrors(errors)}` });
@@ -97,7 +101,12 @@ export async function createNote(
 }
 
 /** A system note ("added ~bug label", "closed", "added 2 commits"), authored by whoever caused it. */
-export function createSystemNote(sb: SandboxServices, noteable: Noteable, author: User, body: string): Promise<Note> {
+export function createSystemNote(
+  sb: SandboxServices,
+  noteable: Noteable,
+  author: User,
+  body: string,
+): Promise<Note> {
   return createNote(sb, noteable, author, { body, system: true });
 }
 
@@ -133,5 +142,6 @@ export function notesInOrder(sb: SandboxServices, noteable: Noteable): Note[] {
 
 /** Non-system notes: GitLab's user_notes_count. */
 export function userNotesCount(sb: SandboxServices, noteable: Noteable): number {
-  return sb.state.notesOf(noteable.project.id, noteable.type, noteable.record.id).filter((n) => !n.system).length;
+  return sb.state.notesOf(noteable.project.id, noteable.type, noteable.record.id).filter((n) => !n.system)
+    .length;
 }

@@ -22,7 +22,9 @@ export function levelOf(sb: SandboxServices, project: Project, user: User): numb
 export function canReadIssue(sb: SandboxServices, project: Project, issue: Issue, user: User): boolean {
   if (!issue.confidential) return true;
   return (
-    levelOf(sb, project, user) >= ACCESS.reporter || issue.author_id === user.id || issue.assignee_ids.includes(user.id)
+    levelOf(sb, project, user) >= ACCESS.reporter ||
+    issue.author_id === user.id ||
+    issue.assignee_ids.includes(user.id)
   );
 }
 
@@ -50,14 +52,19 @@ export function findIssue(ctx: RequestContext, project: Project, param = "issue_
   return issue;
 }
 
-export function findMergeRequest(ctx: RequestContext, project: Project, param = "merge_request_iid"): MergeRequest {
+export function findMergeRequest(
+  ctx: RequestContext,
+  project: Project,
+  param = "merge_request_iid",
+): MergeRequest {
   if (!canReadMergeRequests(ctx.sb, project, ctx.requireUser())) throw notFound("Merge Request");
   return ctx.sb.state.mergeRequestByIid(project.id, iidParam(ctx, param));
 }
 
-/** The issue or merge request of `/projects/:id/<kind>/:noteable_iid/...`. */
-export function loadNoteable(ctx: RequestContext, kind: NoteableKind, param = "noteable_iid"): Noteable {
-  const project = ctx.project();
+/** The issue or merge request of `/projects/:id/<kind>/:noteable_id/...`. */
+export function loadNoteable(ctx: RequestContext, kind: NoteableKind, param = "noteable_id"): Noteable {
+  // Anyone who can see the project may read and comment (a public project's issues need no membership).
+  const project = ctx.project(ACCESS.none);
   if (kind === "issues") return { type: "Issue", project, record: findIssue(ctx, project, param) };
   return { type: "MergeRequest", project, record: findMergeRequest(ctx, project, param) };
 }
@@ -90,7 +97,10 @@ export function noteableOf(
 /** GitLab's hook timestamps: "2024-01-15 10:00:00 UTC". */
 export function hookTime(iso: string | null | undefined): string | null {
   if (iso === null || iso === undefined) return null;
-  return new Date(iso).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+  return new Date(iso)
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, " UTC");
 }
 
 /** `~bug`, or `~"needs review"` for a label with spaces, as GitLab references labels in text. */

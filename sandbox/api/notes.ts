@@ -56,17 +56,23 @@ export function readCreatedAt(ctx: RequestContext, noteable: Noteable): string |
 
 export function registerNotes(r: RouteRegistrar): void {
   for (const kind of NOTEABLE_KINDS) {
-    const base = `/projects/:id/${kind}/:noteable_iid/notes`;
+    const base = `/projects/:id/${kind}/:noteable_id/notes`;
 
     r.get(base, (ctx) => {
       const noteable = loadNoteable(ctx, kind);
       const user = ctx.requireUser();
       const orderBy = ctx.body.oneOf("order_by", ["created_at", "updated_at"] as const) ?? "created_at";
       const sort = ctx.body.oneOf("sort", ["asc", "desc"] as const) ?? "desc";
-      const filter = ctx.body.oneOf("activity_filter", ["all_notes", "only_comments", "only_activity"] as const);
+      const filter = ctx.body.oneOf("activity_filter", [
+        "all_notes",
+        "only_comments",
+        "only_activity",
+      ] as const);
       const notes = notesInOrder(ctx.sb, noteable)
         .filter((n) => canReadNote(ctx.sb, noteable, n, user))
-        .filter((n) => (filter === "only_comments" ? !n.system : filter === "only_activity" ? n.system : true))
+        .filter((n) =>
+          filter === "only_comments" ? !n.system : filter === "only_activity" ? n.system : true,
+        )
         .sort((a, b) => {
           const d = a[orderBy].localeCompare(b[orderBy]) || a.id - b.id;
           return sort === "asc" ? d : -d;
@@ -107,7 +113,9 @@ export function registerNotes(r: RouteRegistrar): void {
       const body = ctx.body.string("body");
       const hasInternal = ctx.body.has("internal") || ctx.body.has("confidential");
       if (body === undefined && !hasInternal) {
-        throw new ApiError(400, { error: "body, confidential are missing, at least one parameter must be provided" });
+        throw new ApiError(400, {
+          error: "body, confidential are missing, at least one parameter must be provided",
+        });
       }
       if (note.system || (note.author_id !== user.id && !user.admin)) throw forbidden();
       if (body !== undefined) {
@@ -123,7 +131,8 @@ export function registerNotes(r: RouteRegistrar): void {
       const user = ctx.requireUser();
       const note = findNote(ctx, noteable);
       // The author, or a Maintainer (GitLab's admin_note); system notes cannot be deleted.
-      const allowed = note.author_id === user.id || levelOf(ctx.sb, noteable.project, user) >= ACCESS.maintainer;
+      const allowed =
+        note.author_id === user.id || levelOf(ctx.sb, noteable.project, user) >= ACCESS.maintainer;
       if (note.system || !allowed) throw forbidden();
       ctx.sb.state.notes.delete(note.id);
       for (const [id, award] of ctx.sb.state.awards) {

@@ -110,9 +110,12 @@ export function registerRepository(r: RouteRegistrar): void {
         ...(ctx.body.bool("force") ? { force: true } : {}),
       }),
     );
-    await refreshMergeRequests(ctx.sb, project, [
-      { ref: `refs/heads/${branch}`, oldSha: before ?? "0".repeat(40), newSha: commit.id },
-    ]);
+    await refreshMergeRequests(
+      ctx.sb,
+      project,
+      [{ ref: `refs/heads/${branch}`, oldSha: before ?? "0".repeat(40), newSha: commit.id }],
+      user,
+    );
     return json(
       {
         ...commitJson(ctx, project, commit),

@@ -67,7 +67,11 @@ function hookPosition(p: DiffPosition): Record<string, unknown> {
 // Hooks describe labels as objects with ids; the sandbox keeps labels as names, so ids are handed out here.
 const labelIds = new WeakMap<SandboxState, Map<string, { id: number; created_at: string }>>();
 
-function hookLabels(sb: SandboxServices, project: Project, names: readonly string[]): Record<string, unknown>[] {
+function hookLabels(
+  sb: SandboxServices,
+  project: Project,
+  names: readonly string[],
+): Record<string, unknown>[] {
   let known = labelIds.get(sb.state);
   if (!known) labelIds.set(sb.state, (known = new Map()));
   return names.map((title) => {
@@ -129,7 +133,11 @@ function hookIssue(sb: SandboxServices, project: Project, issue: Issue): Record<
 
 const MR_STATE_ID = { opened: 1, closed: 2, merged: 3 } as const;
 
-async function hookMergeRequest(sb: SandboxServices, project: Project, mr: MergeRequest): Promise<Record<string, unknown>> {
+async function hookMergeRequest(
+  sb: SandboxServices,
+  project: Project,
+  mr: MergeRequest,
+): Promise<Record<string, unknown>> {
   const source = sourceProject(sb, mr);
   const target = targetProject(sb, mr) ?? project;
   const sha = headSha(mr);
@@ -263,5 +271,9 @@ export async function fireNoteHook(
 ): Promise<void> {
   if (noteable.project.hooks.length === 0) return;
   const payload = await buildNotePayload(sb, noteable, note, user, action);
-  sb.hooks.fire(noteable.project, isConfidential(noteable, note) ? "Confidential Note Hook" : "Note Hook", payload);
+  sb.hooks.fire(
+    noteable.project,
+    isConfidential(noteable, note) ? "Confidential Note Hook" : "Note Hook",
+    payload,
+  );
 }

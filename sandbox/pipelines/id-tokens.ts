@@ -43,11 +43,7 @@ export class IdTokenIssuer {
         const exported = publicKey.export({ format: "jwk" });
         const { kty = "RSA", n = "", e = "AQAB" } = exported;
         // RFC 7638 thumbprint: SHA-256 over the required members in lexicographic order.
-        const kid = base64url(
-          createHash("sha256")
-            .update(JSON.stringify({ e, kty, n }))
-            .digest(),
-        );
+        const kid = base64url(createHash("sha256").update(JSON.stringify({ e, kty, n })).digest());
         resolve({ privateKey, jwk: { kty, n, e, kid, use: "sig", alg: "RS256" } });
       });
     });

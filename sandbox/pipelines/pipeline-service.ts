@@ -1,28 +1,485 @@
-// Creates pipelines from a project's CI configuration and runs their jobs in the background.
+// Pipelines of the sandbox: creation the way GitLab's Ci::CreatePipelineService decides it (permissions to set
+// variables, the ref, the CI file, the plan), then a background run through the shell runner. Each job gets a
+// fresh CI_JOB_TOKEN, GitLab's predefined variables, the project's CI/CD variables and the pipeline's own, in
+// GitLab's precedence; masked values never reach a stored trace. Jobs of all pipelines share two slots.
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { CommitInfo } from "../git/commit-info.ts";
+import { badRequest } from "../http/api-error.ts";
+import { runPipeline, type JobUpdate } from "../runner/pipeline-runner.ts";
+import { planPipeline, type PipelinePlan, type PlannedJob } from "../runner/pipeline-plan.ts";
+import type { RunJobOptions } from "../runner/job-executor.ts";
 import type { SandboxServices } from "../services.ts";
-import type { Pipeline } from "../state/model.ts";
+import type { AccessToken, Job, Pipeline, Project, User } from "../state/model.ts";
+import { now } from "../state/store.ts";
+import { IdTokenIssuer } from "./id-tokens.ts";
+import { issueJobToken, revokeJobToken } from "./job-tokens.ts";
+import { JobSlots } from "./job-slots.ts";
+import {
+  jobLevelVariables,
+  pipelineLevelVariables,
+  type PipelineVariableContext,
+  type RefType,
+} from "./predefined-variables.ts";
+import { TraceMasker } from "./trace-masking.ts";
+import { insufficientVariablesPermission, maySetPipelineVariables } from "./variables-policy.ts";
+
+export type PipelineVariable = Pipeline["variables"][number];
 
 export interface CreatePipelineRequest {
-  projectId: number;
+  project: Project;
+  /** A branch or tag name. */
   ref: string;
   source: Pipeline["source"];
-  userId: number;
-  variables?: Pipeline["variables"];
+  /** Who the pipeline runs as: the caller, or the trigger's owner. */
+  user: User;
+  variables?: PipelineVariable[];
   inputs?: Record<string, unknown>;
 }
 
+/** What GitLab shows about a pipeline that the state model does not keep. */
+export interface PipelineDetails {
+  tag: boolean;
+  commit: CommitInfo | null;
+}
+
 export interface PipelineService {
+  /**
+   * Creates a pipeline and, unless `runPipelines` is off, starts it in the background. Throws an ApiError 400
+   * `{"message":{"base":[reason]}}` when GitLab would refuse (variables not allowed, unknown ref, no CI file,
+   * a configuration error or rules that select no job).
+   */
   create(request: CreatePipelineRequest): Promise<Pipeline>;
+  /** Stops a pipeline: its running job is killed, the jobs that have not run are canceled. */
+  cancelPipeline(pipeline: Pipeline): void;
+  /**
+   * Cancels a job that has not finished. The sandbox runs a pipeline's jobs one at a time, so this stops the
+   * rest of its pipeline too (they are canceled, as after a pipeline cancel).
+   */
+  cancelJob(job: Job): void;
+  details(pipeline: Pipeline): PipelineDetails;
+  /** Signs `id_tokens:` JWTs and serves the keys to verify them. */
+  readonly idTokens: IdTokenIssuer;
+  /** Resolves when no pipeline is being created or run. */
   idle(): Promise<void>;
   busy(): boolean;
+  /** Cancels every running pipeline and waits for them to stop (close and reset). */
   cancelAll(): Promise<void>;
 }
 
-export function createPipelineService(_sb: SandboxServices): PipelineService {
+/** Jobs running at once across the sandbox. */
+const CONCURRENT_JOBS = 2;
+const FINISHED = new Set<Job["status"]>(["success", "failed", "canceled", "skipped"]);
+
+interface RunContext {
+  project: Project;
+  pipeline: Pipeline;
+  user: User;
+  plan: PipelinePlan;
+  jobs: Map<string, Job>;
+  /** Project variables overlaid with the pipeline's, in GitLab's precedence. */
+  userVariables: Record<string, { value: string; file: boolean }>;
+  maskedValues: string[];
+  refType: RefType;
+  refProtected: boolean;
+  configPath: string;
+  controller: AbortController;
+}
+
+/** A running job's resources, released when it ends. */
+interface JobRuntime {
+  token: AccessToken;
+  masker: TraceMasker;
+  env: Record<string, string>;
+  filesDir: string;
+  holdsSlot: boolean;
+}
+
+interface ProjectVariableSet {
+  values: Record<string, { value: string; file: boolean }>;
+  masked: string[];
+}
+
+export function createPipelineService(sb: SandboxServices): PipelineService {
+  const slots = new JobSlots(CONCURRENT_JOBS);
+  const idTokens = new IdTokenIssuer();
+  const runs = new Map<Pipeline, { controller: AbortController; done: Promise<void> }>();
+  const creating = new Set<Promise<unknown>>();
+  const details = new WeakMap<Pipeline, PipelineDetails>();
+
+  async function create(request: CreatePipelineRequest): Promise<Pipeline> {
+    const work = createPipeline(request);
+    creating.add(work);
+    try {
+      return await work;
+    } finally {
+      creating.delete(work);
+    }
+  }
+
+  async function createPipeline(request: CreatePipelineRequest): Promise<Pipeline> {
+    const { project, user, ref, source } = request;
+    const variables = request.variables ?? [];
+    const inputs = request.inputs ?? {};
+    const refuse = (reason: string): never => {
+      throw badRequest({ base: [reason] });
+    };
+    // The order of GitLab's pipeline chain: abilities, then the repository, then the configuration.
+    if (variables.length > 0 && !maySetPipelineVariables(sb.state, project, user)) {
+      refuse(insufficientVariablesPermission);
+    }
+    const path = project.path_with_namespace;
+    let refType: RefType = "branch";
+    let sha = ref === "" ? null : await sb.repos.resolve(path, `refs/heads/${ref}`);
+    if (sha === null && ref !== "") {
+      refType = "tag";
+      sha = await sb.repos.resolve(path, `refs/tags/${ref}`);
+    }
+    if (sha === null) return refuse("Reference not found");
+    const configPath = project.ci_config_path || ".gitlab-ci.yml";
+    const config = await sb.repos.readFile(path, sha, configPath);
+    if (config === null) return refuse("Missing CI config file");
+    const commit = await sb.repos.getCommit(path, sha);
+
+    const refProtected = refType === "branch" && isProtectedBranch(project, ref);
+    const context: PipelineVariableContext = {
+      baseUrl: sb.baseUrl,
+      project,
+      user,
+      ref,
+      refType,
+      refProtected,
+      sha,
+      source,
+      configPath,
+      commit,
+    };
+    const predefined = pipelineLevelVariables(context);
+    const projectVariables = projectVariableSet(project, refProtected);
+    // GitLab's precedence, lowest first: predefined, project CI/CD variables, pipeline (or trigger) variables.
+    const userVariables = { ...projectVariables.values };
+    for (const v of variables) userVariables[v.key] = { value: v.value, file: v.variable_type === "file" };
+    const planVariables = { ...predefined };
+    for (const [key, v] of Object.entries(userVariables)) planVariables[key] = v.value;
+    const planned = planPipeline(config.toString("utf8"), { variables: planVariables, inputs });
+    if (!planned.ok) return refuse(planned.error);
+
+    const state = sb.state;
+    const created = now();
+    const pipeline: Pipeline = {
+      id: state.nextId("pipeline"),
+      iid: state.nextIid(project.id, "pipeline"),
+      project_id: project.id,
+      ref,
+      sha,
+      source,
+      status: "created",
+      user_id: user.id,
+      variables: variables.map((v) => ({ key: v.key, value: v.value, variable_type: v.variable_type })),
+      inputs,
+      created_at: created,
+      updated_at: created,
+      started_at: null,
+      finished_at: null,
+      error: null,
+    };
+    state.pipelines.set(pipeline.id, pipeline);
+    details.set(pipeline, { tag: refType === "tag", commit });
+    const jobs = new Map<string, Job>();
+    for (const plannedJob of planned.plan.jobs) {
+      const job: Job = {
+        id: state.nextId("job"),
+        pipeline_id: pipeline.id,
+        project_id: project.id,
+        name: plannedJob.name,
+        stage: plannedJob.stage,
+        status: "created",
+        ref,
+        allow_failure: plannedJob.allowFailure,
+        created_at: created,
+        started_at: null,
+        finished_at: null,
+        duration: null,
+        failure_reason: null,
+        trace: "",
+        user_id: user.id,
+      };
+      state.jobs.set(job.id, job);
+      jobs.set(job.name, job);
+    }
+
+    if (!sb.options.runPipelines) {
+      // Nothing picks jobs up: the first stage waits as pending, as on a GitLab without runners.
+      const first = planned.plan.stages[0];
+      for (const job of jobs.values()) if (job.stage === first) job.status = "pending";
+      pipeline.status = "pending";
+      return pipeline;
+    }
+    const run: RunContext = {
+      project,
+      pipeline,
+      user,
+      plan: planned.plan,
+      jobs,
+      userVariables,
+      maskedValues: projectVariables.masked,
+      refType,
+      refProtected,
+      configPath,
+      controller: new AbortController(),
+    };
+    const done = execute(run, predefined).finally(() => runs.delete(pipeline));
+    runs.set(pipeline, { controller: run.controller, done });
+    return pipeline;
+  }
+
+  async function execute(run: RunContext, predefined: Record<string, string>): Promise<void> {
+    const { pipeline } = run;
+    const runtimes = new Map<string, JobRuntime>();
+    const touch = (): void => {
+      pipeline.updated_at = now();
+    };
+    const release = async (name: string): Promise<void> => {
+      const rt = runtimes.get(name);
+      if (!rt) return;
+      runtimes.delete(name);
+      revokeJobToken(rt.token);
+      if (rt.holdsSlot) slots.release();
+      const job = run.jobs.get(name);
+      if (job) job.trace += rt.masker.flush();
+      await rm(rt.filesDir, { recursive: true, force: true });
+    };
+
+    const start = async (job: Job, planned: PlannedJob): Promise<void> => {
+      const holdsSlot = await slots.acquire(run.controller.signal);
+      if (!holdsSlot) return; // canceled while queued: runJob sees the aborted signal and reports it
+      const startedAt = now();
+      job.status = "running";
+      job.started_at = startedAt;
+      if (pipeline.status !== "running") {
+        pipeline.status = "running";
+        pipeline.started_at ??= startedAt;
+      }
+      touch();
+      const token = issueJobToken(sb.state, job);
+      const filesDir = join(sb.workDir, "job-variables", String(job.id));
+      const runtime: JobRuntime = { token, masker: new TraceMasker([]), env: {}, filesDir, holdsSlot };
+      runtimes.set(job.name, runtime);
+      const env: Record<string, string> = {
+        ...predefined,
+        ...jobLevelVariables({
+          baseUrl: sb.baseUrl,
+          project: run.project,
+          pipeline,
+          job,
+          jobToken: token.token,
+          startedAt,
+        }),
+      };
+      // Project variables, then the pipeline's own on top. A file-type variable's value goes in a file and the
+      // variable holds its path, as GitLab's runner does.
+      for (const [key, v] of Object.entries(run.userVariables)) {
+        if (!v.file) {
+          env[key] = v.value;
+          continue;
+        }
+        await mkdir(filesDir, { recursive: true });
+        const file = join(filesDir, key);
+        await writeFile(file, v.value, { mode: 0o600 });
+        env[key] = file;
+      }
+      const secrets = [...run.maskedValues, token.token];
+      for (const [name, spec] of Object.entries(planned.idTokens)) {
+        const jwt = await idTokens.mint({
+          baseUrl: sb.baseUrl,
+          aud: spec.aud,
+          projectId: run.project.id,
+          projectPath: run.project.path_with_namespace,
+          namespaceId: run.project.namespace.id,
+          namespacePath: run.project.namespace.full_path,
+          userId: run.user.id,
+          userLogin: run.user.username,
+          userEmail: run.user.email,
+          pipelineId: pipeline.id,
+          pipelineSource: pipeline.source,
+          jobId: job.id,
+          ref: pipeline.ref,
+          refType: run.refType,
+          refProtected: run.refProtected,
+          sha: pipeline.sha,
+          projectVisibility: run.project.visibility,
+          configPath: run.configPath,
+          lifetimeSeconds: timeoutSeconds(planned),
+        });
+        env[name] = jwt;
+        secrets.push(jwt);
+      }
+      runtime.env = env;
+      runtime.masker = new TraceMasker(secrets);
+    };
+
+    const onJobUpdate = async (name: string, update: JobUpdate): Promise<void> => {
+      const job = run.jobs.get(name);
+      const planned = run.plan.jobs.find((j) => j.name === name);
+      if (!job || !planned) return;
+      switch (update.status) {
+        case "pending":
+          job.status = "pending";
+          if (pipeline.status === "created") pipeline.status = "pending";
+          break;
+        case "running":
+          await start(job, planned);
+          break;
+        case "skipped":
+          job.status = "skipped";
+          break;
+        default: {
+          await release(name);
+          const finished = now();
+          job.status = update.status;
+          if (job.started_at !== null) {
+            job.finished_at = finished;
+            job.duration = (Date.parse(finished) - Date.parse(job.started_at)) / 1000;
+          }
+          // GitLab keeps failure_reason for failed jobs only; a canceled job has none.
+          job.failure_reason =
+            update.status === "failed" ? (update.failureReason ?? "unknown_failure") : null;
+        }
+      }
+      touch();
+    };
+
+    let result: Pipeline["status"];
+    try {
+      result = await runPipeline(run.plan, {
+        signal: run.controller.signal,
+        jobOptions: (planned): Omit<RunJobOptions, "signal"> => {
+          const rt = runtimes.get(planned.name);
+          const job = run.jobs.get(planned.name);
+          const cloneUrl = new URL(`${sb.baseUrl}/${run.project.path_with_namespace}.git`);
+          cloneUrl.username = "gitlab-ci-token";
+          cloneUrl.password = rt?.token.token ?? "";
+          return {
+            cloneUrl: cloneUrl.href,
+            sha: pipeline.sha,
+            ref: pipeline.ref,
+            env: rt?.env ?? {},
+            timeoutMs: timeoutSeconds(planned) * 1000,
+            workRoot: join(sb.workDir, "builds"),
+            onTrace: (chunk) => {
+              if (!job) return;
+              job.trace += rt ? rt.masker.push(chunk) : chunk;
+            },
+          };
+        },
+        onJobUpdate: async (name, update) => {
+          try {
+            await onJobUpdate(name, update);
+          } catch (error) {
+            console.error(`sandbox pipelines: job ${name} of pipeline ${pipeline.id}:`, error);
+          }
+        },
+      });
+    } catch (error) {
+      console.error(`sandbox pipelines: pipeline ${pipeline.id} failed to run:`, error);
+      result = "failed";
+    }
+    for (const name of [...runtimes.keys()]) await release(name);
+    for (const job of run.jobs.values()) {
+      if (FINISHED.has(job.status)) continue;
+      job.status = result === "canceled" ? "canceled" : "failed";
+      if (job.status === "failed") job.failure_reason = "runner_system_failure";
+    }
+    const all = [...run.jobs.values()];
+    if (all.length > 0 && all.every((j) => j.status === "skipped")) result = "skipped";
+    const finished = now();
+    pipeline.status = result;
+    pipeline.finished_at = finished;
+    pipeline.updated_at = finished;
+  }
+
+  function timeoutSeconds(planned: PlannedJob): number {
+    return planned.timeoutSeconds ?? sb.options.jobTimeoutSeconds;
+  }
+
+  function cancelPipeline(pipeline: Pipeline): void {
+    const run = runs.get(pipeline);
+    if (run) {
+      run.controller.abort();
+      return;
+    }
+    if (FINISHED.has(pipeline.status)) return;
+    // Not running (runPipelines is off): cancel what waits.
+    const at = now();
+    for (const job of sb.state.jobs.values()) {
+      if (job.pipeline_id !== pipeline.id || FINISHED.has(job.status)) continue;
+      job.status = "canceled";
+    }
+    pipeline.status = "canceled";
+    pipeline.finished_at = at;
+    pipeline.updated_at = at;
+  }
+
+  function cancelJob(job: Job): void {
+    if (FINISHED.has(job.status)) return;
+    const pipeline = sb.state.pipelines.get(job.pipeline_id);
+    if (pipeline && runs.has(pipeline)) {
+      cancelPipeline(pipeline);
+      return;
+    }
+    job.status = "canceled";
+    if (
+      pipeline &&
+      [...sb.state.jobs.values()].every((j) => j.pipeline_id !== pipeline.id || FINISHED.has(j.status))
+    ) {
+      pipeline.status = "canceled";
+      pipeline.finished_at = now();
+      pipeline.updated_at = pipeline.finished_at;
+    }
+  }
+
+  async function idle(): Promise<void> {
+    while (runs.size > 0 || creating.size > 0) {
+      await Promise.allSettled([...creating, ...[...runs.values()].map((r) => r.done)]);
+    }
+  }
+
+  async function cancelAll(): Promise<void> {
+    await Promise.allSettled([...creating]);
+    for (const run of runs.values()) run.controller.abort();
+    await idle();
+  }
+
   return {
-    create: () => Promise.reject(new Error("not implemented")),
-    idle: () => Promise.resolve(),
-    busy: () => false,
-    cancelAll: () => Promise.resolve(),
+    create,
+    cancelPipeline,
+    cancelJob,
+    details: (pipeline) => details.get(pipeline) ?? { tag: false, commit: null },
+    idTokens,
+    idle,
+    busy: () => runs.size > 0 || creating.size > 0,
+    cancelAll,
   };
+}
+
+/** Whether a branch matches one of the project's protected branch names or wildcards (`release/*`). */
+function isProtectedBranch(project: Project, branch: string): boolean {
+  return project.protectedBranches.some((p) =>
+    new RegExp(`^${p.name.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(branch),
+  );
+}
+
+/**
+ * The project's CI/CD variables a pipeline on this ref sees: protected ones only on protected refs, and only
+ * those for every environment (`*`), since sandbox jobs have no environment.
+ */
+function projectVariableSet(project: Project, refProtected: boolean): ProjectVariableSet {
+  const set: ProjectVariableSet = { values: {}, masked: [] };
+  for (const v of project.variables) {
+    if (v.protected && !refProtected) continue;
+    if (v.environment_scope !== "*") continue;
+    set.values[v.key] = { value: v.value, file: v.variable_type === "file" };
+    if (v.masked) set.masked.push(v.value);
+  }
+  return set;
 }

@@ -6,12 +6,14 @@ import { ACCESS, type Project, type User } from "../state/model.ts";
 /** GitLab's wording when the setting refuses the variables (the API wraps it in `{"message":{"base":[…]}}`). */
 export const insufficientVariablesPermission = "Insufficient permissions to set pipeline variables";
 
-const minimumLevel: Record<Exclude<Project["ci_pipeline_variables_minimum_override_role"], "no_one_allowed">, number> =
-  {
-    developer: ACCESS.developer,
-    maintainer: ACCESS.maintainer,
-    owner: ACCESS.owner,
-  };
+const minimumLevel: Record<
+  Exclude<Project["ci_pipeline_variables_minimum_override_role"], "no_one_allowed">,
+  number
+> = {
+  developer: ACCESS.developer,
+  maintainer: ACCESS.maintainer,
+  owner: ACCESS.owner,
+};
 
 /** Whether `user` may set pipeline variables in `project`; `no_one_allowed` refuses everyone, admins too. */
 export function maySetPipelineVariables(state: SandboxState, project: Project, user: User): boolean {

@@ -4,8 +4,7 @@
 //
 //   const settings = loadWebhookSettings(process.env); // in functions/*, never inside shared/
 import { z } from "zod";
-import { ASSISTANTS } from "../gitlab/assistant.ts";
-import type { Assistant } from "../mention/index.ts";
+import { ASSISTANTS, validateMentionOptions, type Assistant } from "../mention/index.ts";
 import { SettingsError, type SettingsProblem } from "./settings-error.ts";
 
 export interface WebhookSettings {
@@ -70,7 +69,8 @@ export const WEBHOOK_SETTINGS_DOC: readonly SettingDoc[] = [
   {
     name: "WEBHOOK_SIGNING_SECRET",
     required: false,
-    description: "Signing secret of a signed webhook (Standard Webhooks), `whsec_<base64>`. When set, signatures are required.",
+    description:
+      "Signing secret of a signed webhook (Standard Webhooks), `whsec_<base64>`. When set, signatures are required.",
     default: null,
   },
   {
@@ -101,7 +101,8 @@ export const WEBHOOK_SETTINGS_DOC: readonly SettingDoc[] = [
   {
     name: "ALLOWED_PROJECTS",
     required: false,
-    description: "Comma-separated project paths (or ids) the bridge answers in. Empty with ALLOWED_GROUPS empty: all.",
+    description:
+      "Comma-separated project paths (or ids) the bridge answers in. Empty with ALLOWED_GROUPS empty: all.",
     default: null,
   },
   {
@@ -113,7 +114,8 @@ export const WEBHOOK_SETTINGS_DOC: readonly SettingDoc[] = [
   {
     name: "DISPATCH_MODE",
     required: false,
-    description: "How pipelines are created: `pipeline` (POST /projects/:id/pipeline as the bridge) or `trigger` (a trigger token).",
+    description:
+      "How pipelines are created: `pipeline` (POST /projects/:id/pipeline as the bridge) or `trigger` (a trigger token).",
     default: "pipeline",
   },
   {
@@ -132,7 +134,8 @@ export const WEBHOOK_SETTINGS_DOC: readonly SettingDoc[] = [
   {
     name: "TRIGGER_TOKENS",
     required: false,
-    description: 'JSON object of project path or id → trigger token, e.g. {"group/app":"glptt-..."}; wins over TRIGGER_TOKEN.',
+    description:
+      'JSON object of project path or id → trigger token, e.g. {"group/app":"glptt-..."}; wins over TRIGGER_TOKEN.',
     default: null,
   },
   {
@@ -169,7 +172,8 @@ export const WEBHOOK_SETTINGS_DOC: readonly SettingDoc[] = [
   {
     name: "DEADLINE_MS",
     required: false,
-    description: "Time budget of the GitLab calls of one delivery, in ms; keep it below GitLab's 10 s delivery timeout.",
+    description:
+      "Time budget of the GitLab calls of one delivery, in ms; keep it below GitLab's 10 s delivery timeout.",
     default: "7000",
   },
   {
@@ -243,7 +247,10 @@ function aliasList(assistant: string) {
   return raw.transform((value, ctx) => {
     const names = list(value).map((name) => name.replace(/^@/, ""));
     if (names.some((name) => !USERNAME.test(name))) {
-      return problem(ctx, `comma-separated GitLab usernames (letters, digits, _ . -) that summon ${assistant}`);
+      return problem(
+        ctx,
+        `comma-separated GitLab usernames (letters, digits, _ . -) that summon ${assistant}`,
+      );
     }
     return names;
   });
@@ -259,125 +266,133 @@ function pathList(what: string) {
   });
 }
 
-const EnvSchema = z
-  .object({
-    GITLAB_URL: required("the GitLab instance's base URL, e.g. https://gitlab.example.com").transform(
-      (value, ctx) => {
-        let url: URL;
-        try {
-          url = new URL(value);
-        } catch {
-          return problem(ctx, "an http or https URL, e.g. https://gitlab.example.com");
-        }
-        if (url.protocol !== "http:" && url.protocol !== "https:") {
-          return problem(ctx, "an http or https URL, e.g. https://gitlab.example.com");
-        }
-        if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
-          return problem(ctx, "a base URL without query, fragment or credentials");
-        }
-        const base = url.toString().replace(/\/+$/, "");
-        if (/\/api\/v4$/.test(base)) return problem(ctx, "the instance's base URL, without /api/v4");
-        return base;
-      },
-    ),
-    GITLAB_TOKEN: required("the bridge user's GitLab token (api scope)").transform((value, ctx) =>
-      /\s/.test(value) ? problem(ctx, "a GitLab token without spaces") : value,
-    ),
-    WEBHOOK_SECRET: raw.transform(list),
-    WEBHOOK_SIGNING_SECRET: raw.transform((value, ctx) => {
-      if (value === undefined) return undefined;
-      const encoded = value.startsWith("whsec_") ? value.slice("whsec_".length) : undefined;
-      const key = encoded !== undefined && BASE64.test(encoded) ? Buffer.from(encoded, "base64") : undefined;
-      if (!key || key.length < 16) {
-        return problem(ctx, "a Standard Webhooks secret: whsec_ followed by base64 of at least 16 bytes");
-      }
-      return new Uint8Array(key);
-    }),
-    MIN_ACCESS_LEVEL: raw.transform((value, ctx) => {
-      if (value === undefined) return ACCESS_LEVELS["developer"] ?? 30;
-      const named = ACCESS_LEVELS[value.toLowerCase()];
-      if (named !== undefined) return named;
-      if (/^\d+$/.test(value) && Number(value) >= 10 && Number(value) <= 50) return Number(value);
-      return problem(ctx, `one of ${Object.keys(ACCESS_LEVELS).join(", ")}, or a number from 10 to 50`);
-    }),
-    CLAUDE_ALIASES: aliasList("Claude"),
-    CODEX_ALIASES: aliasList("Codex"),
-    ENABLED_ASSISTANTS: raw.transform((value, ctx): Assistant[] => {
-      const names = value === undefined ? [...ASSISTANTS] : list(value).map((name) => name.toLowerCase());
-      const known = names.filter((name): name is Assistant => ASSISTANTS.some((a) => a === name));
-      if (known.length !== names.length || known.length === 0) {
-        return problem(ctx, `a comma-separated, non-empty list of: ${ASSISTANTS.join(", ")}`);
-      }
-      return [...new Set(known)];
-    }),
-    ALLOWED_PROJECTS: pathList("project paths or ids"),
-    ALLOWED_GROUPS: pathList("group paths"),
-    DISPATCH_MODE: oneOf(["trigger", "pipeline"] as const, "pipeline"),
-    DISPATCH_EVENT_AS: oneOf(["variables", "inputs"] as const, "variables"),
-    TRIGGER_TOKEN: raw,
-    TRIGGER_TOKENS: raw.transform((value, ctx): Record<string, string> => {
-      if (value === undefined) return {};
-      const expects = 'a JSON object of project path or id → trigger token, e.g. {"group/app":"glptt-..."}';
-      let json: unknown;
+const EnvSchema = z.object({
+  GITLAB_URL: required("the GitLab instance's base URL, e.g. https://gitlab.example.com").transform(
+    (value, ctx) => {
+      let url: URL;
       try {
-        json = JSON.parse(value);
+        url = new URL(value);
       } catch {
-        return problem(ctx, `${expects} (it is not valid JSON)`);
+        return problem(ctx, "an http or https URL, e.g. https://gitlab.example.com");
       }
-      const parsed = z.record(z.string(), z.string().trim().min(1)).safeParse(json);
-      if (!parsed.success || Array.isArray(json)) return problem(ctx, expects);
-      return Object.fromEntries(
-        Object.entries(parsed.data).map(([key, token]) => [key.replace(/^\/+|\/+$/g, "").toLowerCase(), token]),
-      );
-    }),
-    PIPELINE_REF: raw.transform((value, ctx) => {
-      if (value === undefined) return undefined;
-      // The git ref name rules that matter here (git check-ref-format): no spaces, "..", leading "-".
-      if (/[\s~^:?*[\\]|\.\.|^-|^\/|\/$|\.lock$|@\{/.test(value)) {
-        return problem(ctx, "a branch name, e.g. main");
+      if (url.protocol !== "http:" && url.protocol !== "https:") {
+        return problem(ctx, "an http or https URL, e.g. https://gitlab.example.com");
       }
-      return value;
-    }),
-    CLAIM_GRACE_SECONDS: integer(0, 86_400, 120, "seconds"),
-    BRIDGE_USER_ID: raw.transform((value, ctx) => {
-      if (value === undefined) return undefined;
-      return /^[1-9]\d*$/.test(value) ? Number(value) : problem(ctx, "the numeric id of the bridge's GitLab user");
-    }),
-    HANDLE_EDITS: raw.transform((value, ctx) => {
-      if (value === undefined) return false;
-      const lower = value.toLowerCase();
-      if (["true", "1", "yes", "on"].includes(lower)) return true;
-      if (["false", "0", "no", "off"].includes(lower)) return false;
-      return problem(ctx, "true or false");
-    }),
-    MAX_BODY_BYTES: integer(1_024, 26_214_400, 1_048_576, "bytes"),
-    DEADLINE_MS: integer(100, 60_000, 7_000, "milliseconds"),
-    SIGNATURE_TOLERANCE_SECONDS: integer(1, 86_400, 300, "seconds"),
-  })
-  .superRefine((env, ctx) => {
-    if (env.WEBHOOK_SECRET.length === 0 && env.WEBHOOK_SIGNING_SECRET === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["WEBHOOK_SECRET"],
-        message: "required (the webhook's secret token; comma-separated while rotating), unless WEBHOOK_SIGNING_SECRET is set",
-      });
+      if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
+        return problem(ctx, "a base URL without query, fragment or credentials");
+      }
+      const base = url.toString().replace(/\/+$/, "");
+      if (/\/api\/v4$/.test(base)) return problem(ctx, "the instance's base URL, without /api/v4");
+      return base;
+    },
+  ),
+  GITLAB_TOKEN: required("the bridge user's GitLab token (api scope)").transform((value, ctx) =>
+    /\s/.test(value) ? problem(ctx, "a GitLab token without spaces") : value,
+  ),
+  WEBHOOK_SECRET: raw.transform(list),
+  WEBHOOK_SIGNING_SECRET: raw.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const encoded = value.startsWith("whsec_") ? value.slice("whsec_".length) : undefined;
+    const key = encoded !== undefined && BASE64.test(encoded) ? Buffer.from(encoded, "base64") : undefined;
+    if (!key || key.length < 16) {
+      return problem(ctx, "a Standard Webhooks secret: whsec_ followed by base64 of at least 16 bytes");
     }
-    if (env.DISPATCH_MODE === "trigger" && env.TRIGGER_TOKEN === undefined && Object.keys(env.TRIGGER_TOKENS).length === 0) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["TRIGGER_TOKEN"],
-        message: "required when DISPATCH_MODE=trigger (a pipeline trigger token), unless TRIGGER_TOKENS is set",
-      });
+    return new Uint8Array(key);
+  }),
+  MIN_ACCESS_LEVEL: raw.transform((value, ctx) => {
+    if (value === undefined) return ACCESS_LEVELS["developer"] ?? 30;
+    const named = ACCESS_LEVELS[value.toLowerCase()];
+    if (named !== undefined) return named;
+    if (/^\d+$/.test(value) && Number(value) >= 10 && Number(value) <= 50) return Number(value);
+    return problem(ctx, `one of ${Object.keys(ACCESS_LEVELS).join(", ")}, or a number from 10 to 50`);
+  }),
+  CLAUDE_ALIASES: aliasList("Claude"),
+  CODEX_ALIASES: aliasList("Codex"),
+  ENABLED_ASSISTANTS: raw.transform((value, ctx): Assistant[] => {
+    const names = value === undefined ? [...ASSISTANTS] : list(value).map((name) => name.toLowerCase());
+    const known = names.filter((name): name is Assistant => ASSISTANTS.some((a) => a === name));
+    if (known.length !== names.length || known.length === 0) {
+      return problem(ctx, `a comma-separated, non-empty list of: ${ASSISTANTS.join(", ")}`);
     }
-  });
+    return [...new Set(known)];
+  }),
+  ALLOWED_PROJECTS: pathList("project paths or ids"),
+  ALLOWED_GROUPS: pathList("group paths"),
+  DISPATCH_MODE: oneOf(["trigger", "pipeline"] as const, "pipeline"),
+  DISPATCH_EVENT_AS: oneOf(["variables", "inputs"] as const, "variables"),
+  TRIGGER_TOKEN: raw,
+  TRIGGER_TOKENS: raw.transform((value, ctx): Record<string, string> => {
+    if (value === undefined) return {};
+    const expects = 'a JSON object of project path or id → trigger token, e.g. {"group/app":"glptt-..."}';
+    let json: unknown;
+    try {
+      json = JSON.parse(value);
+    } catch {
+      return problem(ctx, `${expects} (it is not valid JSON)`);
+    }
+    const parsed = z.record(z.string(), z.string().trim().min(1)).safeParse(json);
+    if (!parsed.success || Array.isArray(json) || Object.keys(parsed.data).length === 0) {
+      return problem(ctx, expects);
+    }
+    return Object.fromEntries(
+      Object.entries(parsed.data).map(([key, token]) => [key.replace(/^\/+|\/+$/g, "").toLowerCase(), token]),
+    );
+  }),
+  PIPELINE_REF: raw.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    // The git ref name rules that matter here (git check-ref-format): no spaces, "..", leading "-".
+    if (/[\s~^:?*[\\]|\.\.|^-|^\/|\/$|\.lock$|@\{/.test(value)) {
+      return problem(ctx, "a branch name, e.g. main");
+    }
+    return value;
+  }),
+  CLAIM_GRACE_SECONDS: integer(0, 86_400, 120, "seconds"),
+  BRIDGE_USER_ID: raw.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    return /^[1-9]\d*$/.test(value)
+      ? Number(value)
+      : problem(ctx, "the numeric id of the bridge's GitLab user");
+  }),
+  HANDLE_EDITS: raw.transform((value, ctx) => {
+    if (value === undefined) return false;
+    const lower = value.toLowerCase();
+    if (["true", "1", "yes", "on"].includes(lower)) return true;
+    if (["false", "0", "no", "off"].includes(lower)) return false;
+    return problem(ctx, "true or false");
+  }),
+  MAX_BODY_BYTES: integer(1_024, 26_214_400, 1_048_576, "bytes"),
+  DEADLINE_MS: integer(100, 60_000, 7_000, "milliseconds"),
+  SIGNATURE_TOLERANCE_SECONDS: integer(1, 86_400, 300, "seconds"),
+});
+
+// Checks across variables, on the raw values so they are reported even when another variable is invalid.
+function crossProblems(env: Readonly<Record<string, unknown>>): SettingsProblem[] {
+  const problems: SettingsProblem[] = [];
+  if (list(clean(env["WEBHOOK_SECRET"])).length === 0 && clean(env["WEBHOOK_SIGNING_SECRET"]) === undefined) {
+    problems.push({
+      variable: "WEBHOOK_SECRET",
+      expected:
+        "required (the webhook's secret token; comma-separated while rotating), unless WEBHOOK_SIGNING_SECRET is set",
+    });
+  }
+  const trigger = clean(env["DISPATCH_MODE"])?.toLowerCase() === "trigger";
+  if (trigger && clean(env["TRIGGER_TOKEN"]) === undefined && clean(env["TRIGGER_TOKENS"]) === undefined) {
+    problems.push({
+      variable: "TRIGGER_TOKEN",
+      expected:
+        "required when DISPATCH_MODE=trigger (a pipeline trigger token), unless TRIGGER_TOKENS is set",
+    });
+  }
+  return problems;
+}
 
 /** Parses and checks the receiver's settings; throws SettingsError listing every problem. */
 export function loadWebhookSettings(env: Readonly<Record<string, string | undefined>>): WebhookSettings {
   // Only the documented variables are read; picking them first keeps the rest of the environment out.
   const picked = Object.fromEntries(WEBHOOK_SETTINGS_DOC.map((doc) => [doc.name, env[doc.name]]));
   const parsed = EnvSchema.safeParse(picked);
+  const problems: SettingsProblem[] = [];
   if (!parsed.success) {
-    const problems: SettingsProblem[] = [];
     for (const issue of parsed.error.issues) {
       const variable = String(issue.path[0] ?? "settings");
       // Only our own messages: zod's defaults could describe a value, and a value may be a secret.
@@ -386,12 +401,29 @@ export function loadWebhookSettings(env: Readonly<Record<string, string | undefi
         problems.push({ variable, expected });
       }
     }
-    throw new SettingsError("webhook settings", problems);
+  }
+  problems.push(...crossProblems(picked));
+  if (!parsed.success || problems.length > 0) {
+    // In the order of the documentation table, so the message reads like the README.
+    const order = (name: string) => WEBHOOK_SETTINGS_DOC.findIndex((doc) => doc.name === name);
+    throw new SettingsError(
+      "webhook settings",
+      problems.sort((a, b) => order(a.variable) - order(b.variable)),
+    );
   }
   const e = parsed.data;
   const aliases: Partial<Record<Assistant, readonly string[]>> = {};
   if (e.CLAUDE_ALIASES.length > 0) aliases.claude = e.CLAUDE_ALIASES;
   if (e.CODEX_ALIASES.length > 0) aliases.codex = e.CODEX_ALIASES;
+  try {
+    // The mention finder's own rules (an alias may summon only one assistant): fail at start, not per note.
+    validateMentionOptions({ aliases, enabled: e.ENABLED_ASSISTANTS });
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new SettingsError("webhook settings", [
+      { variable: "CLAUDE_ALIASES/CODEX_ALIASES", expected: `aliases the mention finder accepts (${why})` },
+    ]);
+  }
   return {
     gitlabUrl: e.GITLAB_URL,
     gitlabToken: e.GITLAB_TOKEN,

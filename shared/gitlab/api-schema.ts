@@ -74,7 +74,11 @@ export type Pipeline = z.infer<typeof PipelineSchema>;
  */
 export const ErrorBodySchema = z.object({
   message: z
-    .union([z.string(), z.array(z.string()), z.record(z.string(), z.union([z.string(), z.array(z.string())]))])
+    .union([
+      z.string(),
+      z.array(z.string()),
+      z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+    ])
     .optional(),
   error: z.string().optional(),
   error_description: z.string().optional(),

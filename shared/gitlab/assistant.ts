@@ -1,15 +1,16 @@
-// The assistants as runtime values (the mention module owns the type): the list the settings and the
-// marker validate against, and the name a note shows.
+// The assistants as the notes and schemas need them (the mention module owns the type and the list): a
+// zod enum for what comes back from GitLab or a pipeline, and the name a note shows.
 import { z } from "zod";
 import type { Assistant } from "../mention/index.ts";
 
-export const ASSISTANTS = ["claude", "codex"] as const satisfies readonly Assistant[];
+// z.enum needs a tuple; mention's ASSISTANTS is a plain array.
+const NAMES = ["claude", "codex"] as const satisfies readonly Assistant[];
 
 // Fails to compile if the mention module gains an assistant this list lacks.
-const _everyAssistantListed: readonly (typeof ASSISTANTS)[number][] = [] as Assistant[];
+const _everyAssistantListed: readonly (typeof NAMES)[number][] = [] as Assistant[];
 void _everyAssistantListed;
 
-export const AssistantSchema = z.enum(ASSISTANTS);
+export const AssistantSchema = z.enum(NAMES);
 
 const DISPLAY_NAMES: Record<Assistant, string> = { claude: "Claude", codex: "Codex" };
 

@@ -60,7 +60,10 @@ export async function getMemberAccessLevel(
 
 /** Awards an emoji as the token's user. A second award of the same name answers 404 "has already been taken". */
 export function awardEmojiOnNote(gl: GitLabRequester, ref: NoteRef & { name: string }): Promise<AwardEmoji> {
-  return gl.request("POST", `${notePath(ref)}/award_emoji`, { json: { name: ref.name }, schema: AwardEmojiSchema });
+  return gl.request("POST", `${notePath(ref)}/award_emoji`, {
+    json: { name: ref.name },
+    schema: AwardEmojiSchema,
+  });
 }
 
 export function listNoteAwardEmoji(gl: GitLabRequester, ref: NoteRef): Promise<AwardEmoji[]> {
@@ -70,12 +73,18 @@ export function listNoteAwardEmoji(gl: GitLabRequester, ref: NoteRef): Promise<A
   });
 }
 
-export async function deleteAwardEmoji(gl: GitLabRequester, ref: NoteRef & { awardId: number }): Promise<void> {
+export async function deleteAwardEmoji(
+  gl: GitLabRequester,
+  ref: NoteRef & { awardId: number },
+): Promise<void> {
   await gl.request("DELETE", `${notePath(ref)}/award_emoji/${segment(ref.awardId)}`);
 }
 
 /** A new top-level note on an issue or merge request; `internal` makes it visible to members only. */
-export function createNote(gl: GitLabRequester, ref: NoteableRef & { body: string; internal?: boolean }): Promise<Note> {
+export function createNote(
+  gl: GitLabRequester,
+  ref: NoteableRef & { body: string; internal?: boolean },
+): Promise<Note> {
   const json = ref.internal ? { body: ref.body, internal: true } : { body: ref.body };
   return gl.request("POST", `${noteablePath(ref.projectId, ref.noteableType, ref.noteableIid)}/notes`, {
     json,
@@ -128,7 +137,10 @@ export function createPipelineWithTrigger(
   const form: Record<string, string> = { token: args.token, ref: args.ref };
   for (const [key, value] of Object.entries(args.variables ?? {})) form[`variables[${key}]`] = value;
   for (const [name, value] of Object.entries(args.inputs ?? {})) form[`inputs[${name}]`] = String(value);
-  return gl.request("POST", `${projectPath(args.projectId)}/trigger/pipeline`, { form, schema: PipelineSchema });
+  return gl.request("POST", `${projectPath(args.projectId)}/trigger/pipeline`, {
+    form,
+    schema: PipelineSchema,
+  });
 }
 
 /** POST /projects/:id/pipeline as the client's user, with variables and/or typed inputs. */

@@ -147,7 +147,12 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
           response = await options.fetch(url, { ...init, signal });
         } catch (error) {
           if (signal.aborted) throw stopped(attempt);
-          lastError = fail("network", 0, `could not reach GitLab (${errorCode(error) ?? "fetch failed"})`, attempt);
+          lastError = fail(
+            "network",
+            0,
+            `could not reach GitLab (${errorCode(error) ?? "fetch failed"})`,
+            attempt,
+          );
           if (attempt >= settings.maxAttempts || !isRetryableNetworkError(method, error)) throw lastError;
           delay = backoff(attempt);
           if (options.now() + delay >= deadlineAt) throw lastError;
@@ -251,6 +256,8 @@ async function readJson(response: Response): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new Error(`the answer was not JSON (content-type ${response.headers.get("content-type") ?? "none"})`);
+    throw new Error(
+      `the answer was not JSON (content-type ${response.headers.get("content-type") ?? "none"})`,
+    );
   }
 }

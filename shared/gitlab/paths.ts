@@ -10,7 +10,11 @@ export function projectPath(project: number | string): string {
   return `/projects/${encodeURIComponent(String(project))}`;
 }
 
-export function noteablePath(project: number | string, noteableType: ThreadNoteableType, iid: number): string {
+export function noteablePath(
+  project: number | string,
+  noteableType: ThreadNoteableType,
+  iid: number,
+): string {
   const collection = noteableType === "Issue" ? "issues" : "merge_requests";
   return `${projectPath(project)}/${collection}/${iid}`;
 }

@@ -20,7 +20,7 @@ export type DispatchProblem =
   | { kind: "pipeline-variables-forbidden"; projectId: number }
   /** The pipeline was refused for another reason (unknown input, bad ref, CI config error, ...). */
   | { kind: "pipeline-rejected"; status: number; message: string; eventAs: "variables" | "inputs" }
-  /** GitLab could not be reached or kept failing within the webhook's deadline. */
+  /** GitLab could not be reached, failed (5xx) or kept failing within the webhook's deadline. */
   | { kind: "gitlab-unavailable"; message: string }
   /** Neither PIPELINE_REF nor a default branch (an empty repository). */
   | { kind: "no-ref" }
@@ -57,7 +57,7 @@ function headline(problem: DispatchProblem): string {
     case "pipeline-rejected":
       return `GitLab refused to create the pipeline (${problem.status}: ${quote(problem.message)}).`;
     case "gitlab-unavailable":
-      return `GitLab did not answer in time (${quote(problem.message)}).`;
+      return `GitLab could not create the pipeline (${quote(problem.message)}).`;
     case "no-ref":
       return "there is no branch to run the pipeline on.";
     case "no-trigger-token":
@@ -78,12 +78,12 @@ function guidance(problem: DispatchProblem): string[] {
       return problem.eventAs === "inputs"
         ? [
             "The webhook passes the event as the pipeline input `agent_bridge_event`; the project's `.gitlab-ci.yml` must declare it:",
-            "```yaml\nspec:\n  inputs:\n    agent_bridge_event:\n      default: \"\"\n---\n```",
+            '```yaml\nspec:\n  inputs:\n    agent_bridge_event:\n      default: ""\n---\n```',
             "Check also that the pipeline's branch exists and its CI configuration is valid.",
           ]
         : ["Check that the pipeline's branch exists and that the project's CI configuration is valid."];
     case "gitlab-unavailable":
-      return ["Nothing was started. This is usually temporary."];
+      return ["Nothing was started. This is usually temporary (GitLab unreachable, overloaded or slow)."];
     case "no-ref":
       return [
         "The project has no default branch yet (an empty repository) and the webhook has no `PIPELINE_REF`. Push a first commit, or set `PIPELINE_REF` on the webhook receiver.",

@@ -2,6 +2,7 @@
 // Written as loops, not regexes: a line can be a megabyte of backticks, and a backtracking pattern on it
 // would be quadratic.
 import { isAsciiDigit, isSpaceOrTab } from "./char-classes.ts";
+import type { LineRuns } from "./line-runs.ts";
 
 export interface Fence {
   /** "`" or "~" */
@@ -34,9 +35,10 @@ export function isAtxHeading(line: string, at: number): boolean {
 }
 
 /** Three or more of the same `*`, `-` or `_`, with only spaces between: `***`, `- - -`, `___`. */
-export function isThematicBreak(line: string, at: number): boolean {
+export function isThematicBreak(line: string, at: number, runs: LineRuns): boolean {
   const char = line.charCodeAt(at);
   if (char !== 0x2a && char !== 0x2d && char !== 0x5f) return false;
+  if (runs.end(char, true, at) < line.length) return false;
   let count = 0;
   for (let i = at; i < line.length; i++) {
     const code = line.charCodeAt(i);
@@ -54,9 +56,9 @@ export function isSetextUnderline(line: string, at: number): boolean {
 }
 
 /** GitLab's multi-line blockquote fence: `>>>` (or longer) alone on its line; its length, or 0. */
-export function quoteFenceLength(line: string, at: number): number {
-  const length = runLength(line, at, 0x3e);
-  return length >= 3 && onlySpacesFrom(line, at + length) ? length : 0;
+export function quoteFenceLength(line: string, at: number, runs: LineRuns): number {
+  const end = runs.end(0x3e, false, at);
+  return end - at >= 3 && runs.end(0x20, true, end) === line.length ? end - at : 0;
 }
 
 export interface ListMarker {

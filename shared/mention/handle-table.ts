@@ -26,7 +26,9 @@ export function buildHandleTable(options: MentionOptions = {}): HandleTable {
   for (const [key, aliases] of Object.entries(options.aliases ?? {})) {
     const assistant = knownAssistant(key, "mention aliases");
     if (aliases === undefined) continue;
-    if (!Array.isArray(aliases)) throw new Error(`Mention aliases for ${assistant} must be a list of usernames.`);
+    if (!Array.isArray(aliases)) {
+      throw new Error(`Mention aliases for ${assistant} must be a list of usernames.`);
+    }
     for (const alias of aliases as readonly unknown[]) {
       const handle = checkedAlias(alias, assistant);
       const previous = owner.get(handle);
@@ -37,7 +39,9 @@ export function buildHandleTable(options: MentionOptions = {}): HandleTable {
     }
   }
 
-  const enabled = new Set((options.enabled ?? ASSISTANTS).map((name) => knownAssistant(name, "enabled assistants")));
+  const enabled = new Set(
+    (options.enabled ?? ASSISTANTS).map((name) => knownAssistant(name, "enabled assistants")),
+  );
   const byHandle = new Map([...owner].filter(([, assistant]) => enabled.has(assistant)));
   return { byHandle, assistants: ASSISTANTS.filter((assistant) => enabled.has(assistant)) };
 }
@@ -45,15 +49,21 @@ export function buildHandleTable(options: MentionOptions = {}): HandleTable {
 function knownAssistant(name: unknown, where: string): Assistant {
   const found = ASSISTANTS.find((assistant) => assistant === name);
   if (found === undefined) {
-    throw new Error(`Unknown assistant "${String(name)}" in ${where}; expected one of: ${ASSISTANTS.join(", ")}.`);
+    throw new Error(
+      `Unknown assistant "${String(name)}" in ${where}; expected one of: ${ASSISTANTS.join(", ")}.`,
+    );
   }
   return found;
 }
 
 function checkedAlias(alias: unknown, assistant: Assistant): string {
-  if (typeof alias !== "string") throw new Error(`Mention alias for ${assistant} must be a string, got ${typeof alias}.`);
+  if (typeof alias !== "string") {
+    throw new Error(`Mention alias for ${assistant} must be a string, got ${typeof alias}.`);
+  }
   if (alias.startsWith("@")) {
-    throw new Error(`Mention alias "${alias}" for ${assistant}: give the GitLab username without the leading "@".`);
+    throw new Error(
+      `Mention alias "${alias}" for ${assistant}: give the GitLab username without the leading "@".`,
+    );
   }
   if (!isValidGitLabUsername(alias)) {
     throw new Error(

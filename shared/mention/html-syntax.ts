@@ -17,7 +17,10 @@ export const URI_AUTOLINK = /<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>/y;
  * matching closing tag, or to the end of the block when there is none.
  */
 export const HIDDEN_ELEMENTS: ReadonlyMap<string, RegExp> = new Map(
-  ["code", "pre", "kbd", "samp", "script", "style", "textarea"].map((name) => [name, new RegExp(`</${name}\\s*>`, "gi")]),
+  ["code", "pre", "kbd", "samp", "script", "style", "textarea"].map((name) => [
+    name,
+    new RegExp(`</${name}\\s*>`, "gi"),
+  ]),
 );
 
 const BLOCK_TYPE_1 = /^<(?:script|pre|style|textarea)(?:\s|>|$)/i;
@@ -51,7 +54,11 @@ export function htmlBlockStart(rest: string, interruptsParagraph: boolean): numb
   if (/^<![A-Za-z]/.test(rest)) return 4;
   if (rest.startsWith("<![CDATA[")) return 5;
   if (BLOCK_TYPE_6.test(rest)) return 6;
-  if (!interruptsParagraph && !/^<\/?(?:script|pre|style|textarea)\b/i.test(rest) && BLOCK_TYPE_7.test(rest)) {
+  if (
+    !interruptsParagraph &&
+    !/^<\/?(?:script|pre|style|textarea)\b/i.test(rest) &&
+    BLOCK_TYPE_7.test(rest)
+  ) {
     return 7;
   }
   return 0;

@@ -82,7 +82,11 @@ function awardAgeMs(award: AwardEmoji, nowMs: number): number | undefined {
  * by anyone else proves nothing) carrying a placeholder marker for the note id. Newest first, and only as far
  * back as the trigger note: note ids grow, and a placeholder is always newer than the note it answers.
  */
-async function findPlaceholders(gl: GitLabRequester, note: NoteRef, bridgeUserId: number): Promise<Set<Assistant>> {
+async function findPlaceholders(
+  gl: GitLabRequester,
+  note: NoteRef,
+  bridgeUserId: number,
+): Promise<Set<Assistant>> {
   const found = new Set<Assistant>();
   const { projectId, noteableType, noteableIid } = note;
   for (let page = 1; page <= PLACEHOLDER_SEARCH_PAGES; page++) {

@@ -18,7 +18,12 @@ import type { ThreadNoteableType } from "../gitlab/paths.ts";
 import { renderDispatchError, renderPlaceholder, type DispatchProblem } from "../gitlab/placeholder-text.ts";
 import type { NoteHook } from "../gitlab/webhook-schema.ts";
 import type { Assistant } from "../mention/index.ts";
-import { BRIDGE_EVENT_INPUT, BRIDGE_EVENT_VARIABLE, encodeBridgeEvent, type BridgeEvent } from "./bridge-event.ts";
+import {
+  BRIDGE_EVENT_INPUT,
+  BRIDGE_EVENT_VARIABLE,
+  encodeBridgeEvent,
+  type BridgeEvent,
+} from "./bridge-event.ts";
 
 export type DispatchSettings = Pick<
   WebhookSettings,
@@ -88,7 +93,7 @@ export async function dispatchRuns(
       const placed = placeholders[index];
       if (!placed || placed.status === "rejected") {
         placeholderErrors.push(placed?.reason);
-        return { assistant, placeholderNoteId: null, pipelineId: null, error: describe(placed?.reason) };
+        return { assistant, placeholderNoteId: null, pipelineId: null, error: describeError(placed?.reason) };
       }
       const placeholderNoteId = placed.value.id;
       if (upfront) return { assistant, placeholderNoteId, pipelineId: null, error: upfront.kind };
@@ -100,7 +105,7 @@ export async function dispatchRuns(
         const body = renderDispatchError({ assistant, ...asker, problem });
         // Best effort: if even this fails the job never runs, and the log line is all that is left.
         await updateNote(cleanup(), { ...where, noteId: placeholderNoteId, body }).catch(() => undefined);
-        return { assistant, placeholderNoteId, pipelineId: null, error: describe(error) };
+        return { assistant, placeholderNoteId, pipelineId: null, error: describeError(error) };
       }
     }),
   );
@@ -119,7 +124,11 @@ export function isConfidential(hook: NoteHook): boolean {
   );
 }
 
-export function eventFor(request: DispatchRequest, assistant: Assistant, placeholderNoteId: number): BridgeEvent {
+export function eventFor(
+  request: DispatchRequest,
+  assistant: Assistant,
+  placeholderNoteId: number,
+): BridgeEvent {
   const { hook } = request;
   const note = hook.object_attributes;
   const confidential = isConfidential(hook);
@@ -140,7 +149,12 @@ export function eventFor(request: DispatchRequest, assistant: Assistant, placeho
   return event;
 }
 
-function postPlaceholder(gl: GitLabRequester, where: NoteableRef, hook: NoteHook, body: string): Promise<Note> {
+function postPlaceholder(
+  gl: GitLabRequester,
+  where: NoteableRef,
+  hook: NoteHook,
+  body: string,
+): Promise<Note> {
   const note = hook.object_attributes;
   // Answer in the thread the mention was made in; a plain note gets a plain note.
   if ((note.type === "DiscussionNote" || note.type === "DiffNote") && note.discussion_id) {
@@ -202,15 +216,25 @@ async function startPipeline(gl: GitLabRequester, request: DispatchRequest, even
 
 const VARIABLES_FORBIDDEN = /insufficient permissions to set pipeline variables/i;
 
-export function problemOf(error: unknown, eventAs: "variables" | "inputs", projectId: number): DispatchProblem {
-  if (isGitLabApiError(error) && error.kind === "http" && error.status >= 400 && error.status < 500 && error.status !== 429) {
+export function problemOf(
+  error: unknown,
+  eventAs: "variables" | "inputs",
+  projectId: number,
+): DispatchProblem {
+  if (
+    isGitLabApiError(error) &&
+    error.kind === "http" &&
+    error.status >= 400 &&
+    error.status < 500 &&
+    error.status !== 429
+  ) {
     if (VARIABLES_FORBIDDEN.test(error.message)) return { kind: "pipeline-variables-forbidden", projectId };
     return { kind: "pipeline-rejected", status: error.status, message: error.message, eventAs };
   }
-  return { kind: "gitlab-unavailable", message: describe(error) };
+  return { kind: "gitlab-unavailable", message: describeError(error) };
 }
 
-export function describe(error: unknown): string {
+export function describeError(error: unknown): string {
   if (isGitLabApiError(error)) return error.summary;
   return error instanceof Error ? error.message : String(error);
 }

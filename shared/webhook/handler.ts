@@ -9,12 +9,17 @@
 // and, for one assistant, four calls (a fifth, GET /user, once per process when BRIDGE_USER_ID is unset):
 // inside GitLab's 10 s even with retries, since every call shares the DEADLINE_MS budget.
 import type { WebhookSettings } from "../config/webhook-settings.ts";
-import { deleteAwardEmoji, getCurrentUser, getMemberAccessLevel, type GitLabRequester } from "../gitlab/calls.ts";
+import {
+  deleteAwardEmoji,
+  getCurrentUser,
+  getMemberAccessLevel,
+  type GitLabRequester,
+} from "../gitlab/calls.ts";
 import type { GitLabClient } from "../gitlab/client.ts";
 import { isGitLabApiError } from "../gitlab/gitlab-api-error.ts";
 import type { NoteHook } from "../gitlab/webhook-schema.ts";
 import { claimNote } from "./claim.ts";
-import { describe, dispatchRuns, type RunOutcome } from "./dispatch.ts";
+import { describeError, dispatchRuns, type RunOutcome } from "./dispatch.ts";
 import { headerValue } from "./headers.ts";
 import { formatDeliveryLog, type CallRecord, type DeliveryResult } from "./log.ts";
 import { checkBodySize, parseNoteHook } from "./parse.ts";
@@ -50,7 +55,9 @@ export interface WebhookHandlerDeps {
 /** Budget of the best-effort cleanups after a failure (removing the claim, writing an error note). */
 const CLEANUP_BUDGET_MS = 2_000;
 
-export function createWebhookHandler(deps: WebhookHandlerDeps): (request: WebhookRequest) => Promise<WebhookResponse> {
+export function createWebhookHandler(
+  deps: WebhookHandlerDeps,
+): (request: WebhookRequest) => Promise<WebhookResponse> {
   const { settings, now } = deps;
   let bridgeUserId: number | undefined = settings.bridgeUserId;
   let bridgeUserLookup: Promise<number> | undefined;
@@ -113,8 +120,8 @@ export function createWebhookHandler(deps: WebhookHandlerDeps): (request: Webhoo
     // 4xx) would only be refused again, so it is acknowledged and logged rather than held against the hook.
     const failed = (error: unknown, doing: string) =>
       isTransient(error)
-        ? answer(503, { result: "error", reason: `GitLab failed while ${doing}: ${describe(error)}` })
-        : answer(202, { result: "failed", reason: `GitLab refused ${doing}: ${describe(error)}` });
+        ? answer(503, { result: "error", reason: `GitLab failed while ${doing}: ${describeError(error)}` })
+        : answer(202, { result: "failed", reason: `GitLab refused ${doing}: ${describeError(error)}` });
 
     try {
       const tooLarge = checkBodySize(request.rawBody, settings.maxBodyBytes);
@@ -129,12 +136,17 @@ export function createWebhookHandler(deps: WebhookHandlerDeps): (request: Webhoo
         now,
       });
       if (!verified.ok) {
-        return answer(401, { result: "rejected", reason: "invalid webhook token or signature" }, verified.reason);
+        return answer(
+          401,
+          { result: "rejected", reason: "invalid webhook token or signature" },
+          verified.reason,
+        );
       }
 
       const parsed = parseNoteHook(request.headers, request.rawBody, settings.maxBodyBytes);
       if (parsed.kind === "ignored") return ignored(parsed.reason);
-      if (parsed.kind === "rejected") return answer(parsed.status, { result: "rejected", reason: parsed.reason });
+      if (parsed.kind === "rejected")
+        return answer(parsed.status, { result: "rejected", reason: parsed.reason });
       hook = parsed.hook;
 
       const decision = decide(hook, settings, bridgeUserId);
@@ -161,7 +173,8 @@ export function createWebhookHandler(deps: WebhookHandlerDeps): (request: Webhoo
       ]);
 
       // Only an award this delivery placed is taken back: an older one belongs to the delivery that made it.
-      const ownAwardId = claim.status === "fulfilled" && claim.value.status === "claimed" ? claim.value.awardId : undefined;
+      const ownAwardId =
+        claim.status === "fulfilled" && claim.value.status === "claimed" ? claim.value.awardId : undefined;
       const release = async () => {
         if (ownAwardId === undefined) return;
         await deleteAwardEmoji(cleanup(), { ...note, awardId: ownAwardId }).catch(() => undefined);
@@ -176,7 +189,8 @@ export function createWebhookHandler(deps: WebhookHandlerDeps): (request: Webhoo
         return ignored("note by the bridge's user");
       }
       if (claim.status === "rejected") return failed(claim.reason, "claiming the note");
-      if (claim.value.status === "duplicate") return answer(200, { result: "duplicate", reason: claim.value.reason });
+      if (claim.value.status === "duplicate")
+        return answer(200, { result: "duplicate", reason: claim.value.reason });
       if (access.status === "rejected") {
         await release();
         return failed(access.reason, "checking the author's access");
@@ -202,13 +216,17 @@ export function createWebhookHandler(deps: WebhookHandlerDeps): (request: Webhoo
         return failed(placeholderErrors[0], "writing the placeholder");
       }
       const pipelines = runs.filter((run) => run.pipelineId !== null).length;
-      if (pipelines === 0) return answer(202, { result: "failed", reason: "no pipeline could be created", runs });
+      if (pipelines === 0)
+        return answer(202, { result: "failed", reason: "no pipeline could be created", runs });
       return claim.value.status === "recovered"
         ? answer(202, { result: "dispatched", reason: "recovered a claim left without placeholders", runs })
         : answer(202, { result: "dispatched", runs });
     } catch (error) {
       // A bug, not a GitLab answer: say so without details that could carry request data.
-      return answer(500, { result: "error", reason: `internal error (${error instanceof Error ? error.name : "unknown"})` });
+      return answer(500, {
+        result: "error",
+        reason: `internal error (${error instanceof Error ? error.name : "unknown"})`,
+      });
     }
   };
 }

@@ -21,10 +21,18 @@ export function checkBodySize(
 ): Extract<ParseResult, { kind: "rejected" }> | undefined {
   const size = bodyByteLength(rawBody);
   if (size <= maxBodyBytes) return undefined;
-  return { kind: "rejected", status: 413, reason: `body of ${size} bytes is over the limit of ${maxBodyBytes}` };
+  return {
+    kind: "rejected",
+    status: 413,
+    reason: `body of ${size} bytes is over the limit of ${maxBodyBytes}`,
+  };
 }
 
-export function parseNoteHook(headers: RawHeaders, rawBody: Uint8Array | string, maxBodyBytes: number): ParseResult {
+export function parseNoteHook(
+  headers: RawHeaders,
+  rawBody: Uint8Array | string,
+  maxBodyBytes: number,
+): ParseResult {
   const tooLarge = checkBodySize(rawBody, maxBodyBytes);
   if (tooLarge) return tooLarge;
 
@@ -52,7 +60,11 @@ export function parseNoteHook(headers: RawHeaders, rawBody: Uint8Array | string,
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue && issue.path.length > 0 ? issue.path.join(".") : "body";
-    return { kind: "rejected", status: 400, reason: `invalid Note Hook payload at ${field}: ${issue?.message ?? "invalid"}` };
+    return {
+      kind: "rejected",
+      status: 400,
+      reason: `invalid Note Hook payload at ${field}: ${issue?.message ?? "invalid"}`,
+    };
   }
   return { kind: "note", hook: parsed.data };
 }

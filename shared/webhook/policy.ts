@@ -33,12 +33,14 @@ export function decide(hook: NoteHook, settings: PolicySettings, bridgeUserId?: 
   const ignore = (reason: string): PolicyDecision => ({ action: "ignore", reason });
 
   if (note.system) return ignore("system note");
-  if ((note.action ?? "create") === "update" && !settings.handleEdits) return ignore("note edited (HANDLE_EDITS is off)");
+  if ((note.action ?? "create") === "update" && !settings.handleEdits)
+    return ignore("note edited (HANDLE_EDITS is off)");
 
   const target = noteableTarget(hook);
   if (!target) return ignore(`notes on a ${note.noteable_type} are not handled`);
 
-  if (bridgeUserId !== undefined && isByBridgeUser(hook, bridgeUserId)) return ignore("note by the bridge's user");
+  if (bridgeUserId !== undefined && isByBridgeUser(hook, bridgeUserId))
+    return ignore("note by the bridge's user");
   if (hasBridgeMarker(note.note)) return ignore("note carries the bridge's marker");
   if (!isProjectAllowed(hook.project.path_with_namespace, hook.project.id, settings)) {
     return ignore("project not in ALLOWED_PROJECTS or ALLOWED_GROUPS");
@@ -67,11 +69,14 @@ export function isProjectAllowed(
 ): boolean {
   if (settings.allowedProjects.length === 0 && settings.allowedGroups.length === 0) return true;
   const path = projectPath.toLowerCase();
-  if (settings.allowedProjects.some((allowed) => allowed === path || allowed === String(projectId))) return true;
+  if (settings.allowedProjects.some((allowed) => allowed === path || allowed === String(projectId)))
+    return true;
   return settings.allowedGroups.some((group) => path.startsWith(`${group}/`));
 }
 
-function noteableTarget(hook: NoteHook): { noteableType: ThreadNoteableType; noteableIid: number } | undefined {
+function noteableTarget(
+  hook: NoteHook,
+): { noteableType: ThreadNoteableType; noteableIid: number } | undefined {
   const type = hook.object_attributes.noteable_type;
   if (type === "Issue" && hook.issue) return { noteableType: "Issue", noteableIid: hook.issue.iid };
   if (type === "MergeRequest" && hook.merge_request) {

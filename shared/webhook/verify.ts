@@ -34,7 +34,13 @@ export function verifyWebhook(options: VerifyOptions): VerifyResult {
     if (!matchesAnySecret(token, options.secrets)) return { ok: false, reason: "wrong X-Gitlab-Token" };
   }
   if (options.signingKey !== undefined) {
-    return verifySignature(options.headers, options.rawBody, options.signingKey, options.toleranceSeconds, options.now);
+    return verifySignature(
+      options.headers,
+      options.rawBody,
+      options.signingKey,
+      options.toleranceSeconds,
+      options.now,
+    );
   }
   return { ok: true };
 }
@@ -61,7 +67,8 @@ function verifySignature(
   const id = headerValue(headers, "webhook-id");
   const timestamp = headerValue(headers, "webhook-timestamp");
   const signatures = headerValue(headers, "webhook-signature");
-  if (!id || !timestamp || !signatures) return { ok: false, reason: "missing webhook-id, -timestamp or -signature" };
+  if (!id || !timestamp || !signatures)
+    return { ok: false, reason: "missing webhook-id, -timestamp or -signature" };
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: "malformed webhook-timestamp" };
   if (Math.abs(now() / 1000 - Number(timestamp)) > toleranceSeconds) {
     return { ok: false, reason: "webhook-timestamp outside the tolerance" };
@@ -82,7 +89,12 @@ function verifySignature(
 }
 
 /** Signs like a Standard Webhooks sender; for tests and the sandbox, which must produce real signatures. */
-export function signWebhook(key: Uint8Array, id: string, timestampSeconds: number, rawBody: Uint8Array | string): string {
+export function signWebhook(
+  key: Uint8Array,
+  id: string,
+  timestampSeconds: number,
+  rawBody: Uint8Array | string,
+): string {
   const mac = createHmac("sha256", key)
     .update(`${id}.${timestampSeconds}.`, "utf8")
     .update(typeof rawBody === "string" ? Buffer.from(rawBody, "utf8") : rawBody)

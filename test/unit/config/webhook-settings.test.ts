@@ -3,7 +3,11 @@ import { SettingsError } from "../../../shared/config/settings-error.ts";
 import { loadWebhookSettings, WEBHOOK_SETTINGS_DOC } from "../../../shared/config/webhook-settings.ts";
 
 const SIGNING = `whsec_${Buffer.from("0123456789abcdef0123456789abcdef").toString("base64")}`;
-const minimal = { GITLAB_URL: "https://gitlab.example.com", GITLAB_TOKEN: "glpat-abc", WEBHOOK_SECRET: "s3cret" };
+const minimal = {
+  GITLAB_URL: "https://gitlab.example.com",
+  GITLAB_TOKEN: "glpat-abc",
+  WEBHOOK_SECRET: "s3cret",
+};
 
 function problems(env: Record<string, string | undefined>): Record<string, string> {
   try {
@@ -109,11 +113,17 @@ describe("shared/config/webhook-settings", () => {
   });
 
   it("takes blank values as unset", () => {
-    expect(problems({ GITLAB_URL: "  ", GITLAB_TOKEN: "", WEBHOOK_SECRET: " , " })).toHaveProperty("GITLAB_URL");
+    expect(problems({ GITLAB_URL: "  ", GITLAB_TOKEN: "", WEBHOOK_SECRET: " , " })).toHaveProperty(
+      "GITLAB_URL",
+    );
   });
 
   it("needs no WEBHOOK_SECRET when a signing secret is set", () => {
-    const settings = loadWebhookSettings({ ...minimal, WEBHOOK_SECRET: undefined, WEBHOOK_SIGNING_SECRET: SIGNING });
+    const settings = loadWebhookSettings({
+      ...minimal,
+      WEBHOOK_SECRET: undefined,
+      WEBHOOK_SIGNING_SECRET: SIGNING,
+    });
     expect(settings.webhookSecrets).toEqual([]);
   });
 
@@ -141,6 +151,7 @@ describe("shared/config/webhook-settings", () => {
     ["TRIGGER_TOKENS", '["glptt-1"]', "JSON object"],
     ["TRIGGER_TOKENS", '{"g/app":""}', "JSON object"],
     ["TRIGGER_TOKENS", '{"g/app":5}', "JSON object"],
+    ["TRIGGER_TOKENS", "{}", "JSON object"],
     ["PIPELINE_REF", "feature..x", "branch name"],
     ["PIPELINE_REF", "has space", "branch name"],
     ["CLAIM_GRACE_SECONDS", "-1", "from 0 to 86400"],
@@ -158,11 +169,19 @@ describe("shared/config/webhook-settings", () => {
     expect(found[variable]).toContain(expected);
   });
 
+  it("refuses an alias that would summon two assistants", () => {
+    const found = problems({ ...minimal, CLAUDE_ALIASES: "helper", CODEX_ALIASES: "Helper" });
+    expect(found["CLAUDE_ALIASES/CODEX_ALIASES"]).toContain("claimed by both");
+  });
+
   it("needs a trigger token in trigger mode", () => {
     expect(problems({ ...minimal, DISPATCH_MODE: "trigger" })).toEqual({
       TRIGGER_TOKEN: expect.stringContaining("required when DISPATCH_MODE=trigger"),
     });
-    expect(loadWebhookSettings({ ...minimal, DISPATCH_MODE: "trigger", TRIGGER_TOKENS: '{"1":"t"}' }).triggerTokens).toEqual({
+    expect(
+      loadWebhookSettings({ ...minimal, DISPATCH_MODE: "trigger", TRIGGER_TOKENS: '{"1":"t"}' })
+        .triggerTokens,
+    ).toEqual({
       "1": "t",
     });
   });
@@ -230,7 +249,9 @@ describe("shared/config/webhook-settings", () => {
     for (const doc of WEBHOOK_SETTINGS_DOC) expect(doc.description.length).toBeGreaterThan(10);
     // Every variable the loader reports on is documented, and the required ones are the ones marked so.
     expect(Object.keys(problems({})).every((name) => names.includes(name))).toBe(true);
-    expect(WEBHOOK_SETTINGS_DOC.filter((d) => d.required).map((d) => d.name)).toEqual(Object.keys(problems({})));
+    expect(WEBHOOK_SETTINGS_DOC.filter((d) => d.required).map((d) => d.name)).toEqual(
+      Object.keys(problems({})),
+    );
   });
 
   it("documents defaults that match the loader's", () => {

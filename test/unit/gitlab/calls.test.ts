@@ -39,9 +39,19 @@ function recorder(answers: unknown[]): { gl: GitLabRequester; asked: Asked[] } {
 }
 
 const note = { id: 99, body: "b", author: { id: 3, username: "bridge" }, created_at: "2024-01-01T00:00:00Z" };
-const award = { id: 5, name: "eyes", user: { id: 3, username: "bridge" }, created_at: "2024-01-01T00:00:00Z" };
+const award = {
+  id: 5,
+  name: "eyes",
+  user: { id: 3, username: "bridge" },
+  created_at: "2024-01-01T00:00:00Z",
+};
 const pipeline = { id: 44, status: "created", ref: "main", web_url: "http://x/-/pipelines/44" };
-const issueNote = { projectId: "group/sub/app", noteableType: "Issue", noteableIid: 17, noteId: 1241 } as const;
+const issueNote = {
+  projectId: "group/sub/app",
+  noteableType: "Issue",
+  noteableIid: 17,
+  noteId: 1241,
+} as const;
 const mrNote = { projectId: 5, noteableType: "MergeRequest", noteableIid: 1, noteId: 1244 } as const;
 
 describe("shared/gitlab/calls", () => {
@@ -54,7 +64,14 @@ describe("shared/gitlab/calls", () => {
   it("getMemberAccessLevel: the effective level, or null for a non-member (404)", async () => {
     const { gl, asked } = recorder([
       { id: 9, username: "dev", access_level: 30 },
-      new GitLabApiError({ status: 404, method: "GET", path: "/", message: "404 Not found", kind: "http", attempts: 1 }),
+      new GitLabApiError({
+        status: 404,
+        method: "GET",
+        path: "/",
+        message: "404 Not found",
+        kind: "http",
+        attempts: 1,
+      }),
       { id: 9, username: "dev", access_level: 30, membership_state: "awaiting" },
     ]);
     await expect(getMemberAccessLevel(gl, "group/app", 9)).resolves.toBe(30);
@@ -64,7 +81,14 @@ describe("shared/gitlab/calls", () => {
   });
 
   it("getMemberAccessLevel passes other errors on", async () => {
-    const boom = new GitLabApiError({ status: 503, method: "GET", path: "/", message: "down", kind: "http", attempts: 4 });
+    const boom = new GitLabApiError({
+      status: 503,
+      method: "GET",
+      path: "/",
+      message: "down",
+      kind: "http",
+      attempts: 4,
+    });
     const { gl } = recorder([boom]);
     await expect(getMemberAccessLevel(gl, 5, 9)).rejects.toBe(boom);
   });
@@ -85,7 +109,13 @@ describe("shared/gitlab/calls", () => {
   it("notes: create (internal only when asked), reply in a thread, update, list", async () => {
     const { gl, asked } = recorder([note, note, note, note, [note]]);
     await createNote(gl, { projectId: 5, noteableType: "Issue", noteableIid: 17, body: "hello" });
-    await createNote(gl, { projectId: 5, noteableType: "MergeRequest", noteableIid: 1, body: "psst", internal: true });
+    await createNote(gl, {
+      projectId: 5,
+      noteableType: "MergeRequest",
+      noteableIid: 1,
+      body: "psst",
+      internal: true,
+    });
     await replyToDiscussion(gl, { ...mrNote, discussionId: "abc123", body: "reply" });
     await updateNote(gl, { ...mrNote, noteId: 99, body: "done" });
     await listNotes(gl, { ...mrNote, sort: "desc", orderBy: "created_at", page: 2, perPage: 100 });
@@ -104,8 +134,18 @@ describe("shared/gitlab/calls", () => {
 
   it("createPipelineWithTrigger: form-encoded token, ref, variables[KEY] and inputs[name]", async () => {
     const { gl, asked } = recorder([pipeline, pipeline]);
-    await createPipelineWithTrigger(gl, { projectId: 5, token: "glptt-x", ref: "main", variables: { A: "1", B: "two" } });
-    await createPipelineWithTrigger(gl, { projectId: "g/p", token: "glptt-x", ref: "main", inputs: { agent_bridge_event: "{}", n: 3 } });
+    await createPipelineWithTrigger(gl, {
+      projectId: 5,
+      token: "glptt-x",
+      ref: "main",
+      variables: { A: "1", B: "two" },
+    });
+    await createPipelineWithTrigger(gl, {
+      projectId: "g/p",
+      token: "glptt-x",
+      ref: "main",
+      inputs: { agent_bridge_event: "{}", n: 3 },
+    });
     expect(asked[0]).toMatchObject({
       method: "POST",
       path: "/projects/5/trigger/pipeline",
@@ -113,13 +153,19 @@ describe("shared/gitlab/calls", () => {
     });
     expect(asked[1]).toMatchObject({
       path: "/projects/g%2Fp/trigger/pipeline",
-      options: { form: { token: "glptt-x", ref: "main", "inputs[agent_bridge_event]": "{}", "inputs[n]": "3" } },
+      options: {
+        form: { token: "glptt-x", ref: "main", "inputs[agent_bridge_event]": "{}", "inputs[n]": "3" },
+      },
     });
   });
 
   it("createPipeline: JSON with variables as key/value pairs and inputs", async () => {
     const { gl, asked } = recorder([pipeline, pipeline]);
-    const created = await createPipeline(gl, { projectId: 5, ref: "main", variables: [{ key: "A", value: "1" }] });
+    const created = await createPipeline(gl, {
+      projectId: 5,
+      ref: "main",
+      variables: [{ key: "A", value: "1" }],
+    });
     await createPipeline(gl, { projectId: 5, ref: "main", inputs: { agent_bridge_event: "{}" } });
     expect(created.id).toBe(44);
     expect(asked[0]).toMatchObject({

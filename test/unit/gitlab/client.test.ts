@@ -5,7 +5,12 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createGitLabClient, isRetryableStatus, parseRetryAfter, type GitLabClientOptions } from "../../../shared/gitlab/client.ts";
+import {
+  createGitLabClient,
+  isRetryableStatus,
+  parseRetryAfter,
+  type GitLabClientOptions,
+} from "../../../shared/gitlab/client.ts";
 import { GitLabApiError } from "../../../shared/gitlab/gitlab-api-error.ts";
 
 interface Scripted {
@@ -62,21 +67,35 @@ beforeEach(() => {
 const TOKEN = "glpat-test-secret-token";
 
 /**
- * A clock that only moves when told to and a sleep that returns at once, recording the waits; a wait at or
- * above HOLD_MS is the client's deadline timer, which is held until the client cancels it.
+ * Virtual time for the client's two uses of sleep: its per-call deadline timer (pending for as long as a call
+ * runs) and its waits between retries. A sleep resolves only when virtual time reaches its end, and time
+ * jumps ahead only while two or more sleeps are pending, to the earliest: a retry wait beside the deadline
+ * timer ends at once (the clock moves by the wait), while a request in flight, with only the deadline timer
+ * pending, is never cut off by virtual time.
  */
 function fakeTime(start = 1_700_000_000_000) {
-  const HOLD_MS = 30_000;
   const clock = { now: start };
   const waits: number[] = [];
-  const sleep = (ms: number, signal?: AbortSignal): Promise<void> => {
-    if (ms >= HOLD_MS) {
-      return new Promise((_resolve, reject) => signal?.addEventListener("abort", () => reject(signal.reason)));
-    }
-    waits.push(ms);
-    clock.now += ms;
-    return Promise.resolve();
+  const pending = new Set<{ wake: number; resolve: () => void }>();
+  const advance = () => {
+    if (pending.size < 2) return;
+    const earliest = [...pending].sort((a, b) => a.wake - b.wake)[0];
+    if (!earliest) return;
+    pending.delete(earliest);
+    clock.now = Math.max(clock.now, earliest.wake);
+    earliest.resolve();
   };
+  const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const sleeper = { wake: clock.now + ms, resolve };
+      pending.add(sleeper);
+      signal?.addEventListener("abort", () => {
+        pending.delete(sleeper);
+        reject(signal.reason);
+      });
+      if (pending.size >= 2) waits.push(ms);
+      setImmediate(advance);
+    });
   return { clock, waits, sleep, now: () => clock.now };
 }
 
@@ -108,16 +127,24 @@ describe("shared/gitlab/client", () => {
   it("sends the token as PRIVATE-TOKEN and parses the answer with the schema", async () => {
     script = [{ status: 200, body: { id: 7, username: "bridge", extra: true } }];
     const { gitlab } = client();
-    const user = await gitlab.request("GET", "/user", { schema: z.object({ id: z.number(), username: z.string() }) });
+    const user = await gitlab.request("GET", "/user", {
+      schema: z.object({ id: z.number(), username: z.string() }),
+    });
     expect(user).toEqual({ id: 7, username: "bridge" });
     expect(received[0]).toMatchObject({ method: "GET", url: "/api/v4/user" });
     expect(received[0]?.headers["private-token"]).toBe(TOKEN);
   });
 
   it("encodes the query, JSON and form bodies", async () => {
-    script = [{ status: 200, body: [] }, { status: 201, body: {} }, { status: 201, body: {} }];
+    script = [
+      { status: 200, body: [] },
+      { status: 201, body: {} },
+      { status: 201, body: {} },
+    ];
     const { gitlab } = client();
-    await gitlab.request("GET", "/projects/g%2Fp/notes", { query: { sort: "desc", page: 2, skipped: undefined } });
+    await gitlab.request("GET", "/projects/g%2Fp/notes", {
+      query: { sort: "desc", page: 2, skipped: undefined },
+    });
     await gitlab.request("POST", "/x", { json: { body: "hi", internal: true } });
     await gitlab.request("POST", "/y", { form: { token: "t", "variables[A B]": "1&2" } });
     expect(received[0]?.url).toBe("/api/v4/projects/g%2Fp/notes?sort=desc&page=2");
@@ -143,10 +170,20 @@ describe("shared/gitlab/client", () => {
   });
 
   it("never retries a POST on 500: it may have been applied", async () => {
-    script = [{ status: 500, body: { message: "500 Internal Server Error" } }, { status: 201, body: {} }];
+    script = [
+      { status: 500, body: { message: "500 Internal Server Error" } },
+      { status: 201, body: {} },
+    ];
     const { gitlab } = client();
-    const error = await failure(gitlab.request("POST", "/projects/1/issues/2/notes", { json: { body: "x" } }));
-    expect(error).toMatchObject({ status: 500, method: "POST", path: "/projects/1/issues/2/notes", kind: "http" });
+    const error = await failure(
+      gitlab.request("POST", "/projects/1/issues/2/notes", { json: { body: "x" } }),
+    );
+    expect(error).toMatchObject({
+      status: 500,
+      method: "POST",
+      path: "/projects/1/issues/2/notes",
+      kind: "http",
+    });
     expect(error.message).toBe("500 Internal Server Error");
     expect(received).toHaveLength(1);
   });
@@ -159,7 +196,10 @@ describe("shared/gitlab/client", () => {
   });
 
   it("retries a POST on 429 and honours Retry-After in seconds", async () => {
-    script = [{ status: 429, body: { message: "Retry later" }, headers: { "retry-after": "3" } }, { status: 201, body: {} }];
+    script = [
+      { status: 429, body: { message: "Retry later" }, headers: { "retry-after": "3" } },
+      { status: 201, body: {} },
+    ];
     const { gitlab, time } = client();
     await gitlab.request("POST", "/p");
     expect(time.waits).toEqual([3000]);
@@ -168,7 +208,10 @@ describe("shared/gitlab/client", () => {
   it("honours Retry-After as an HTTP date", async () => {
     const { gitlab, time } = client();
     const at = new Date(time.clock.now + 5_000).toUTCString();
-    script = [{ status: 429, headers: { "retry-after": at } }, { status: 200, body: {} }];
+    script = [
+      { status: 429, headers: { "retry-after": at } },
+      { status: 200, body: {} },
+    ];
     await gitlab.request("GET", "/g");
     expect(time.waits[0]).toBeGreaterThan(4_000);
     expect(time.waits[0]).toBeLessThanOrEqual(5_000);
@@ -191,9 +234,13 @@ describe("shared/gitlab/client", () => {
   });
 
   it("stops retrying when the wait would pass the deadline", async () => {
-    script = [{ status: 429, headers: { "retry-after": "120" } }, { status: 200, body: {} }];
+    script = [
+      { status: 429, headers: { "retry-after": "120" } },
+      { status: 200, body: {} },
+    ];
     const { gitlab, time } = client({ deadlineMs: 10_000 });
     const error = await failure(gitlab.request("GET", "/slow"));
+    expect(error.kind).toBe("http");
     expect(error.status).toBe(429);
     expect(time.waits).toEqual([]);
     expect(received).toHaveLength(1);

@@ -22,7 +22,10 @@ describe("shared/gitlab/placeholder-text", () => {
   });
 
   it("explains exactly how to allow pipeline variables, or to switch to inputs", () => {
-    const body = renderDispatchError({ ...asker, problem: { kind: "pipeline-variables-forbidden", projectId: 5 } });
+    const body = renderDispatchError({
+      ...asker,
+      problem: { kind: "pipeline-variables-forbidden", projectId: 5 },
+    });
     expect(parseMarker(body)?.kind).toBe("placeholder");
     expect(body).toContain("Insufficient permissions to set pipeline variables");
     expect(body).toContain("**Settings → CI/CD → Variables**");
@@ -35,7 +38,12 @@ describe("shared/gitlab/placeholder-text", () => {
   it("shows GitLab's message on one line, without breaking out of its code span", () => {
     const body = renderDispatchError({
       ...asker,
-      problem: { kind: "pipeline-rejected", status: 400, message: "bad `ref`\nmulti line", eventAs: "variables" },
+      problem: {
+        kind: "pipeline-rejected",
+        status: 400,
+        message: "bad `ref`\nmulti line",
+        eventAs: "variables",
+      },
     });
     expect(body).toContain("(400: `bad 'ref' multi line`)");
   });
@@ -51,7 +59,10 @@ describe("shared/gitlab/placeholder-text", () => {
   it.each([
     [{ kind: "no-ref" } as const, "`PIPELINE_REF`"],
     [{ kind: "no-trigger-token", projectPath: "g/app" } as const, "`TRIGGER_TOKENS`"],
-    [{ kind: "gitlab-unavailable", message: "GET /x failed (timeout)" } as const, "did not answer in time"],
+    [
+      { kind: "gitlab-unavailable", message: "GET /x failed (timeout)" } as const,
+      "could not create the pipeline",
+    ],
   ])("renders %o with its guidance", (problem, expected) => {
     const body = renderDispatchError({ ...asker, problem });
     expect(body).toContain(expected);

@@ -1,0 +1,200 @@
+// The webhook stack: the receiver of GitLab's Note Hook as a Lambda function behind a Function URL.
+//
+// Why a Function URL and not an API Gateway HTTP API: GitLab makes one POST per comment and needs nothing an
+// API adds (routes, authorizers, usage plans, a custom domain it would not verify anyway). A Function URL
+// has no extra service, cost or 30 s integration limit, and hands the raw body over (`body` +
+// `isBase64Encoded`), which signature checks need. Its auth type is NONE on purpose: GitLab cannot sign
+// requests with SigV4. The handler authenticates every delivery itself, comparing X-Gitlab-Token with
+// WEBHOOK_SECRET in constant time (or verifying the Standard Webhooks signature) before it parses the body
+// or makes any call. Reserved concurrency caps what an unauthenticated flood can cost.
+//
+// Secrets (GitLab token, webhook secret and the optional signing secret and trigger tokens) live in
+// Secrets Manager; the function gets their ARNs (NAME_ARN) and is the only principal this stack lets read
+// them. A secret it creates is retained when the stack is deleted. It must never put a secret's value into
+// the template or the function's environment.
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as cloudwatchActions from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import * as sns from "aws-cdk-lib/aws-sns";
+import * as snsSubscriptions from "aws-cdk-lib/aws-sns-subscriptions";
+import type { Construct } from "constructs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SECRET_SETTINGS, type SecretSetting } from "../../functions/aws/secrets.ts";
+import {
+  CREATED_SECRETS,
+  parseWebhookConfig,
+  type WebhookConfig,
+  type WebhookConfigInput,
+} from "./webhook-config.ts";
+
+/** The repository's root: the bundler's project root and where package-lock.json lives. */
+export const REPOSITORY_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const HANDLER_ENTRY = join(REPOSITORY_ROOT, "functions", "aws", "handler.ts");
+
+// The bundle is ESM; some dependencies are CommonJS and call require() for Node built-ins.
+const REQUIRE_SHIM =
+  "import { createRequire as __agentBridgeCreateRequire } from 'node:module'; const require = __agentBridgeCreateRequire(import.meta.url);";
+
+export interface WebhookStackProps extends StackProps {
+  /** Validated here; an invalid value throws InfraConfigError listing every problem. */
+  config: WebhookConfigInput;
+  /** Where the config came from, for the error message (default: the stack's props). */
+  configSource?: string;
+  /** The Lambda handler's source (default functions/aws/handler.ts of this repository). */
+  entry?: string;
+  /** The bundler's project root, holding package-lock.json (default this repository). */
+  projectRoot?: string;
+}
+
+export class WebhookStack extends Stack {
+  readonly config: WebhookConfig;
+  readonly function: NodejsFunction;
+  readonly functionUrl: lambda.FunctionUrl;
+  readonly secrets: ReadonlyMap<SecretSetting, secretsmanager.ISecret>;
+  readonly alarms: readonly cloudwatch.Alarm[];
+
+  constructor(scope: Construct, id: string, props: WebhookStackProps) {
+    super(scope, id, props);
+    const config = parseWebhookConfig(props.config, props.configSource ?? `the config prop of stack ${id}`);
+    this.config = config;
+
+    const secrets = new Map<SecretSetting, secretsmanager.ISecret>();
+    for (const setting of SECRET_SETTINGS) {
+      const logicalId = pascalCase(setting);
+      const arn = config.secretArns[setting];
+      if (arn !== undefined) {
+        secrets.set(setting, secretsmanager.Secret.fromSecretCompleteArn(this, logicalId, arn));
+      } else if (CREATED_SECRETS.some((created) => created === setting)) {
+        secrets.set(
+          setting,
+          new secretsmanager.Secret(this, logicalId, {
+            description:
+              setting === "WEBHOOK_SECRET"
+                ? "agent-bridge: the GitLab webhook's secret token (X-Gitlab-Token); comma-separated values while rotating"
+                : "agent-bridge: the bridge user's GitLab token (api scope); replace the generated value with the real token",
+            // A random value to start with: the webhook secret is used as it is, the token is replaced.
+            generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+            removalPolicy: RemovalPolicy.RETAIN,
+          }) as secretsmanager.ISecret, // aws-cdk-lib's own types disagree under exactOptionalPropertyTypes
+        );
+      }
+    }
+    this.secrets = secrets;
+
+    const logGroup = new logs.LogGroup(this, "HandlerLogs", {
+      retention: config.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const environment: Record<string, string> = {
+      GITLAB_URL: config.gitlabUrl,
+      ...config.settings,
+      NODE_OPTIONS: "--enable-source-maps",
+    };
+    for (const [setting, secret] of secrets) environment[`${setting}_ARN`] = secret.secretArn;
+
+    const projectRoot = props.projectRoot ?? REPOSITORY_ROOT;
+    this.function = new NodejsFunction(this, "Handler", {
+      ...(config.functionName !== undefined ? { functionName: config.functionName } : {}),
+      description: `agent-bridge: GitLab Note Hook receiver for ${config.gitlabUrl}`,
+      entry: props.entry ?? HANDLER_ENTRY,
+      handler: "handler",
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: config.memoryMb,
+      timeout: Duration.seconds(config.timeoutSeconds),
+      reservedConcurrentExecutions: config.reservedConcurrency,
+      logGroup,
+      environment,
+      projectRoot,
+      depsLockFilePath: join(projectRoot, "package-lock.json"),
+      bundling: {
+        format: OutputFormat.ESM,
+        target: "node22",
+        mainFields: ["module", "main"],
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        banner: REQUIRE_SHIM,
+        // The SDK is bundled at the version package-lock.json pins, not taken from the runtime.
+        externalModules: [],
+        forceDockerBundling: false,
+      },
+    });
+    for (const secret of secrets.values()) secret.grantRead(this.function);
+
+    this.functionUrl = this.function.addFunctionUrl({
+      authType: lambda.FunctionUrlAuthType.NONE,
+      invokeMode: lambda.InvokeMode.BUFFERED,
+    });
+
+    const alarmAction =
+      config.alarmEmail !== undefined
+        ? (() => {
+            const topic = new sns.Topic(this, "AlarmTopic", { displayName: "agent-bridge webhook alarms" });
+            topic.addSubscription(new snsSubscriptions.EmailSubscription(config.alarmEmail));
+            return new cloudwatchActions.SnsAction(topic);
+          })()
+        : undefined;
+    const fiveMinutes = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
+    const alarm = (alarmId: string, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm => {
+      const created = new cloudwatch.Alarm(this, alarmId, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      if (alarmAction) created.addAlarmAction(alarmAction);
+      return created;
+    };
+    this.alarms = [
+      alarm(
+        "ErrorsAlarm",
+        this.function.metricErrors(fiveMinutes),
+        "agent-bridge webhook: the function failed (crash or timeout); see its log group",
+      ),
+      alarm(
+        "ThrottlesAlarm",
+        this.function.metricThrottles(fiveMinutes),
+        "agent-bridge webhook: deliveries were throttled by the reserved concurrency; GitLab retries, then disables the hook",
+      ),
+      // The handler answers a misconfiguration or unreadable secrets with 500/503 rather than failing, so
+      // those show up here and not in Errors.
+      alarm(
+        "Http5xxAlarm",
+        new cloudwatch.Metric({
+          namespace: "AWS/Lambda",
+          metricName: "Url5xxCount",
+          dimensionsMap: { FunctionName: this.function.functionName },
+          ...fiveMinutes,
+        }),
+        "agent-bridge webhook: the Function URL answered 5xx (misconfigured settings, unreadable secrets, or GitLab errors); see the log group",
+      ),
+    ];
+
+    new CfnOutput(this, "WebhookUrl", {
+      description: "The GitLab webhook's URL (Settings > Webhooks, trigger: Comments)",
+      value: this.functionUrl.url,
+    });
+    for (const setting of CREATED_SECRETS) {
+      const secret = secrets.get(setting);
+      if (secret) new CfnOutput(this, `${pascalCase(setting)}Arn`, { value: secret.secretArn });
+    }
+    new CfnOutput(this, "LogGroupName", { value: logGroup.logGroupName });
+  }
+}
+
+function pascalCase(setting: string): string {
+  return setting
+    .toLowerCase()
+    .split("_")
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join("");
+}
