@@ -66,7 +66,7 @@ export function registerProjects(r: RouteRegistrar): void {
         ? { readme: { content: `# ${project.name}\n`, author: { name: user.name, email: user.email } } }
         : {}),
     });
-    // GitLab protects the default branch of a new project: Maintainers push, Developers merge.
+    // GitLab protects the default branch of a new project: only Maintainers push or merge.
     project.protectedBranches.push({
       id: state.nextId("protected"),
       name: defaultBranch,
