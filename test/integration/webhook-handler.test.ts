@@ -265,7 +265,11 @@ describe("webhook handler against the sandbox", () => {
           /^(x-gitlab-|idempotency-key|content-type)/.test(entry[0]) && typeof entry[1] === "string",
       ),
     );
-    const again = await fetch(receiverUrl, { method: "POST", headers: resent, body: first?.rawBody ?? "" });
+    const again = await fetch(receiverUrl, {
+      method: "POST",
+      headers: resent,
+      body: first ? new Uint8Array(first.rawBody) : "",
+    });
     expect(again.status).toBe(200);
     expect(await again.json()).toMatchObject({ result: "duplicate" });
     await sandbox.idle();

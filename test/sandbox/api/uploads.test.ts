@@ -28,7 +28,7 @@ async function upload(
   type: string,
 ): Promise<Response> {
   const form = new FormData();
-  form.append("file", new Blob([data], { type }), filename);
+  form.append("file", new Blob([typeof data === "string" ? data : new Uint8Array(data)], { type }), filename);
   return fetch(`${w.sandbox.url}/api/v4/projects/${w.project.id}/uploads`, {
     method: "POST",
     headers: { "PRIVATE-TOKEN": token },
