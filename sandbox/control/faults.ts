@@ -6,6 +6,8 @@ export const FaultSpec = z.object({
   method: z.string().toUpperCase().optional(),
   /** A regular expression matched against the request path (no query), e.g. `/award_emoji$`. */
   path: z.string().min(1),
+  /** Only requests made with a token of this user (by username): faults for one client's calls alone. */
+  user: z.string().optional(),
   status: z.number().int().min(100).max(599).optional(),
   body: z.unknown().optional(),
   headers: z.record(z.string(), z.string()).optional(),
@@ -39,10 +41,11 @@ export class FaultInjector {
   }
 
   /** The fault that applies to this request, consuming one of its uses. */
-  take(method: string, path: string): FaultSpec | undefined {
+  take(method: string, path: string, username?: string): FaultSpec | undefined {
     for (const f of this.faults) {
       if (f.remaining <= 0) continue;
       if (f.spec.method && f.spec.method !== method) continue;
+      if (f.spec.user !== undefined && f.spec.user.toLowerCase() !== username?.toLowerCase()) continue;
       if (!f.pattern.test(path)) continue;
       f.remaining--;
       f.hits++;

@@ -38,7 +38,13 @@ export async function dispatchApi(
   let reply: Reply;
   try {
     if (sb.faults.latencyMs > 0) await sleep(sb.faults.latencyMs);
-    const fault = sb.faults.take(method, url.pathname);
+    const presented = presentedToken(req, url.searchParams);
+    const tokenOwner = presented === undefined ? undefined : sb.state.tokens.get(presented)?.userId;
+    const fault = sb.faults.take(
+      method,
+      url.pathname,
+      tokenOwner === undefined ? undefined : sb.state.users.get(tokenOwner)?.username,
+    );
     if (fault?.delayMs) await sleep(fault.delayMs);
     if (fault?.status !== undefined) {
       req.resume();
@@ -59,7 +65,7 @@ export async function dispatchApi(
     const decoded = decodeBody(raw, req.headers["content-type"]);
     const query = url.searchParams;
     const merged = { ...parseBracketPairs(query.entries()), ...decoded.params };
-    const caller = authenticate(sb.state, presentedToken(req, query));
+    const caller = authenticate(sb.state, presented);
     if (caller) {
       requireScope(caller.token, method);
       if (caller.token.jobId !== undefined && !JOB_TOKEN_METHODS.has(method)) throw unauthorized();

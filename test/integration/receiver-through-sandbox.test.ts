@@ -1,0 +1,320 @@
+// The receiver as users run it: a real `agent-bridge serve` process, the sandbox delivering Note Hooks to it
+// over HTTP, and the outcome read from the sandbox's state: awards, placeholders, pipelines.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  addMember,
+  createProject,
+  createUser,
+  RestClient,
+  type SandboxUser,
+} from "../../sandbox/admin-client.ts";
+import { startSandbox, type Sandbox } from "../../sandbox/server.ts";
+import { parseMarker } from "../../shared/gitlab/marker.ts";
+import { decodeBridgeEvent, type BridgeEvent } from "../../shared/webhook/bridge-event.ts";
+
+const SECRET = "receiver-e2e-secret";
+const BIN = fileURLToPath(new URL("../../bin/agent-bridge.js", import.meta.url));
+
+interface StateNote {
+  id: number;
+  body: string;
+  author_id: number;
+  noteable_iid: number;
+  discussion_id: string;
+  type: string | null;
+}
+interface State {
+  notes: StateNote[];
+  award_emoji: Array<{ awardable_id: number; name: string; user_id: number }>;
+  pipelines: Array<{ id: number; variables: Array<{ key: string; value: string }> }>;
+}
+interface Delivery {
+  request_headers: Record<string, string>;
+  request_data: unknown;
+  response_status: number | string;
+}
+
+let sandbox: Sandbox;
+let admin: RestClient;
+let bridge: SandboxUser;
+let dev: SandboxUser;
+let guest: SandboxUser;
+let projectId: number;
+let serve: ChildProcess;
+let webhookUrl: string;
+let issueIid: number;
+
+async function startServe(env: Record<string, string>): Promise<{ child: ChildProcess; webhookUrl: string }> {
+  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--host", "127.0.0.1"], {
+    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`serve exited with ${code}`)));
+  });
+  const printed = JSON.parse(first) as { webhookUrl: string };
+  return { child, webhookUrl: printed.webhookUrl };
+}
+
+async function state(): Promise<State> {
+  const res = await fetch(`${sandbox.url}/-/sandbox/state`, {
+    headers: { "PRIVATE-TOKEN": sandbox.adminToken },
+  });
+  return (await res.json()) as State;
+}
+
+/** What the run for one triggering note left behind. */
+async function outcome(
+  noteId: number,
+): Promise<{ awards: number; placeholders: StateNote[]; events: BridgeEvent[] }> {
+  const s = await state();
+  return {
+    awards: s.award_emoji.filter((a) => a.awardable_id === noteId && a.name === "eyes").length,
+    placeholders: s.notes.filter((n) => n.author_id === bridge.id && parseMarker(n.body)?.note === noteId),
+    events: s.pipelines
+      .map((p) => p.variables.find((v) => v.key === "AGENT_BRIDGE_EVENT")?.value)
+      .filter((v): v is string => v !== undefined)
+      .map(decodeBridgeEvent)
+      .filter((e) => e.noteId === noteId),
+  };
+}
+
+async function comment(
+  user: SandboxUser,
+  body: string,
+  path = `/projects/${projectId}/issues/${issueIid}/notes`,
+): Promise<number> {
+  const note = await user.client.ok<{ id: number }>("POST", path, { body });
+  await sandbox.idle();
+  return note.id;
+}
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ runPipelines: false, hookRetryDelaysMs: [150, 300, 600] });
+  admin = new RestClient(sandbox.url, sandbox.adminToken);
+  bridge = await createUser(admin, "agent-bridge-bot", { bot: true });
+  dev = await createUser(admin, "dev");
+  guest = await createUser(admin, "guest");
+  const project = await createProject(admin, {
+    path: "receiver",
+    files: {
+      ".gitlab-ci.yml":
+        'agent:\n  rules:\n    - if: $AGENT_BRIDGE_EVENT\n  script:\n    - echo "$AGENT_BRIDGE_EVENT"\n',
+    },
+  });
+  projectId = project.id;
+  await addMember(admin, projectId, bridge.id, 30);
+  await addMember(admin, projectId, dev.id, 30);
+  await addMember(admin, projectId, guest.id, 10);
+  ({ child: serve, webhookUrl } = await startServe({
+    GITLAB_URL: sandbox.url,
+    GITLAB_TOKEN: bridge.token,
+    WEBHOOK_SECRET: `old-secret,${SECRET}`,
+    BRIDGE_USER_ID: String(bridge.id),
+  }));
+  await admin.ok("POST", `/projects/${projectId}/hooks`, {
+    url: webhookUrl,
+    token: SECRET,
+    note_events: true,
+    confidential_note_events: true,
+  });
+  const issue = await dev.client.ok<{ iid: number }>("POST", `/projects/${projectId}/issues`, {
+    title: "Broken build",
+  });
+  issueIid = issue.iid;
+});
+
+afterAll(async () => {
+  serve?.kill("SIGTERM");
+  await sandbox?.close();
+});
+
+describe("agent-bridge serve behind the sandbox's webhooks", () => {
+  it("turns a Developer's '@claude fix this' on an issue into one claim, one placeholder and one pipeline", async () => {
+    const noteId = await comment(dev, "@claude fix this");
+    const result = await outcome(noteId);
+    expect(result.awards).toBe(1);
+    expect(result.placeholders).toHaveLength(1);
+    expect(result.placeholders[0]?.body).toMatch(/working/i);
+    expect(result.events).toHaveLength(1);
+    expect(result.events[0]).toMatchObject({
+      assistant: "claude",
+      projectId,
+      noteableType: "Issue",
+      noteableIid: issueIid,
+      noteId,
+      authorUsername: "dev",
+      placeholderNoteId: result.placeholders[0]?.id,
+      instruction: "@claude fix this",
+    });
+  });
+
+  it("answers in the thread for a reply, and for a diff note on a merge request", async () => {
+    await dev.client.ok("POST", `/projects/${projectId}/repository/commits`, {
+      branch: "feature",
+      start_branch: "main",
+      commit_message: "Add code",
+      actions: [{ action: "create", file_path: "app.js", content: "const a = 1;\nconst b = 2;\n" }],
+    });
+    const mr = await dev.client.ok<{
+      iid: number;
+      diff_refs: { base_sha: string; head_sha: string; start_sha: string };
+    }>("POST", `/projects/${projectId}/merge_requests`, {
+      source_branch: "feature",
+      target_branch: "main",
+      title: "Add code",
+    });
+    const thread = await dev.client.ok<{ id: string }>(
+      "POST",
+      `/projects/${projectId}/merge_requests/${mr.iid}/discussions`,
+      {
+        body: "Is this right?",
+      },
+    );
+    const replyId = await comment(
+      dev,
+      "@codex please check",
+      `/projects/${projectId}/merge_requests/${mr.iid}/discussions/${thread.id}/notes`,
+    );
+    const reply = await outcome(replyId);
+    expect(reply.events).toHaveLength(1);
+    expect(reply.events[0]).toMatchObject({
+      assistant: "codex",
+      noteableType: "MergeRequest",
+      discussionId: thread.id,
+    });
+    expect(reply.placeholders[0]?.discussion_id).toBe(thread.id);
+
+    const diffNote = await dev.client.ok<{ notes: Array<{ id: number }>; id: string }>(
+      "POST",
+      `/projects/${projectId}/merge_requests/${mr.iid}/discussions`,
+      {
+        body: "@claude rename b",
+        position: {
+          position_type: "text",
+          ...mr.diff_refs,
+          old_path: "app.js",
+          new_path: "app.js",
+          new_line: 2,
+        },
+      },
+    );
+    await sandbox.idle();
+    const onDiff = await outcome(diffNote.notes[0]!.id);
+    expect(onDiff.events).toHaveLength(1);
+    expect(onDiff.placeholders[0]).toMatchObject({ discussion_id: diffNote.id, type: "DiffNote" });
+  });
+
+  it("starts two independent runs for a note naming both assistants", async () => {
+    const noteId = await comment(dev, "@claude and @codex, each take a look");
+    const result = await outcome(noteId);
+    expect(result.awards).toBe(1);
+    expect(result.placeholders).toHaveLength(2);
+    expect(result.events.map((e) => e.assistant).sort()).toEqual(["claude", "codex"]);
+    expect(new Set(result.events.map((e) => e.placeholderNoteId)).size).toBe(2);
+  });
+
+  it("starts nothing for a Guest, a system note, the bridge's own note, an edit, or a mention in code", async () => {
+    const silent: number[] = [];
+    silent.push(await comment(guest, "@claude fix this"));
+    silent.push(await comment(bridge, "@claude I am the bot"));
+    silent.push(await comment(dev, "Use it like this:\n\n```\n@claude fix this\n```\n"));
+    silent.push(await comment(dev, "Call `@claude` in a comment"));
+    const edited = await comment(dev, "nothing yet");
+    await dev.client.ok("PUT", `/projects/${projectId}/issues/${issueIid}/notes/${edited}`, {
+      body: "@claude now do it",
+    });
+    await sandbox.idle();
+    silent.push(edited);
+    // A label change makes GitLab write a system note, which fires the Note Hook too.
+    await dev.client.ok("PUT", `/projects/${projectId}/issues/${issueIid}`, { add_labels: "claude" });
+    await sandbox.idle();
+    const s = await state();
+    const systemNote = s.notes.filter((n) => n.noteable_iid === issueIid).at(-1)!;
+    silent.push(systemNote.id);
+    for (const id of silent) {
+      const result = await outcome(id);
+      expect({ id, events: result.events.length, placeholders: result.placeholders.length }).toEqual({
+        id,
+        events: 0,
+        placeholders: 0,
+      });
+    }
+  });
+
+  it("makes one pipeline of the same delivery sent 20 times at once, and once more afterwards", async () => {
+    // A second hook to a closed port records the payload without delivering it: a fresh event to replay.
+    const dead = await admin.ok<{ id: number }>("POST", `/projects/${projectId}/hooks`, {
+      url: "http://127.0.0.1:9/closed",
+      token: SECRET,
+      note_events: true,
+    });
+    const noteId = await comment(dev, "@claude once only please");
+    const events = await admin.ok<Delivery[]>("GET", `/projects/${projectId}/hooks/${dead.id}/events`);
+    await admin.ok("DELETE", `/projects/${projectId}/hooks/${dead.id}`);
+    const recorded = events.find((d) => JSON.stringify(d.request_data).includes(`"id":${noteId}`))!;
+    const replay = (): Promise<number> =>
+      fetch(webhookUrl, {
+        method: "POST",
+        headers: { ...recorded.request_headers, "Idempotency-Key": "replay-key" },
+        body: JSON.stringify(recorded.request_data),
+      }).then((r) => r.status);
+    const statuses = await Promise.all(Array.from({ length: 20 }, replay));
+    expect(statuses.every((s) => s === 200 || s === 202)).toBe(true);
+    expect(await replay()).toBe(200);
+    const result = await outcome(noteId);
+    expect(result.events).toHaveLength(1);
+    expect(result.placeholders).toHaveLength(1);
+  });
+
+  it("under 5xx and 429 on each GitLab call: one pipeline in the end, or a clear error on the placeholder", async () => {
+    const paths = ["/members/all/\\d+$", "/award_emoji$", "/issues/\\d+/notes$", "/pipeline$"];
+    for (const path of paths) {
+      for (const status of [500, 502, 503, 429]) {
+        const fault = await fetch(`${sandbox.url}/-/sandbox/faults`, {
+          method: "POST",
+          headers: { "PRIVATE-TOKEN": sandbox.adminToken, "content-type": "application/json" },
+          body: JSON.stringify({
+            method: path.includes("members") ? "GET" : "POST",
+            path: `^/api/v4/projects/${projectId}.*${path}`,
+            user: bridge.username,
+            status,
+            times: 2,
+          }),
+        });
+        expect(fault.status).toBe(201);
+        const noteId = await dev.client.ok<{ id: number }>(
+          "POST",
+          `/projects/${projectId}/issues/${issueIid}/notes`,
+          {
+            body: `@claude fault ${path} ${status}`,
+          },
+        );
+        await sandbox.idle();
+        await fetch(`${sandbox.url}/-/sandbox/faults`, {
+          method: "DELETE",
+          headers: { "PRIVATE-TOKEN": sandbox.adminToken },
+        });
+        const result = await outcome(noteId.id);
+        const label = `${status} on ${path}`;
+        expect(result.events.length, label).toBeLessThanOrEqual(1);
+        expect(result.placeholders.length, label).toBeLessThanOrEqual(1);
+        if (result.events.length === 0) {
+          // No pipeline: the placeholder must say so instead of claiming work that nothing will do.
+          expect(result.placeholders, label).toHaveLength(1);
+          expect(result.placeholders[0]?.body, label).toMatch(/could not start/);
+        } else {
+          expect(result.placeholders, label).toHaveLength(1);
+        }
+        // Only a 500 answered to the pipeline POST may have been applied by GitLab: it alone is not retried.
+        const unsafe = status === 500 && path === "/pipeline$";
+        expect(result.events.length, label).toBe(unsafe ? 0 : 1);
+      }
+    }
+  });
+});
