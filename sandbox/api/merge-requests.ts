@@ -37,28 +37,13 @@ import {
   projectWebUrl,
   type Noteable,
 } from "./noteables.ts";
+import { pipelineBasic } from "./pipelines.ts";
 import { userBasic } from "./serialize.ts";
 
 const DRAFT = /^\s*(\[draft\]|\(draft\)|draft:|draft\s-\s|\[wip\]|wip:|wip\s-\s)/i;
 
 export function isDraftTitle(title: string): boolean {
   return DRAFT.test(title);
-}
-
-function pipelineBasic(sb: SandboxServices, p: Pipeline): Record<string, unknown> {
-  const project = sb.state.projects.get(p.project_id);
-  return {
-    id: p.id,
-    iid: p.iid,
-    project_id: p.project_id,
-    sha: p.sha,
-    ref: p.ref,
-    status: p.status,
-    source: p.source,
-    created_at: p.created_at,
-    updated_at: p.updated_at,
-    web_url: project ? `${projectWebUrl(sb, project)}/-/pipelines/${p.id}` : null,
-  };
 }
 
 /** GitLab's head pipeline: the newest pipeline for the source head, on the branch or the MR ref. */
@@ -164,8 +149,8 @@ export function mergeRequestJson(
     latest_build_started_at: null,
     latest_build_finished_at: null,
     first_deployed_to_production_at: null,
-    pipeline: pipeline ? pipelineBasic(sb, pipeline) : null,
-    head_pipeline: pipeline ? pipelineBasic(sb, pipeline) : null,
+    pipeline: pipeline ? pipelineBasic(sb, project, pipeline) : null,
+    head_pipeline: pipeline ? pipelineBasic(sb, project, pipeline) : null,
     diff_refs: diffRefs(mr),
     merge_error: null,
     first_contribution: false,

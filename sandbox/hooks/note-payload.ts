@@ -3,8 +3,9 @@
 // and checked by shared/gitlab/webhook-schema.ts. Users' emails are "[REDACTED]" as on GitLab 16+.
 import { hookTime, noteableWebUrl, projectWebUrl, type Noteable } from "../api/noteables.ts";
 import { headSha, sourceProject, targetProject } from "../api/merge-request-git.ts";
+import { positionJson } from "../api/note-serialize.ts";
 import type { SandboxServices } from "../services.ts";
-import type { DiffPosition, Issue, MergeRequest, Note, Project, User } from "../state/model.ts";
+import type { Issue, MergeRequest, Note, Project, User } from "../state/model.ts";
 import type { SandboxState } from "../state/store.ts";
 
 export type NoteAction = "create" | "update";
@@ -49,20 +50,6 @@ const EMPTY_POSITION = {
   new_line: null,
   line_range: null,
 };
-
-function hookPosition(p: DiffPosition): Record<string, unknown> {
-  return {
-    base_sha: p.base_sha,
-    start_sha: p.start_sha,
-    head_sha: p.head_sha,
-    old_path: p.old_path,
-    new_path: p.new_path,
-    position_type: p.position_type,
-    old_line: p.old_line,
-    new_line: p.new_line,
-    line_range: p.line_range ?? null,
-  };
-}
 
 // Hooks describe labels as objects with ids; the sandbox keeps labels as names, so ids are handed out here.
 const labelIds = new WeakMap<SandboxState, Map<string, { id: number; created_at: string }>>();
@@ -209,7 +196,7 @@ export async function buildNotePayload(
 ): Promise<Record<string, unknown>> {
   const { project } = noteable;
   const confidential = isConfidential(noteable, note);
-  const position = note.position ? hookPosition(note.position) : null;
+  const position = note.position ? positionJson(note.position) : null;
   const payload: Record<string, unknown> = {
     object_kind: "note",
     event_type: confidential ? "confidential_note" : "note",
