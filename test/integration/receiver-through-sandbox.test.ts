@@ -1,8 +1,6 @@
 // The receiver as users run it: a real `agent-bridge serve` process, the sandbox delivering Note Hooks to it
 // over HTTP, and the outcome read from the sandbox's state: awards, placeholders, pipelines.
-import { spawn, type ChildProcess } from "node:child_process";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   addMember,
@@ -14,9 +12,9 @@ import {
 import { startSandbox, type Sandbox } from "../../sandbox/server.ts";
 import { parseMarker } from "../../shared/gitlab/marker.ts";
 import { decodeBridgeEvent, type BridgeEvent } from "../../shared/webhook/bridge-event.ts";
+import { startServe } from "../support/serve.ts";
 
 const SECRET = "receiver-e2e-secret";
-const BIN = fileURLToPath(new URL("../../bin/agent-bridge.js", import.meta.url));
 
 interface StateNote {
   id: number;
@@ -46,20 +44,6 @@ let projectId: number;
 let serve: ChildProcess;
 let webhookUrl: string;
 let issueIid: number;
-
-async function startServe(env: Record<string, string>): Promise<{ child: ChildProcess; webhookUrl: string }> {
-  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--host", "127.0.0.1"], {
-    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once("line", resolve);
-    child.once("exit", (code) => reject(new Error(`serve exited with ${code}`)));
-  });
-  const printed = JSON.parse(first) as { webhookUrl: string };
-  return { child, webhookUrl: printed.webhookUrl };
-}
 
 async function state(): Promise<State> {
   const res = await fetch(`${sandbox.url}/-/sandbox/state`, {
