@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["cli/**", "bench/**", "bin/**", "sandbox/cli/**"],
+    files: ["cli/**", "bench/**", "bin/**", "scripts/**"],
     rules: { "no-console": "off" },
   },
 );

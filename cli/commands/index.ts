@@ -1,5 +1,14 @@
 import type { Command } from "./command.ts";
+import { finalizeCommand } from "./finalize.ts";
+import { mcpServerCommand } from "./mcp-server.ts";
+import { runCommand } from "./run.ts";
 import { sandboxCommand } from "./sandbox.ts";
 import { serveCommand } from "./serve.ts";
 
-export const commands: Command[] = [sandboxCommand, serveCommand];
+export const commands: Command[] = [
+  sandboxCommand,
+  serveCommand,
+  runCommand,
+  finalizeCommand,
+  mcpServerCommand,
+];

@@ -1,0 +1,36 @@
+// `agent-bridge mcp-server`: internal. The stdio MCP server that Claude Code or Codex starts during
+// `agent-bridge run`; it forwards the agent's progress and review tools to the runner. Its environment
+// (AGENT_BRIDGE_TOOLS_URL, AGENT_BRIDGE_TOOLS_CAPABILITY) comes from the runner; stdout is the MCP protocol,
+// so everything else goes to stderr.
+import type { Command } from "./command.ts";
+
+const help = `Usage: agent-bridge mcp-server
+
+Internal: the MCP server (stdio) that the agent's CLI starts during 'agent-bridge run'. It offers the tools
+update_progress and, on merge requests, create_inline_comment, and forwards each call to the runner at
+$AGENT_BRIDGE_TOOLS_URL with the capability in $AGENT_BRIDGE_TOOLS_CAPABILITY. Not meant to be run by hand.`;
+
+export const mcpServerCommand: Command = {
+  name: "mcp-server",
+  summary: "(internal) the agent's MCP server, started by the CLI during 'run'",
+  async run(args) {
+    if (args.includes("--help") || args.includes("-h")) {
+      console.error(help);
+      return 0;
+    }
+    if (args.length > 0) {
+      console.error(`agent-bridge mcp-server: takes no arguments, got "${args.join(" ")}"\n\n${help}`);
+      return 2;
+    }
+    // Loaded here so that other commands do not pay for the MCP SDK.
+    const { McpServerSetupError, runMcpServer } = await import("../../job/mcp/mcp-server.ts");
+    try {
+      await runMcpServer({ env: process.env });
+      return 0;
+    } catch (error) {
+      if (!(error instanceof McpServerSetupError)) throw error;
+      console.error(`agent-bridge mcp-server: ${error.message}`);
+      return 1;
+    }
+  },
+};

@@ -1,0 +1,49 @@
+# syntax=docker/dockerfile:1
+# agent-bridge's CI image for Claude, Alpine variant (smaller): Node 22, git, Claude Code (pinned, its musl
+# build) and agent-bridge, run as an unprivileged user. Build it from the repository root:
+#   docker build -f images/claude/alpine.Dockerfile -t registry.example.com/agent-bridge/claude:0.1.0-alpine .
+FROM node:22.23.3-alpine
+
+ARG CLAUDE_CODE_VERSION=2.1.197
+
+LABEL org.opencontainers.image.title="agent-bridge-claude" \
+      org.opencontainers.image.description="Claude Code and agent-bridge for GitLab CI (mention @claude), Alpine" \
+      org.opencontainers.image.version="0.1.0" \
+      org.opencontainers.image.licenses="MIT"
+
+# git for the checkout and the commits; Claude Code's musl build needs libgcc, libstdc++ and the system ripgrep.
+RUN apk add --no-cache bash ca-certificates git libgcc libstdc++ ripgrep
+
+# The CLI at the exact version the project tests against; its postinstall links the native executable.
+RUN npm install -g --no-fund --no-audit "@anthropic-ai/claude-code@${CLAUDE_CODE_VERSION}" \
+    && npm cache clean --force \
+    && claude --version
+
+# agent-bridge from this repository: the lockfile's runtime dependencies only, no install scripts.
+WORKDIR /opt/agent-bridge
+COPY package.json package-lock.json tsconfig.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-fund --no-audit \
+    && npm cache clean --force
+COPY bin ./bin
+COPY cli ./cli
+COPY functions ./functions
+COPY job ./job
+COPY sandbox ./sandbox
+COPY shared ./shared
+RUN ln -s /opt/agent-bridge/bin/agent-bridge.js /usr/local/bin/agent-bridge \
+    && agent-bridge --help > /dev/null
+
+# An unprivileged user. GitLab's runner checks the repository out as another user: trust it for git.
+RUN adduser -D -u 10001 -s /bin/bash agent \
+    && git config --system --add safe.directory '*'
+
+# Nothing leaves the job but model calls: no telemetry, no update checks. The musl build uses the system rg.
+ENV CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 \
+    DISABLE_AUTOUPDATER=1 \
+    USE_BUILTIN_RIPGREP=0
+
+USER agent
+WORKDIR /home/agent
+# The node image's entrypoint would start node; GitLab's runner needs a plain shell.
+ENTRYPOINT []
+CMD ["bash"]

@@ -1,0 +1,211 @@
+// Runs Claude Code headless for one request:
+//   claude -p --output-format stream-json --verbose --permission-mode acceptEdits --allowedTools ...
+//     --disallowedTools ... [--max-turns N] [--model M] [--append-system-prompt S] --mcp-config <json>
+//     --strict-mcp-config --settings {"disableAllHooks":true} --no-session-persistence [extra args]
+// with the prompt on stdin, in the working tree, with a private HOME. Progress is parsed live from the
+// stream; the result line, not the exit code, says whether the run succeeded.
+//
+// Secrets: the CLI gets no GitLab or CI credential at all (see agent-env.ts), and
+// CLAUDE_CODE_SUBPROCESS_ENV_SCRUB=1 strips the model key from the commands it runs. That scrub runs Bash
+// inside bubblewrap and needs `bwrap` and `socat` on the PATH: without bwrap the CLI refuses to start, and
+// without socat every Bash call fails.
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { AgentRunner, AgentRunOptions, AgentRunResult } from "../contracts.ts";
+import { MCP_SERVER_NAME, mcpToolName } from "../mcp/tool-specs.ts";
+import { hostBaseEnv, modelEnv, type HostEnv } from "./agent-env.ts";
+import { claudeInputTokens, claudeResultError, createClaudeStreamReader } from "./claude-stream.ts";
+import { lastErrorLine, runAgentProcess } from "./process.ts";
+
+/** Reading and editing in the working tree, and git commands that only look: no commit, no push. */
+export const DEFAULT_CLAUDE_ALLOWED_TOOLS = [
+  "Read",
+  "Edit",
+  "MultiEdit",
+  "Write",
+  "Glob",
+  "Grep",
+  "LS",
+  "Bash(git diff:*)",
+  "Bash(git log:*)",
+  "Bash(git status:*)",
+  "Bash(git show:*)",
+];
+
+/** Denied unless the settings say otherwise: the runner commits and pushes, and the job has no web to browse. */
+export const DEFAULT_CLAUDE_DISALLOWED_TOOLS = [
+  "Bash(git push:*)",
+  "Bash(git commit:*)",
+  "WebFetch",
+  "WebSearch",
+];
+
+/** The agent-bridge tools are always allowed: the run's progress and review go through them. */
+const BRIDGE_TOOLS = [mcpToolName("update_progress"), mcpToolName("create_inline_comment")];
+
+// Settings given on the command line outrank the repository's .claude/settings.json, whose hooks would
+// otherwise run commands chosen by whoever last changed that file on the branch.
+const FLAG_SETTINGS = JSON.stringify({ disableAllHooks: true });
+
+export interface ClaudeRunnerOptions {
+  /** The executable; default "claude", looked up on the PATH the CLI gets. */
+  bin?: string;
+  /** Where PATH, LANG, TMPDIR and proxy settings come from; default process.env. Nothing else is taken. */
+  hostEnv?: HostEnv;
+  /** SIGTERM → SIGKILL grace at the deadline; default 5000 ms. */
+  killGraceMs?: number;
+  /** How long the CLI may take to exit once its result line came before it is stopped; default 10 000 ms. */
+  exitGraceMs?: number;
+  /**
+   * CLAUDE_CODE_SUBPROCESS_ENV_SCRUB (default true). Only for images where bubblewrap cannot run: without
+   * it the model key is visible to every command the agent runs.
+   */
+  subprocessEnvScrub?: boolean;
+  now?: () => number;
+}
+
+export function createClaudeRunner(runnerOptions: ClaudeRunnerOptions = {}): AgentRunner {
+  return {
+    assistant: "claude",
+    run: (options) => runClaude(runnerOptions, options),
+  };
+}
+
+/** The command line (without the executable) for a run: exported for tests and for the report. */
+export function claudeArgs(options: AgentRunOptions): string[] {
+  const allowed = unique([...(options.allowedTools ?? DEFAULT_CLAUDE_ALLOWED_TOOLS), ...BRIDGE_TOOLS]);
+  const disallowed = unique(options.disallowedTools ?? DEFAULT_CLAUDE_DISALLOWED_TOOLS);
+  const mcpConfig = {
+    mcpServers: {
+      [MCP_SERVER_NAME]: {
+        type: "stdio",
+        command: options.mcp.command,
+        args: options.mcp.args,
+        env: options.mcp.env,
+      },
+    },
+  };
+  const args = [
+    "-p",
+    "--output-format",
+    "stream-json",
+    "--verbose",
+    "--permission-mode",
+    "acceptEdits",
+    // One argument each, comma-separated: the CLI splits on commas outside parentheses, so a rule such as
+    // "Bash(git diff:*)" stays whole, and a variadic option cannot swallow what follows.
+    "--allowedTools",
+    allowed.join(","),
+  ];
+  if (disallowed.length > 0) args.push("--disallowedTools", disallowed.join(","));
+  if (options.maxTurns !== undefined) args.push("--max-turns", String(options.maxTurns));
+  if (options.model !== undefined && options.model !== "") args.push("--model", options.model);
+  if (options.systemPrompt !== undefined && options.systemPrompt.trim() !== "") {
+    args.push("--append-system-prompt", options.systemPrompt);
+  }
+  args.push(
+    "--mcp-config",
+    JSON.stringify(mcpConfig),
+    // Only our MCP server: not the repository's .mcp.json, which the branch under review may have changed.
+    "--strict-mcp-config",
+    "--settings",
+    FLAG_SETTINGS,
+    "--no-session-persistence",
+    ...options.extraArgs,
+  );
+  return args;
+}
+
+/** The prompt with the images named: Claude reads an image file with its Read tool. */
+export function claudePrompt(options: Pick<AgentRunOptions, "prompt" | "images">): string {
+  if (options.images.length === 0) return options.prompt;
+  const list = options.images.map((path) => `- ${path}`).join("\n");
+  return `${options.prompt}\n\nImages attached to the conversation (open them with the Read tool):\n${list}\n`;
+}
+
+/** The CLI's complete environment. */
+export function claudeEnv(
+  options: Pick<AgentRunOptions, "homeDir" | "env">,
+  host: HostEnv,
+  scrub = true,
+): Record<string, string> {
+  return {
+    ...hostBaseEnv(host),
+    ...modelEnv(options.env),
+    HOME: options.homeDir,
+    CLAUDE_CONFIG_DIR: join(options.homeDir, ".claude"),
+    // Nothing but model calls leaves the machine: no telemetry, error reports or update checks.
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    DISABLE_AUTOUPDATER: "1",
+    // The model key and cloud credentials are removed from the environment of every command it runs.
+    CLAUDE_CODE_SUBPROCESS_ENV_SCRUB: scrub ? "1" : "0",
+  };
+}
+
+async function runClaude(runner: ClaudeRunnerOptions, options: AgentRunOptions): Promise<AgentRunResult> {
+  const now = runner.now ?? Date.now;
+  const started = now();
+  const reader = createClaudeStreamReader((event) => options.onEvent(event));
+  let proc;
+  try {
+    await mkdir(join(options.homeDir, ".claude"), { recursive: true });
+    proc = await runAgentProcess({
+      command: runner.bin ?? "claude",
+      args: claudeArgs(options),
+      cwd: options.workdir,
+      env: claudeEnv(options, runner.hostEnv ?? process.env, runner.subprocessEnvScrub ?? true),
+      stdin: claudePrompt(options),
+      deadlineAt: options.deadlineAt,
+      signal: options.signal,
+      ...(runner.killGraceMs !== undefined && { killGraceMs: runner.killGraceMs }),
+      ...(runner.exitGraceMs !== undefined && { exitGraceMs: runner.exitGraceMs }),
+      onLine: (line) => reader.push(line),
+      now,
+    });
+  } catch (error) {
+    return {
+      status: "error",
+      finalText: "",
+      error: `could not start Claude Code (${runner.bin ?? "claude"}): ${(error as Error).message}`,
+      durationMs: now() - started,
+    };
+  }
+
+  const { result, texts } = reader.summary();
+  const base: AgentRunResult = {
+    status: "success",
+    finalText: (result?.is_error === false ? result.result : undefined) ?? texts.at(-1) ?? "",
+    durationMs: now() - started,
+  };
+  if (result?.num_turns !== undefined) base.turns = result.num_turns;
+  if (result?.total_cost_usd !== undefined) base.costUsd = result.total_cost_usd;
+  if (result?.usage !== undefined) {
+    base.inputTokens = claudeInputTokens(result.usage);
+    base.outputTokens = result.usage.output_tokens;
+  }
+
+  if (proc.stopped === "signal") return { ...base, status: "canceled", error: "the run was canceled" };
+  // Once the result line came, the run is over whatever happened to the process afterwards.
+  if (result === null && proc.stopped === "deadline") {
+    return {
+      ...base,
+      status: "timeout",
+      error: `Claude Code was stopped at the deadline after ${seconds(base.durationMs)}`,
+    };
+  }
+  if (result === null) {
+    const how = proc.signal === null ? `exited with code ${proc.code}` : `was killed by ${proc.signal}`;
+    const why = lastErrorLine(proc.stderrTail);
+    return { ...base, status: "error", error: `Claude Code ${how} without a result${why ? `: ${why}` : ""}` };
+  }
+  if (result.is_error) return { ...base, status: "error", error: claudeResultError(result) };
+  return base;
+}
+
+function unique(items: readonly string[]): string[] {
+  return [...new Set(items.map((item) => item.trim()).filter((item) => item !== ""))];
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
+}

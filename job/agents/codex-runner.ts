@@ -1,0 +1,234 @@
+// Runs the Codex CLI headless for one request:
+//   codex exec --json --skip-git-repo-check --ephemeral --strict-config --sandbox workspace-write
+//     -c project_doc_fallback_filenames=["CODEX.md"] [-m MODEL] [-i IMAGE ...] [extra args]
+// with the prompt on stdin, in the working tree, and a private CODEX_HOME whose config.toml holds the
+// agent-bridge MCP server, the system prompt (developer_instructions), a custom model provider when
+// OPENAI_BASE_URL is set (Codex 0.169 ignores that variable), and the lockdown: no network in the sandbox,
+// a shell environment of core variables only (no keys, tokens or secrets), no analytics or update checks.
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { AgentRunner, AgentRunOptions, AgentRunResult, McpLaunch } from "../contracts.ts";
+import { MCP_SERVER_NAME } from "../mcp/tool-specs.ts";
+import { hostBaseEnv, modelEnv, type HostEnv } from "./agent-env.ts";
+import { createCodexStreamReader } from "./codex-stream.ts";
+import { lastErrorLine, runAgentProcess } from "./process.ts";
+
+/** The provider id used when OPENAI_BASE_URL asks for another endpoint. */
+export const CUSTOM_PROVIDER_ID = "agent_bridge_openai";
+
+// Name patterns no command of the agent may see, on top of inherit = "core" (which already keeps only
+// HOME, PATH, SHELL, USER, TMPDIR and the like): belt and braces should a later Codex widen "core".
+const SHELL_EXCLUDES = [
+  "*KEY*",
+  "*TOKEN*",
+  "*SECRET*",
+  "*PASSWORD*",
+  "*CREDENTIAL*",
+  "AWS_*",
+  "GOOGLE_*",
+  "AZURE_*",
+  "OPENAI_*",
+  "CODEX_API_KEY",
+];
+
+export interface CodexRunnerOptions {
+  /** The executable; default "codex", looked up on the PATH the CLI gets. */
+  bin?: string;
+  /** Where PATH, LANG, TMPDIR and proxy settings come from; default process.env. Nothing else is taken. */
+  hostEnv?: HostEnv;
+  /** SIGTERM → SIGKILL grace at the deadline; default 5000 ms. */
+  killGraceMs?: number;
+  /** How long the CLI may take to exit once its turn has ended before it is stopped; default 10 000 ms. */
+  exitGraceMs?: number;
+  now?: () => number;
+}
+
+export function createCodexRunner(runnerOptions: CodexRunnerOptions = {}): AgentRunner {
+  return {
+    assistant: "codex",
+    run: (options) => runCodex(runnerOptions, options),
+  };
+}
+
+/** The command line (without the executable); the prompt goes to stdin. */
+export function codexArgs(options: Pick<AgentRunOptions, "model" | "images" | "extraArgs">): string[] {
+  const args = [
+    "exec",
+    "--json",
+    "--skip-git-repo-check",
+    "--ephemeral",
+    // An unknown field in config.toml is an error, not ignored: a renamed lockdown setting must not
+    // silently stop applying.
+    "--strict-config",
+    "--sandbox",
+    "workspace-write",
+    // Codex reads AGENTS.md on its own; CODEX.md only when named (it is read where AGENTS.md is absent).
+    "-c",
+    'project_doc_fallback_filenames=["CODEX.md"]',
+  ];
+  if (options.model !== undefined && options.model !== "") args.push("-m", options.model);
+  for (const image of options.images) args.push("-i", image);
+  args.push(...options.extraArgs);
+  return args;
+}
+
+export interface CodexConfigInput {
+  mcp: McpLaunch;
+  systemPrompt?: string | undefined;
+  /** OPENAI_BASE_URL of the model environment, if any. */
+  baseUrl?: string | undefined;
+  /** The variable that holds the key for the custom provider. */
+  keyVariable: string;
+}
+
+/** The text of $CODEX_HOME/config.toml. */
+export function codexConfigToml(input: CodexConfigInput): string {
+  const lines = [`check_for_update_on_startup = false`, `approval_policy = "never"`];
+  if (input.systemPrompt !== undefined && input.systemPrompt.trim() !== "") {
+    lines.push(`developer_instructions = ${toml(input.systemPrompt)}`);
+  }
+  if (input.baseUrl !== undefined) lines.push(`model_provider = ${toml(CUSTOM_PROVIDER_ID)}`);
+  lines.push(
+    ``,
+    `[sandbox_workspace_write]`,
+    `network_access = false`,
+    ``,
+    `[shell_environment_policy]`,
+    `inherit = "core"`,
+    `ignore_default_excludes = false`,
+    `exclude = [${SHELL_EXCLUDES.map(toml).join(", ")}]`,
+    ``,
+    `[features]`,
+    `plugins = false`,
+    `unbounded_connection_retries = false`,
+    ``,
+    `[analytics]`,
+    `enabled = false`,
+  );
+  if (input.baseUrl !== undefined) {
+    lines.push(
+      ``,
+      `[model_providers.${CUSTOM_PROVIDER_ID}]`,
+      `name = "OpenAI-compatible endpoint (OPENAI_BASE_URL)"`,
+      `base_url = ${toml(input.baseUrl)}`,
+      `wire_api = "responses"`,
+      `env_key = ${toml(input.keyVariable)}`,
+    );
+  }
+  const env = Object.entries(input.mcp.env).map(([key, value]) => `${toml(key)} = ${toml(value)}`);
+  lines.push(
+    ``,
+    `[mcp_servers.${MCP_SERVER_NAME}]`,
+    `command = ${toml(input.mcp.command)}`,
+    `args = [${input.mcp.args.map(toml).join(", ")}]`,
+    `env = { ${env.join(", ")} }`,
+    // `codex exec` cannot ask anyone: without it every MCP call fails for want of an approval.
+    `default_tools_approval_mode = "approve"`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+/** The CLI's environment, and what config.toml needs to know of the model environment. */
+export function codexEnv(
+  options: Pick<AgentRunOptions, "homeDir" | "env">,
+  host: HostEnv,
+): { env: Record<string, string>; baseUrl: string | undefined; keyVariable: string } {
+  const model = modelEnv(options.env);
+  const baseUrl = model["OPENAI_BASE_URL"]?.trim() || undefined;
+  delete model["OPENAI_BASE_URL"];
+  const keyVariable =
+    model["OPENAI_API_KEY"] === undefined && model["CODEX_API_KEY"] !== undefined
+      ? "CODEX_API_KEY"
+      : "OPENAI_API_KEY";
+  const env = {
+    ...hostBaseEnv(host),
+    ...model,
+    HOME: options.homeDir,
+    CODEX_HOME: join(options.homeDir, ".codex"),
+  };
+  return { env, baseUrl, keyVariable };
+}
+
+async function runCodex(runner: CodexRunnerOptions, options: AgentRunOptions): Promise<AgentRunResult> {
+  const now = runner.now ?? Date.now;
+  const started = now();
+  const reader = createCodexStreamReader((event) => options.onEvent(event));
+  const { env, baseUrl, keyVariable } = codexEnv(options, runner.hostEnv ?? process.env);
+  const codexHome = join(options.homeDir, ".codex");
+
+  let proc;
+  try {
+    await mkdir(codexHome, { recursive: true });
+    await writeFile(
+      join(codexHome, "config.toml"),
+      codexConfigToml({ mcp: options.mcp, systemPrompt: options.systemPrompt, baseUrl, keyVariable }),
+      { mode: 0o600 },
+    );
+    proc = await runAgentProcess({
+      command: runner.bin ?? "codex",
+      args: codexArgs(options),
+      cwd: options.workdir,
+      env,
+      stdin: options.prompt,
+      deadlineAt: options.deadlineAt,
+      signal: options.signal,
+      ...(runner.killGraceMs !== undefined && { killGraceMs: runner.killGraceMs }),
+      ...(runner.exitGraceMs !== undefined && { exitGraceMs: runner.exitGraceMs }),
+      onLine: (line) => reader.push(line),
+      now,
+    });
+  } catch (error) {
+    return {
+      status: "error",
+      finalText: "",
+      error: `could not start Codex (${runner.bin ?? "codex"}): ${(error as Error).message}`,
+      durationMs: now() - started,
+    };
+  }
+
+  const summary = reader.summary();
+  const base: AgentRunResult = {
+    status: "success",
+    finalText: summary.messages.at(-1) ?? "",
+    durationMs: now() - started,
+  };
+  if (summary.turnsCompleted > 0) {
+    base.inputTokens = summary.inputTokens;
+    base.outputTokens = summary.outputTokens;
+  }
+
+  if (proc.stopped === "signal") return { ...base, status: "canceled", error: "the run was canceled" };
+  if (summary.failure !== null) return { ...base, status: "error", error: summary.failure };
+  // Once the turn completed, the run is over whatever happened to the process afterwards.
+  if (summary.turnsCompleted > 0 && (proc.code === 0 || proc.stopped !== null)) return base;
+  if (proc.stopped === "deadline") {
+    return {
+      ...base,
+      status: "timeout",
+      error: `Codex was stopped at the deadline after ${seconds(base.durationMs)}`,
+    };
+  }
+  const how = proc.signal === null ? `exited with code ${proc.code}` : `was killed by ${proc.signal}`;
+  const why = summary.lastError ?? lastErrorLine(proc.stderrTail);
+  return {
+    ...base,
+    status: "error",
+    error: `Codex ${how} without completing its turn${why ? `: ${why}` : ""}`,
+  };
+}
+
+/**
+ * A TOML basic string. JSON's quoting is TOML's, except that TOML also forbids a raw DEL and has no escape
+ * for a lone surrogate (https://toml.io/en/v1.0.0#string).
+ */
+export function toml(value: string): string {
+  const wellFormed = value.replace(
+    /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+    "\uFFFD",
+  );
+  return JSON.stringify(wellFormed).replaceAll("\x7f", "\\u007f");
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
+}

@@ -1,0 +1,159 @@
+// The seams between the job's parts, so each can be built and tested on its own:
+//   run.ts (orchestration) → context/ + prompt → agents/ (with mcp/) → publish/ → placeholder.
+// Types only; every part depends on this file, none on another part's internals.
+import type { Assistant } from "../shared/mention/index.ts";
+import type { GitLabClient } from "../shared/gitlab/client.ts";
+import type { BridgeEvent } from "../shared/webhook/bridge-event.ts";
+
+export type { BridgeEvent, Assistant, GitLabClient };
+
+/** Replaces the job's secret values and common token shapes in any text bound for GitLab. */
+export type Redact = (text: string) => string;
+
+// Context ---------------------------------------------------------------------------------------------
+export interface ChangedFile {
+  oldPath: string;
+  newPath: string;
+  newFile: boolean;
+  deletedFile: boolean;
+  renamedFile: boolean;
+  additions: number;
+  deletions: number;
+}
+
+export interface MergeRequestFacts {
+  iid: number;
+  title: string;
+  webUrl: string;
+  sourceBranch: string;
+  targetBranch: string;
+  sourceProjectId: number;
+  targetProjectId: number;
+  /** A fork's merge request: the job never pushes to it and answers with a patch instead. */
+  isFork: boolean;
+  diffRefs: { baseSha: string; headSha: string; startSha: string };
+  changedFiles: ChangedFile[];
+}
+
+export interface IssueFacts {
+  iid: number;
+  title: string;
+  webUrl: string;
+}
+
+export interface JobContext {
+  kind: "issue" | "merge_request";
+  issue?: IssueFacts;
+  mergeRequest?: MergeRequestFacts;
+  /** The triggering note: its text is the instruction (the only text the agent is told to obey). */
+  trigger: {
+    noteId: number;
+    body: string;
+    authorUsername: string;
+    createdAt: string;
+    diffPosition?: DiffNotePosition;
+  };
+  /** Sanitized, budgeted markdown of everything else: data for the agent, never instructions. */
+  markdown: string;
+  /** Local paths of images downloaded from the notes' uploads, to hand to the agent. */
+  images: string[];
+  stats: { chars: number; truncated: boolean; gitlabCalls: number };
+}
+
+export interface DiffNotePosition {
+  oldPath: string;
+  newPath: string;
+  oldLine: number | null;
+  newLine: number | null;
+  /** The diff hunk around the commented line, as text. */
+  hunk: string;
+}
+
+// Agents ----------------------------------------------------------------------------------------------
+export interface AgentEvent {
+  kind: "text" | "tool" | "todo" | "error";
+  text: string;
+}
+
+export interface McpLaunch {
+  command: string;
+  args: string[];
+  /** Only what the MCP server needs to reach the runner's tool bridge: never the GitLab token. */
+  env: Record<string, string>;
+}
+
+export interface AgentRunOptions {
+  prompt: string;
+  /** Extra system instructions (custom instructions of the project's settings). */
+  systemPrompt?: string;
+  workdir: string;
+  /** A private HOME / CODEX_HOME root for the CLI's own state. */
+  homeDir: string;
+  model?: string;
+  maxTurns?: number;
+  allowedTools?: string[];
+  disallowedTools?: string[];
+  extraArgs: string[];
+  images: string[];
+  /** Model credentials and endpoints (API key or base URL, Bedrock or Vertex settings). */
+  env: Record<string, string>;
+  mcp: McpLaunch;
+  /** Epoch ms at which the CLI is stopped (SIGTERM, then SIGKILL). */
+  deadlineAt: number;
+  signal: AbortSignal;
+  onEvent(event: AgentEvent): void;
+}
+
+export interface AgentRunResult {
+  status: "success" | "error" | "timeout" | "canceled";
+  /** The agent's last message: the answer to post. */
+  finalText: string;
+  error?: string;
+  durationMs: number;
+  turns?: number;
+  costUsd?: number;
+  inputTokens?: number;
+  outputTokens?: number;
+}
+
+export interface AgentRunner {
+  assistant: Assistant;
+  run(options: AgentRunOptions): Promise<AgentRunResult>;
+}
+
+// Publishing ------------------------------------------------------------------------------------------
+export interface Workspace {
+  dir: string;
+  /** The branch the work is based on (issue: the base branch; MR: the target branch). */
+  baseBranch: string;
+  /**
+   * The branch commits go to; null when nothing may be pushed (a fork MR, or an MR whose source branch is
+   * the default or a protected branch): the changes then come back as a patch.
+   */
+  workBranch: string | null;
+  mode: "issue" | "merge_request" | "fork_merge_request";
+  /** HEAD before the agent ran. */
+  startSha: string;
+}
+
+export type PublishResult =
+  | {
+      kind: "merge_request";
+      branch: string;
+      commitSha: string;
+      mergeRequestIid: number;
+      mergeRequestUrl: string;
+    }
+  | {
+      kind: "commit";
+      branch: string;
+      commitSha: string;
+      commitUrl: string;
+      /**
+       * Set when the work could not go on the merge request's branch (it moved under the run and the commit
+       * no longer applied): `branch` is then a side branch holding the work, and this is the branch it was for.
+       */
+      intendedBranch?: string;
+    }
+  | { kind: "patch"; patch: string }
+  | { kind: "none" };

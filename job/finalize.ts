@@ -1,0 +1,271 @@
+// `agent-bridge finalize`, for the CI template's after_script: the last guard of "never left working".
+// GitLab runs after_script even when the job failed, timed out or was canceled, and tells it which through
+// CI_JOB_STATUS. If the run could not write its last word (killed with SIGKILL, the runner lost, a crash),
+// the placeholder still says "working": finalize turns it into an error with the job link and the reason.
+// A placeholder that is done or failed is left alone, so running it twice, or after a run that finished,
+// changes nothing. It never fails the job: every problem is logged and the exit code is 0.
+import { readFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  loadJobAssistant,
+  loadJobGitLabSettings,
+  type JobGitLabSettings,
+} from "../shared/config/job-settings.ts";
+import { NoteSchema, type Note } from "../shared/gitlab/api-schema.ts";
+import { getCurrentUser, listNotes, type GitLabRequester, type NoteRef } from "../shared/gitlab/calls.ts";
+import { createGitLabClient } from "../shared/gitlab/client.ts";
+import { parseMarkers } from "../shared/gitlab/marker.ts";
+import { noteablePath, segment } from "../shared/gitlab/paths.ts";
+import {
+  placeholderLocation,
+  readEventInput,
+  readTriggerPayload,
+  type PlaceholderLocation,
+} from "./event-input.ts";
+import { createPlaceholder, describe } from "./placeholder.ts";
+import { formatDuration, parsePlaceholderStatus } from "./placeholder-text.ts";
+import { createRedactor, secretValuesFromEnv } from "./redact.ts";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface FinalizeOptions {
+  env: Env;
+  gitlabFetch?: typeof fetch;
+  /** Epoch milliseconds (default Date.now). */
+  now?: () => number;
+  log?: (line: string) => void;
+  readFile?: (path: string) => Promise<string>;
+}
+
+export type FinalizeAction = "marked-failed" | "left-alone" | "nothing-to-do" | "error";
+
+export interface FinalizeResult {
+  action: FinalizeAction;
+  /** What was done and why, as logged. */
+  reason: string;
+  placeholderNoteId?: number;
+}
+
+/** Marks the event's placeholder failed if it is still "working"; never throws. */
+export async function finalizeJob(options: FinalizeOptions): Promise<FinalizeResult> {
+  const env = options.env;
+  const now = options.now ?? Date.now;
+  const redact = createRedactor(secretValuesFromEnv(env));
+  const rawLog = options.log ?? ((line: string) => process.stderr.write(`agent-bridge finalize: ${line}\n`));
+  const log = (line: string) => rawLog(redact(line));
+  const done = (result: FinalizeResult): FinalizeResult => {
+    log(result.reason);
+    return result;
+  };
+
+  try {
+    let settings: JobGitLabSettings;
+    try {
+      settings = loadJobGitLabSettings(env);
+    } catch (error) {
+      return done({ action: "error", reason: `cannot reach GitLab: ${describe(error)}` });
+    }
+    const gitlab = createGitLabClient({
+      baseUrl: settings.clientBaseUrl,
+      token: settings.token,
+      fetch: options.gitlabFetch ?? globalThis.fetch,
+      now,
+      sleep: (ms, signal) => sleep(ms, undefined, signal ? { signal, ref: false } : { ref: false }),
+      // after_script has 5 minutes in all; one stubborn call must not use them up.
+      deadlineMs: 20_000,
+    });
+    const readPayload = options.readFile ?? ((path: string) => readFile(path, "utf8"));
+
+    const located = await locate(env, gitlab, settings, readPayload);
+    if ("skip" in located) return done({ action: "nothing-to-do", reason: `nothing to do: ${located.skip}` });
+    const { where, note } = located;
+    const id = where.ref.noteId;
+
+    const status = parsePlaceholderStatus(note.body);
+    const isPlaceholder = parseMarkers(note.body).some((m) => m.kind === "placeholder");
+    if (!isPlaceholder) {
+      return done({
+        action: "left-alone",
+        reason: `note ${id} is not a placeholder; left alone`,
+        placeholderNoteId: id,
+      });
+    }
+    if (status === "done" || status === "failed") {
+      return done({
+        action: "left-alone",
+        reason: `placeholder ${id} is already ${status}; left alone`,
+        placeholderNoteId: id,
+      });
+    }
+    const otherJob = linkedJobId(note.body);
+    if (otherJob !== undefined && otherJob !== settings.jobId) {
+      return done({
+        action: "left-alone",
+        reason: `placeholder ${id} is being worked on by job ${otherJob}, not this one (${settings.jobId}); left alone`,
+        placeholderNoteId: id,
+      });
+    }
+
+    const why = jobEnding(settings, now());
+    const placeholder = createPlaceholder({
+      gitlab,
+      ref: where.ref,
+      head: {
+        assistant: where.assistant,
+        triggerNoteId: where.triggerNoteId,
+        ...(where.askedBy !== undefined ? { askedBy: where.askedBy } : {}),
+        jobUrl: settings.jobUrl,
+      },
+      redact,
+      now,
+      ...(settings.jobStartedAt !== undefined ? { startedAt: settings.jobStartedAt } : {}),
+      log,
+    });
+    const written = await placeholder.fail(
+      why,
+      `The job log has the details. Mention \`@${where.assistant}\` again in a new comment to retry.`,
+    );
+    return written
+      ? done({
+          action: "marked-failed",
+          reason: `placeholder ${id} was still working: marked failed (${why})`,
+          placeholderNoteId: id,
+        })
+      : done({
+          action: "error",
+          reason: `placeholder ${id} is still working and could not be updated`,
+          placeholderNoteId: id,
+        });
+  } catch (error) {
+    return done({ action: "error", reason: `finalize failed: ${describe(error)}` });
+  }
+}
+
+/** What the placeholder says about why the job ended, from CI_JOB_STATUS and the job's time. */
+export function jobEnding(
+  settings: Pick<JobGitLabSettings, "jobStatus" | "jobTimeoutSeconds" | "jobStartedAt">,
+  nowMs: number,
+): string {
+  const elapsed = settings.jobStartedAt !== undefined ? nowMs - settings.jobStartedAt : undefined;
+  const timeoutMs = settings.jobTimeoutSeconds !== undefined ? settings.jobTimeoutSeconds * 1000 : undefined;
+  // GitLab reports a timeout as "failed"; the clock tells them apart (within a few seconds of slack).
+  const timedOut = elapsed !== undefined && timeoutMs !== undefined && elapsed >= timeoutMs - 5_000;
+  switch (settings.jobStatus) {
+    case "canceled":
+      return "the job was canceled before the run finished.";
+    case "failed":
+      return timedOut
+        ? `the job timed out (after ${formatDuration(timeoutMs ?? 0)}) before the run finished.`
+        : "the job failed before the run could write its result.";
+    case "success":
+      return "the job ended without the run writing its result.";
+    default:
+      return timedOut
+        ? `the job timed out (after ${formatDuration(timeoutMs ?? 0)}) before the run finished.`
+        : "the job ended before the run finished.";
+  }
+}
+
+/**
+ * The job a "working" body links in its footer, if any. The last such link: the footer comes after the
+ * agent's checklist, which could hold any text.
+ */
+function linkedJobId(body: string): number | undefined {
+  const matches = [...body.matchAll(/\[View the job\]\([^)\s]*\/-\/jobs\/(\d+)\)/g)];
+  const id = matches.at(-1)?.[1];
+  return id !== undefined ? Number(id) : undefined;
+}
+
+type Located = { where: PlaceholderLocation; note: Note } | { skip: string };
+
+async function locate(
+  env: Env,
+  gitlab: GitLabRequester,
+  settings: JobGitLabSettings,
+  readPayload: (path: string) => Promise<string>,
+): Promise<Located> {
+  const assistant = loadJobAssistant(env);
+  // TRIGGER_PAYLOAD runs post their own placeholder: it is the bot's one for this note that links this job.
+  const viaTrigger =
+    !present(env["AGENT_BRIDGE_EVENT"]) &&
+    !present(env["AI_FLOW_CONTEXT"]) &&
+    present(env["TRIGGER_PAYLOAD"]);
+  if (viaTrigger) {
+    if (assistant === undefined) return { skip: "TRIGGER_PAYLOAD without AGENT_ASSISTANT" };
+    const hook = await readTriggerPayload(env["TRIGGER_PAYLOAD"] ?? "", readPayload);
+    if ("skip" in hook) return { skip: hook.skip };
+    const attributes = hook.hook.object_attributes;
+    const noteableType = attributes.noteable_type;
+    const iid = noteableType === "Issue" ? hook.hook.issue?.iid : hook.hook.merge_request?.iid;
+    if ((noteableType !== "Issue" && noteableType !== "MergeRequest") || iid === undefined) {
+      return { skip: "the payload is not a note on an issue or merge request" };
+    }
+    const trigger: NoteRef = {
+      projectId: hook.hook.project.id,
+      noteableType,
+      noteableIid: iid,
+      noteId: attributes.id,
+    };
+    const found = await findJobPlaceholder(gitlab, trigger, assistant, settings);
+    if (!found) return { skip: "this job posted no placeholder for the note (the note summoned no one)" };
+    return {
+      where: {
+        ref: { ...trigger, noteId: found.id },
+        assistant,
+        triggerNoteId: attributes.id,
+        askedBy: hook.hook.user.username,
+      },
+      note: found,
+    };
+  }
+
+  const input = await readEventInput({
+    env,
+    assistant,
+    readFile: readPayload,
+    acceptTrigger: () => Promise.resolve({ kind: "skip", source: "TRIGGER_PAYLOAD", reason: "not reached" }),
+  });
+  if (input.kind === "skip") return { skip: input.reason };
+  const where = placeholderLocation(input.event);
+  const { projectId, noteableType, noteableIid, noteId } = where.ref;
+  const note = await gitlab.request(
+    "GET",
+    `${noteablePath(projectId, noteableType, noteableIid)}/notes/${segment(noteId)}`,
+    { schema: NoteSchema },
+  );
+  return { where, note };
+}
+
+async function findJobPlaceholder(
+  gitlab: GitLabRequester,
+  trigger: NoteRef,
+  assistant: string,
+  settings: JobGitLabSettings,
+): Promise<Note | undefined> {
+  const botId = (await getCurrentUser(gitlab)).id;
+  for (let page = 1; page <= 3; page++) {
+    const notes = await listNotes(gitlab, {
+      ...trigger,
+      sort: "desc",
+      orderBy: "created_at",
+      page,
+      perPage: 100,
+    });
+    const found = notes.find(
+      (n) =>
+        n.author.id === botId &&
+        linkedJobId(n.body) === settings.jobId &&
+        parseMarkers(n.body).some(
+          (m) => m.kind === "placeholder" && m.assistant === assistant && m.note === trigger.noteId,
+        ),
+    );
+    if (found) return found;
+    const oldest = notes.at(-1);
+    if (notes.length < 100 || !oldest || oldest.id <= trigger.noteId) break;
+  }
+  return undefined;
+}
+
+function present(value: string | undefined): boolean {
+  return value !== undefined && value.trim() !== "";
+}

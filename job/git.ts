@@ -1,0 +1,242 @@
+// Small typed wrappers over the real `git` binary for the job: execFile with argument arrays (never a shell),
+// a sealed environment (no system or global config, no prompts, C locale, an explicit identity), and the bot
+// token handed to network commands only, through the environment, for the GitLab host only.
+// It must never write a credential into the repository's config or a remote URL, nor put one into an error
+// message or a process's argument list (which other processes on the machine can read).
+//
+//   const repo = createGit({ dir, hostEnv: process.env, identity: bot, auth: { gitlabUrl, token } });
+//   await repo.run(["fetch", remoteUrl(gitlabUrl, "group/app"), "+refs/heads/main:refs/remotes/origin/main"],
+//     { network: true });
+//   const head = await repo.out(["rev-parse", "HEAD"]);
+import { execFile } from "node:child_process";
+
+export interface GitIdentity {
+  name: string;
+  email: string;
+}
+
+export interface GitHttpAuth {
+  /** The instance's base URL; the token is only ever sent to URLs below it. */
+  gitlabUrl: string;
+  token: string;
+}
+
+export interface CreateGitOptions {
+  /** The working tree every command runs in. */
+  dir: string;
+  /**
+   * The host's environment, read only for what git needs to reach the network and find itself: PATH, HOME,
+   * TMPDIR, proxy and CA settings. Nothing else passes (no GIT_DIR, no tokens, no model keys).
+   */
+  hostEnv?: Readonly<Record<string, string | undefined>>;
+  /** Author and committer of any commit these commands make. */
+  identity?: GitIdentity;
+  /** Credentials for commands run with `network: true`. */
+  auth?: GitHttpAuth;
+}
+
+export interface GitRunOptions {
+  /** Sends the bot token (HTTP Basic, oauth2) to the GitLab host for this command. */
+  network?: boolean;
+  input?: string;
+  /** Exit codes that are answers rather than failures (e.g. 1 from `diff --quiet`). */
+  okCodes?: readonly number[];
+  /** Largest stdout accepted, in bytes (default 64 MiB). */
+  maxBuffer?: number;
+}
+
+export interface GitOutput {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Git {
+  readonly dir: string;
+  run(args: readonly string[], options?: GitRunOptions): Promise<GitOutput>;
+  /** stdout without its final newline, for commands that print one value. */
+  out(args: readonly string[], options?: GitRunOptions): Promise<string>;
+  /** Whether the command exits 0 (any other exit is false, not an error). */
+  succeeds(args: readonly string[], options?: GitRunOptions): Promise<boolean>;
+}
+
+/** A git command that failed. The message names the subcommand and git's own words; never a credential. */
+export class GitCommandError extends Error {
+  override readonly name = "GitCommandError";
+  constructor(
+    readonly args: readonly string[],
+    /** The exit code, or null when git was killed or could not start. */
+    readonly code: number | null,
+    readonly stderr: string,
+  ) {
+    super(`git ${describeArgs(args)} failed (${code ?? "no exit code"}): ${lastLines(stderr)}`);
+  }
+}
+
+const HOST_VARIABLES = [
+  "PATH",
+  "HOME",
+  "TMPDIR",
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "no_proxy",
+  "ALL_PROXY",
+  "all_proxy",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "GIT_SSL_CAINFO",
+  "GIT_SSL_CAPATH",
+];
+
+/**
+ * Settings every command gets on its command line, which outranks the repository's own config: the agent
+ * could write the working tree's `.git/config` and `.git/hooks`, and none of that may run code or intercept
+ * the token in the runner. (`safe.directory` because CI checkouts are often owned by another uid.)
+ */
+function sealingArgs(dir: string): string[] {
+  return [
+    "-c",
+    "core.hooksPath=/dev/null",
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "credential.helper=",
+    "-c",
+    "core.askPass=",
+    "-c",
+    "protocol.ext.allow=never",
+    "-c",
+    `safe.directory=${dir}`,
+    "-c",
+    "core.quotePath=false",
+    "-c",
+    "advice.detachedHead=false",
+  ];
+}
+
+/** The sealed environment of every command. */
+export function gitEnvironment(
+  hostEnv: Readonly<Record<string, string | undefined>>,
+  identity?: GitIdentity,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of HOST_VARIABLES) {
+    const value = hostEnv[name];
+    if (value !== undefined && value !== "") env[name] = value;
+  }
+  env["PATH"] ??= "/usr/local/bin:/usr/bin:/bin";
+  env["HOME"] ??= "/tmp";
+  Object.assign(env, {
+    LC_ALL: "C",
+    LANG: "C",
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_TERMINAL_PROMPT: "0",
+    GIT_ASKPASS: "",
+    SSH_ASKPASS: "",
+    GCM_INTERACTIVE: "never",
+    GIT_ADVICE: "0",
+    GIT_OPTIONAL_LOCKS: "0",
+  });
+  if (identity) {
+    Object.assign(env, {
+      GIT_AUTHOR_NAME: identity.name,
+      GIT_AUTHOR_EMAIL: identity.email,
+      GIT_COMMITTER_NAME: identity.name,
+      GIT_COMMITTER_EMAIL: identity.email,
+    });
+  }
+  return env;
+}
+
+/**
+ * The token as git config in the environment (GIT_CONFIG_COUNT/KEY/VALUE, git ≥ 2.31), keyed to the
+ * instance's URL so that it is sent to no other host: not in the argument list, not in any file.
+ */
+export function gitHttpAuthEnvironment(auth: GitHttpAuth): Record<string, string> {
+  const basic = Buffer.from(`oauth2:${auth.token}`, "utf8").toString("base64");
+  return {
+    GIT_CONFIG_COUNT: "1",
+    GIT_CONFIG_KEY_0: `http.${instanceBase(auth.gitlabUrl)}/.extraHeader`,
+    GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+  };
+}
+
+/** `https://gitlab.example.com/group/app.git`: the project's HTTPS remote, with no credential in it. */
+export function remoteUrl(gitlabUrl: string, projectPath: string): string {
+  return `${instanceBase(gitlabUrl)}/${projectPath.replace(/^\/+|\/+$/g, "")}.git`;
+}
+
+function instanceBase(gitlabUrl: string): string {
+  const url = new URL(gitlabUrl);
+  url.username = "";
+  url.password = "";
+  url.search = "";
+  url.hash = "";
+  return url.href.replace(/\/+$/, "");
+}
+
+export function createGit(options: CreateGitOptions): Git {
+  const baseEnv = gitEnvironment(options.hostEnv ?? {}, options.identity);
+  const networkEnv = options.auth ? { ...baseEnv, ...gitHttpAuthEnvironment(options.auth) } : undefined;
+  const sealing = sealingArgs(options.dir);
+
+  const run = (args: readonly string[], runOptions: GitRunOptions = {}): Promise<GitOutput> => {
+    if (runOptions.network && !networkEnv) {
+      return Promise.reject(new Error(`git ${describeArgs(args)} needs network credentials, none given`));
+    }
+    const env = runOptions.network ? (networkEnv as Record<string, string>) : baseEnv;
+    return new Promise((resolve, reject) => {
+      const child = execFile(
+        "git",
+        [...sealing, ...args],
+        {
+          cwd: options.dir,
+          env,
+          encoding: "utf8",
+          maxBuffer: runOptions.maxBuffer ?? 64 * 1024 * 1024,
+          windowsHide: true,
+        },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === "number" ? error.code : null) : 0;
+          if (code !== null && (code === 0 || runOptions.okCodes?.includes(code))) {
+            resolve({ code, stdout, stderr });
+            return;
+          }
+          const reason = error && code === null ? `${error.message}\n${stderr}` : stderr;
+          reject(new GitCommandError(args, code, reason));
+        },
+      );
+      // git may exit before reading all of its input; the exit code says what happened.
+      child.stdin?.on("error", () => undefined);
+      child.stdin?.end(runOptions.input ?? "");
+    });
+  };
+
+  return {
+    dir: options.dir,
+    run,
+    out: async (args, runOptions) => (await run(args, runOptions)).stdout.replace(/\n$/, ""),
+    succeeds: async (args, runOptions) => {
+      const { code } = await run(args, { ...runOptions, okCodes: [...(runOptions?.okCodes ?? []), 1, 128] });
+      return code === 0;
+    },
+  };
+}
+
+/** The subcommand and its arguments for a message, with any URL's user info dropped. */
+function describeArgs(args: readonly string[]): string {
+  return args
+    .slice(0, 8)
+    .map((arg) => arg.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, "$1"))
+    .join(" ")
+    .concat(args.length > 8 ? " …" : "");
+}
+
+function lastLines(text: string): string {
+  const lines = text.trim().split("\n").slice(-6).join(" | ");
+  return lines.length > 600 ? `…${lines.slice(-600)}` : lines || "no output";
+}

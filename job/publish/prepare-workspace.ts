@@ -1,0 +1,158 @@
+// Gets the CI checkout (CI_PROJECT_DIR: the default branch, maybe a detached HEAD, maybe shallow, its origin
+// perhaps using the job token) onto the branch the agent will work on, before the agent runs:
+// - issue: a new branch `<prefix><iid>-<slug>` from origin/<base>; if that name exists on GitLab from an
+//   earlier run, the first free `-2`, `-3`, … (a fresh branch never builds on, or fights with, older work);
+// - same-project merge request: the source branch at its head on GitLab;
+// - fork merge request: refs/merge-requests/<iid>/head in a local branch; nothing will be pushed (patch).
+// Fetches go to the project's URL with the bot token in the environment of that one command (job/git.ts):
+// never into .git/config, never into a remote URL that persists. The work branch is never the default
+// branch nor a protected one: an issue branch that would be is refused; a merge request whose source
+// branch is gets a workspace with no work branch, so its changes come back as a patch.
+import type { BridgeEvent, JobContext, Redact, Workspace } from "../contracts.ts";
+import type { GitLabRequester } from "../../shared/gitlab/calls.ts";
+import { createGit, remoteUrl, type Git } from "../git.ts";
+import { assertBranchName, firstFreeBranchName, issueBranchName } from "./branch-name.ts";
+import { checkPushTarget, PushRefusedError } from "./branch-protection.ts";
+import { rememberWorkspace } from "./workspace-guard.ts";
+
+export interface PrepareWorkspaceOptions {
+  /** The CI checkout (CI_PROJECT_DIR). */
+  dir: string;
+  gitlab: GitLabRequester;
+  /** The instance's base URL, e.g. https://gitlab.example.com. */
+  gitlabUrl: string;
+  /** The bot's token (api + write_repository). */
+  token: string;
+  /** The project's full path, e.g. group/app. */
+  projectPath: string;
+  event: BridgeEvent;
+  context: JobContext;
+  /** The branch an issue's work starts from (the settings' base branch, else the default branch). */
+  baseBranch: string;
+  /** `claude/` or `codex/` (from the settings). */
+  branchPrefix: string;
+  /** Applied to the issue title before it becomes part of a branch name. */
+  redact?: Redact;
+  /** Where git finds PATH, HOME, proxies and CA settings; nothing else is passed on. */
+  hostEnv?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The workspace could not be prepared; the message says what and what to do. */
+export class WorkspaceError extends Error {
+  override readonly name = "WorkspaceError";
+}
+
+/**
+ *   const workspace = await prepareWorkspace({ dir: env.CI_PROJECT_DIR, gitlab, gitlabUrl, token,
+ *     projectPath: env.CI_PROJECT_PATH, event, context, baseBranch: "main", branchPrefix: "claude/" });
+ *   // workspace.workBranch === "claude/12-fix-the-login-page", HEAD at origin/main
+ */
+export async function prepareWorkspace(options: PrepareWorkspaceOptions): Promise<Workspace> {
+  const git = createGit({
+    dir: options.dir,
+    hostEnv: options.hostEnv ?? process.env,
+    auth: { gitlabUrl: options.gitlabUrl, token: options.token },
+  });
+  if (!(await git.succeeds(["rev-parse", "--is-inside-work-tree"]))) {
+    throw new WorkspaceError(
+      `${options.dir} is not a git checkout: the job needs the project's repository there`,
+    );
+  }
+  const url = remoteUrl(options.gitlabUrl, options.projectPath);
+  const prepared =
+    options.context.kind === "issue"
+      ? await prepareIssue(git, url, options)
+      : await prepareMergeRequest(git, url, options);
+  const startSha = await git.out(["rev-parse", "--verify", "HEAD^{commit}"]);
+  await rememberWorkspace(git);
+  return { dir: options.dir, ...prepared, startSha };
+}
+
+type Prepared = Omit<Workspace, "dir" | "startSha">;
+
+async function prepareIssue(git: Git, url: string, options: PrepareWorkspaceOptions): Promise<Prepared> {
+  const issue = options.context.issue;
+  if (!issue) throw new WorkspaceError("the job context is an issue's but carries no issue facts");
+  const base = assertBranchName(options.baseBranch);
+  await fetchBranches(git, url, [base]);
+  const redact = options.redact ?? ((text: string) => text);
+  const wanted = issueBranchName({
+    prefix: options.branchPrefix,
+    iid: issue.iid,
+    title: redact(issue.title),
+  });
+  const branch = firstFreeBranchName(wanted, await takenNames(git, url, wanted));
+  const verdict = await checkPushTarget(options.gitlab, options.event.projectId, branch);
+  if (!verdict.allowed) {
+    throw new PushRefusedError(
+      branch,
+      `${verdict.reason}; choose another branch prefix in the job's settings`,
+    );
+  }
+  await git.run(["checkout", "-q", "--no-track", "-B", branch, `refs/remotes/origin/${base}`, "--"]);
+  return { baseBranch: base, workBranch: branch, mode: "issue" };
+}
+
+async function prepareMergeRequest(
+  git: Git,
+  url: string,
+  options: PrepareWorkspaceOptions,
+): Promise<Prepared> {
+  const mr = options.context.mergeRequest;
+  if (!mr)
+    throw new WorkspaceError("the job context is a merge request's but carries no merge request facts");
+  const target = assertBranchName(mr.targetBranch);
+  if (mr.isFork || mr.sourceProjectId !== mr.targetProjectId) {
+    // GitLab keeps every merge request's head in the target project, forks included.
+    const ref = `refs/merge-requests/${mr.iid}/head`;
+    await git.run(
+      [
+        "fetch",
+        "-q",
+        "--no-tags",
+        url,
+        `+${ref}:${ref}`,
+        `+refs/heads/${target}:refs/remotes/origin/${target}`,
+      ],
+      {
+        network: true,
+      },
+    );
+    await git.run(["checkout", "-q", "--no-track", "-B", `merge-request-${mr.iid}`, ref, "--"]);
+    return { baseBranch: target, workBranch: null, mode: "fork_merge_request" };
+  }
+  const source = assertBranchName(mr.sourceBranch);
+  await fetchBranches(git, url, source === target ? [source] : [source, target]);
+  await git.run(["checkout", "-q", "--no-track", "-B", source, `refs/remotes/origin/${source}`, "--"]);
+  const verdict = await checkPushTarget(options.gitlab, options.event.projectId, source);
+  return { baseBranch: target, workBranch: verdict.allowed ? source : null, mode: "merge_request" };
+}
+
+async function fetchBranches(git: Git, url: string, branches: readonly string[]): Promise<void> {
+  const refspecs = branches.map((b) => `+refs/heads/${b}:refs/remotes/origin/${b}`);
+  try {
+    await git.run(["fetch", "-q", "--no-tags", url, ...refspecs], { network: true });
+  } catch (error) {
+    throw new WorkspaceError(
+      `could not fetch ${branches.map((b) => `"${b}"`).join(" and ")} from GitLab; check that the branch exists ` +
+        `and the bot's token has read_repository: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+/** The branches on GitLab named `name` or `name-<n>`. */
+export async function takenNames(git: Git, url: string, name: string): Promise<Set<string>> {
+  const out = await git.out(["ls-remote", "--heads", url, name, `${name}-*`], { network: true });
+  const taken = new Set<string>();
+  for (const line of out.split("\n")) {
+    const ref = line.split("\t")[1];
+    if (ref === undefined || !ref.startsWith("refs/heads/")) continue;
+    const branch = ref.slice("refs/heads/".length);
+    if (branch === name || new RegExp(`^${escapeRegExp(name)}-\\d+$`).test(branch)) taken.add(branch);
+  }
+  return taken;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+}

@@ -1,0 +1,87 @@
+// What the runner remembers about a workspace between preparing it and publishing from it, in this process's
+// memory only (the agent can write every file of the checkout, so no file is trusted to keep it):
+// - the repository's config files as they were before the agent ran. Publishing puts them back, so a line
+//   the agent added (a `url.<x>.insteadOf` that sends the push elsewhere, a proxy, an extra header) can
+//   never see the bot token. Hooks and fsmonitor are switched off on every command line anyway (job/git.ts).
+// - the untracked paths that were there before the agent ran (CI caches restored into the project
+//   directory, files a before_script made): they are not the agent's work and are never committed.
+import { readFile, realpath, rm, writeFile } from "node:fs/promises";
+import type { Git } from "../git.ts";
+
+interface Remembered {
+  configFiles: Map<string, string | null>;
+  preexistingUntracked: string[];
+}
+
+const remembered = new Map<string, Remembered>();
+
+async function configPaths(git: Git): Promise<string[]> {
+  const out = await git.out([
+    "rev-parse",
+    "--path-format=absolute",
+    "--git-path",
+    "config",
+    "--git-path",
+    "config.worktree",
+  ]);
+  return out.split("\n").filter((line) => line !== "");
+}
+
+async function readOrNull(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "ENOENT") return null;
+    throw error;
+  }
+}
+
+/** Untracked paths (directories collapsed), NUL-separated porcelain; ignored files are not listed. */
+export async function untrackedPaths(git: Git): Promise<string[]> {
+  const out = await git.out([
+    "status",
+    "--porcelain=v1",
+    "-z",
+    "--untracked-files=normal",
+    "--ignore-submodules",
+  ]);
+  return out
+    .split("\u0000")
+    .filter((entry) => entry.startsWith("?? "))
+    .map((entry) => entry.slice(3));
+}
+
+/** Called by prepareWorkspace once the checkout is ready, before the agent runs. */
+export async function rememberWorkspace(git: Git): Promise<void> {
+  const configFiles = new Map<string, string | null>();
+  for (const path of await configPaths(git)) configFiles.set(path, await readOrNull(path));
+  remembered.set(await realpath(git.dir), { configFiles, preexistingUntracked: await untrackedPaths(git) });
+}
+
+/**
+ * Puts the config files back as they were before the agent ran; true when something had changed. A
+ * workspace this process did not prepare (nothing remembered) is left as it is.
+ */
+export async function restoreWorkspaceConfig(git: Git): Promise<boolean> {
+  const state = remembered.get(await realpath(git.dir));
+  if (!state) return false;
+  let changed = false;
+  for (const [path, content] of state.configFiles) {
+    const now = await readOrNull(path);
+    if (now === content) continue;
+    changed = true;
+    if (content === null) await rm(path, { force: true });
+    else await writeFile(path, content, "utf8");
+  }
+  return changed;
+}
+
+/** The untracked paths that were there before the agent ran. */
+export async function preexistingUntracked(dir: string): Promise<readonly string[]> {
+  return remembered.get(await realpath(dir))?.preexistingUntracked ?? [];
+}
+
+/** Forgets a workspace (tests, or a job that prepares the same directory twice). */
+export async function forgetWorkspace(dir: string): Promise<void> {
+  remembered.delete(await realpath(dir));
+}

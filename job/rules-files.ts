@@ -1,0 +1,228 @@
+// The project's rules for the agent (CLAUDE.md for Claude; AGENTS.md and CODEX.md for Codex) taken from the
+// base branch, so that a merge request cannot rewrite the rules its own run obeys: for the run, the working
+// tree holds the base branch's versions, and a rules file the base branch does not have is removed. After
+// the run, restore() puts the HEAD versions back, unless the agent edited the file itself (then its edit is
+// its work and stays), so the swap never shows up in a commit.
+//
+//   const rules = await applyBaseRules({ workdir, baseRef: "origin/main", assistant: "claude" });
+//   try { await runAgent(); } finally { await rules.restore(); }   // before anything is staged
+//
+// git runs with argument arrays (execFile, no shell). Nothing is written outside `workdir`: a symlink in the
+// way (a rules file or its folder turned into a link by the branch) is replaced, never followed.
+import { execFile } from "node:child_process";
+import { lstat, mkdir, readdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
+import { join, posix } from "node:path";
+import type { Assistant } from "./contracts.ts";
+
+/**
+ * The files each CLI reads as project rules. Claude Code also reads CLAUDE.local.md and .claude/CLAUDE.md;
+ * Codex reads AGENTS.override.md before AGENTS.md, and CODEX.md when named as a fallback project doc: each
+ * would let a branch bring its own rules, so each comes from the base branch too.
+ */
+export const RULES_FILES: Record<Assistant, readonly string[]> = {
+  claude: ["CLAUDE.md", "CLAUDE.local.md", ".claude/CLAUDE.md"],
+  codex: ["AGENTS.md", "AGENTS.override.md", "CODEX.md"],
+};
+
+export interface RulesFile {
+  /** Relative to the repository root, with "/". */
+  path: string;
+  /** The base branch's version. */
+  content: string;
+}
+
+export interface AppliedRules {
+  /** The rules files the base branch has, as now in the working tree. */
+  files: RulesFile[];
+  /** Puts the HEAD versions back where the agent left the base version untouched. Call before staging. */
+  restore(): Promise<void>;
+}
+
+export interface ApplyBaseRulesOptions {
+  /** The repository's working tree (its root). */
+  workdir: string;
+  /** The base branch as the checkout knows it, e.g. "origin/main". */
+  baseRef: string;
+  assistant: Assistant;
+}
+
+interface Applied {
+  path: string;
+  /** What was written; null when the file was removed for the run. */
+  wrote: Buffer | null;
+  /** Whether HEAD has the path (as a file or link), so restore can check it out. */
+  inHead: boolean;
+}
+
+export async function applyBaseRules(options: ApplyBaseRulesOptions): Promise<AppliedRules> {
+  const { workdir, baseRef } = options;
+  if (baseRef.startsWith("-") || baseRef.trim() === "") {
+    throw new Error(`The base ref "${baseRef}" is not a valid git revision.`);
+  }
+  const base = await git(workdir, ["rev-parse", "--verify", "--quiet", `${baseRef}^{commit}`]).catch(
+    () => null,
+  );
+  if (base === null) {
+    throw new Error(
+      `The base branch ${baseRef} is not in the checkout, so the project's rules cannot be taken from it. ` +
+        `Fetch it first (for origin/main: git fetch origin main).`,
+    );
+  }
+  const baseSha = base.toString("utf8").trim();
+  const headSha = (await git(workdir, ["rev-parse", "--verify", "HEAD"])).toString("utf8").trim();
+  const applied: Applied[] = [];
+  const replacedParents: string[] = [];
+  const createdDirs: string[] = [];
+  const files: RulesFile[] = [];
+  for (const path of RULES_FILES[options.assistant]) {
+    const content = await blobAt(workdir, baseSha, path);
+    const inHead = (await treeEntry(workdir, headSha, path)) !== null;
+    const target = join(workdir, ...path.split("/"));
+    const exists = (await lstatOrNull(target)) !== null;
+    if (content === null && !exists && !(await parentIsLink(workdir, path))) continue;
+    await makeParents(workdir, path, content !== null, replacedParents, createdDirs);
+    await rm(target, { recursive: true, force: true });
+    if (content !== null) {
+      await writeFile(target, content);
+      files.push({ path, content: content.toString("utf8") });
+    }
+    applied.push({ path, wrote: content, inHead });
+  }
+
+  let restored = false;
+  return {
+    files,
+    restore: async () => {
+      if (restored) return;
+      restored = true;
+      for (const entry of [...applied].reverse()) {
+        const target = join(workdir, ...entry.path.split("/"));
+        if (!(await unchanged(target, entry.wrote))) continue;
+        await rm(target, { force: true });
+        if (entry.inHead && !replacedParents.some((p) => entry.path.startsWith(`${p}/`))) {
+          await git(workdir, ["restore", `--source=${headSha}`, "--worktree", "--", entry.path]);
+        }
+      }
+      // Folders made for the run go again when empty; a link the run replaced comes back from HEAD.
+      for (const dir of [...createdDirs, ...replacedParents].reverse()) {
+        const full = join(workdir, ...dir.split("/"));
+        if (!(await isEmptyDir(full))) continue;
+        await rmdir(full);
+        if (replacedParents.includes(dir) && (await treeEntry(workdir, headSha, dir)) !== null) {
+          await git(workdir, ["restore", `--source=${headSha}`, "--worktree", "--", dir]);
+        }
+      }
+    },
+  };
+}
+
+function git(cwd: string, args: string[]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "git",
+      args,
+      {
+        cwd,
+        encoding: "buffer",
+        maxBuffer: 64 * 1024 * 1024,
+        env: { ...process.env, GIT_TERMINAL_PROMPT: "0" },
+      },
+      (error, stdout, stderr) => {
+        if (error) {
+          const detail = stderr.toString("utf8").trim();
+          reject(new Error(`git ${args[0] ?? ""} failed${detail ? `: ${detail}` : ""}`));
+        } else resolve(stdout);
+      },
+    );
+  });
+}
+
+interface TreeEntry {
+  mode: string;
+  type: string;
+  sha: string;
+}
+
+/** The tree entry of `path` at `commit`, or null when the commit does not have it. */
+async function treeEntry(cwd: string, commit: string, path: string): Promise<TreeEntry | null> {
+  const out = (await git(cwd, ["ls-tree", "-z", commit, "--", path])).toString("utf8");
+  for (const record of out.split("\0")) {
+    const match = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(record);
+    if (match && match[4] === path)
+      return { mode: match[1] ?? "", type: match[2] ?? "", sha: match[3] ?? "" };
+  }
+  return null;
+}
+
+/**
+ * The content of `path` at `commit`: a file's bytes; for a symbolic link, the file it points to in the same
+ * commit (one hop, inside the repository); null when there is no such file.
+ */
+async function blobAt(cwd: string, commit: string, path: string, hops = 0): Promise<Buffer | null> {
+  const entry = await treeEntry(cwd, commit, path);
+  if (!entry || entry.type !== "blob") return null;
+  const bytes = await git(cwd, ["cat-file", "blob", entry.sha]);
+  if (entry.mode !== "120000") return bytes;
+  if (hops > 0) return null;
+  const target = posix.normalize(posix.join(posix.dirname(path), bytes.toString("utf8")));
+  if (target.startsWith("../") || target === ".." || posix.isAbsolute(target)) return null;
+  return blobAt(cwd, commit, target, hops + 1);
+}
+
+async function lstatOrNull(path: string) {
+  try {
+    return await lstat(path);
+  } catch {
+    return null;
+  }
+}
+
+async function parentIsLink(workdir: string, path: string): Promise<boolean> {
+  const parts = path.split("/").slice(0, -1);
+  for (let i = 1; i <= parts.length; i++) {
+    const stat = await lstatOrNull(join(workdir, ...parts.slice(0, i)));
+    if (stat === null) return false;
+    if (!stat.isDirectory()) return true;
+  }
+  return false;
+}
+
+/** Real folders for `path`: a link or file in the way is removed (noted), a missing folder made if needed. */
+async function makeParents(
+  workdir: string,
+  path: string,
+  needed: boolean,
+  replaced: string[],
+  created: string[],
+): Promise<void> {
+  const parts = path.split("/").slice(0, -1);
+  for (let i = 1; i <= parts.length; i++) {
+    const rel = parts.slice(0, i).join("/");
+    const full = join(workdir, ...parts.slice(0, i));
+    const stat = await lstatOrNull(full);
+    if (stat !== null && stat.isDirectory()) continue;
+    if (stat !== null) {
+      await rm(full, { force: true });
+      if (!replaced.includes(rel)) replaced.push(rel);
+    } else if (!needed) {
+      return;
+    } else if (!created.includes(rel)) {
+      created.push(rel);
+    }
+    await mkdir(full);
+  }
+}
+
+/** Whether the file is still what the run put there (or still absent when it was removed). */
+async function unchanged(target: string, wrote: Buffer | null): Promise<boolean> {
+  const stat = await lstatOrNull(target);
+  if (wrote === null) return stat === null;
+  if (stat === null || !stat.isFile()) return false;
+  return (await readFile(target)).equals(wrote);
+}
+
+async function isEmptyDir(path: string): Promise<boolean> {
+  const stat = await lstatOrNull(path);
+  if (stat === null || !stat.isDirectory()) return false;
+  return (await readdir(path)).length === 0;
+}

@@ -1,0 +1,505 @@
+// `agent-bridge run`: one mention, start to finish. The event and the settings, the placeholder marked
+// "working" with the job link, the context, the workspace on the right branch, the project's rules from the
+// base branch, the prompt, the tool bridge (progress and inline comments, holding the GitLab token in this
+// process), the agent CLI, the rules put back, the changes published, and the placeholder's last word.
+//
+//   const result = await runJob({ env: process.env, stopSignal });   // in-process, or `agent-bridge run`
+//   process.exitCode = result.exitCode;                               // 0 done or nothing to do, 1 failed
+//
+// Whatever happens after the event is known (a bad setting, GitLab failing, the agent failing or hanging,
+// the deadline, SIGTERM), the placeholder ends as the result or as an error with the job link: never left
+// "working". The steps are injected (JobSteps) so each part can be tested alone and the whole in-process.
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  loadJobAssistant,
+  loadJobGitLabSettings,
+  loadJobSettings,
+  loadTriggerPolicySettings,
+  type JobGitLabSettings,
+  type JobSettings,
+} from "../shared/config/job-settings.ts";
+import { SettingsError } from "../shared/config/settings-error.ts";
+import { createGitLabClient, type GitLabClient } from "../shared/gitlab/client.ts";
+import { assistantDisplayName } from "../shared/gitlab/assistant.ts";
+import type {
+  AgentEvent,
+  AgentRunResult,
+  BridgeEvent,
+  JobContext,
+  McpLaunch,
+  PublishResult,
+  Redact,
+  Workspace,
+} from "./contracts.ts";
+import {
+  createRunDeadline,
+  describeStop,
+  stopReasonOf,
+  type RunDeadline,
+  type StopReason,
+} from "./deadline.ts";
+import {
+  EventInputError,
+  placeholderLocation,
+  readEventInput,
+  type PlaceholderLocation,
+} from "./event-input.ts";
+import { createPlaceholder, describe, type Placeholder } from "./placeholder.ts";
+import { createRedactor, secretValuesFromEnv } from "./redact.ts";
+import { defaultJobSteps } from "./steps.ts";
+import { acceptTriggerPayload } from "./trigger-payload.ts";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** What each step gets; a step uses what it needs. */
+export interface StepBase {
+  env: Env;
+  settings: JobSettings;
+  event: BridgeEvent;
+  gitlab: GitLabClient;
+  /** The fetch of the GitLab client, for what the JSON client cannot read (logs, images). */
+  fetch: typeof fetch;
+  /** Epoch milliseconds. */
+  now: () => number;
+  redact: Redact;
+  /** Every secret value the job knows so far (the model's credentials once they are made). */
+  secretValues: () => readonly string[];
+  /** Aborted at the run's deadline or on SIGTERM/SIGINT; its reason is a StopReason. */
+  signal: AbortSignal;
+  /** A private directory outside the checkout for this run's files (CLI home, images, credentials). */
+  runDir: string;
+  log: (line: string) => void;
+}
+
+export interface ToolBridgeHandle {
+  /** How the agent CLI starts the MCP server that talks to the bridge. */
+  mcp: McpLaunch;
+  close(): Promise<void>;
+}
+
+export interface ModelEnv {
+  /** Variables for the agent CLI: key or base URL, or the Bedrock/Vertex settings. */
+  env: Record<string, string>;
+  /** Values among them to redact from everything posted. */
+  secrets: string[];
+}
+
+export interface RulesFile {
+  path: string;
+  content: string;
+}
+
+export interface AppliedRules {
+  /** The base branch's rules files, as now in the working tree (the prompt names them). */
+  files: readonly RulesFile[];
+  /** Puts the branch's own versions back; called after the agent, before publishing. */
+  restore(): Promise<void>;
+}
+
+export interface PromptParts {
+  prompt: string;
+  systemPrompt?: string;
+}
+
+/** The parts of the run, each built by another module (see steps.ts for the real wiring). */
+export interface JobSteps {
+  buildContext(input: StepBase): Promise<JobContext>;
+  prepareWorkspace(input: StepBase & { context: JobContext }): Promise<Workspace>;
+  /** Puts the base branch's rules files into the workspace, and says how to put the branch's own back. */
+  applyBaseRules(input: StepBase & { workspace: Workspace }): Promise<AppliedRules>;
+  buildPrompt(
+    input: StepBase & { context: JobContext; workspace: Workspace; rules: readonly RulesFile[] },
+  ): PromptParts | Promise<PromptParts>;
+  modelEnv(input: StepBase): Promise<ModelEnv>;
+  startToolBridge(
+    input: StepBase & { context: JobContext; workspace: Workspace; placeholder: Placeholder },
+  ): Promise<ToolBridgeHandle>;
+  runAgent(
+    input: StepBase & {
+      context: JobContext;
+      workspace: Workspace;
+      prompt: PromptParts;
+      modelEnv: ModelEnv;
+      mcp: McpLaunch;
+      homeDir: string;
+      deadlineAt: number;
+      onEvent(event: AgentEvent): void;
+    },
+  ): Promise<AgentRunResult>;
+  publishChanges(
+    input: StepBase & { context: JobContext; workspace: Workspace; result: AgentRunResult },
+  ): Promise<PublishResult>;
+}
+
+export interface RunJobOptions {
+  env: Env;
+  /** The fetch of the GitLab client (default: the global fetch). */
+  gitlabFetch?: typeof fetch;
+  /** Epoch milliseconds (default Date.now). */
+  now?: () => number;
+  /** Replaces some of the real steps (tests, the bench). */
+  steps?: Partial<JobSteps>;
+  /** Abort it to stop the run; a StopReason as its reason names the cause (the CLI wires SIGTERM/SIGINT). */
+  stopSignal?: AbortSignal;
+  /** One line of the job log (default: stderr). Every line passes the redactor. */
+  log?: (line: string) => void;
+  /** Reads TRIGGER_PAYLOAD's file (default: fs). */
+  readFile?: (path: string) => Promise<string>;
+  /** Where the run's private directory is made (default: the OS temp dir). */
+  tempDir?: string;
+  /** Least time between two progress edits of the placeholder (default 5000 ms). */
+  progressIntervalMs?: number;
+}
+
+export type RunOutcome = "succeeded" | "skipped" | "failed" | "stopped";
+
+export interface RunJobResult {
+  exitCode: 0 | 1;
+  outcome: RunOutcome;
+  /** Why it was skipped, failed or stopped. */
+  reason?: string;
+  event?: BridgeEvent;
+  publish?: PublishResult;
+  agent?: AgentRunResult;
+  /** Whether the placeholder got its last word (false: finalize in after_script has to). */
+  placeholderFinal?: boolean;
+}
+
+/** A step was cut short by the deadline or a signal. */
+export class RunStoppedError extends Error {
+  override readonly name = "RunStoppedError";
+  constructor(readonly reason: StopReason) {
+    super(reason.kind === "deadline" ? "the run's deadline passed" : `stopped by ${reason.signal}`);
+  }
+}
+
+/** A step failed in a way the person who asked can act on: the message and what to try. */
+export class JobFailure extends Error {
+  override readonly name = "JobFailure";
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
+  const env = options.env;
+  const now = options.now ?? Date.now;
+  const startedAt = now();
+  const secrets = secretValuesFromEnv(env);
+  let redactor = createRedactor(secrets);
+  const redact: Redact = (text) => redactor(text);
+  const rawLog = options.log ?? ((line: string) => process.stderr.write(`agent-bridge run: ${line}\n`));
+  const log = (line: string) => rawLog(redact(line));
+  const fetchImpl = options.gitlabFetch ?? globalThis.fetch;
+  const steps: JobSteps = { ...defaultJobSteps, ...options.steps };
+
+  const gitlabFor = (baseUrl: string, token: string): GitLabClient =>
+    createGitLabClient({
+      baseUrl,
+      token,
+      fetch: fetchImpl,
+      now,
+      sleep: (ms, signal) => sleep(ms, undefined, signal ? { signal, ref: false } : { ref: false }),
+    });
+
+  // 1. Which assistant this job runs, and GitLab: both may fail before there is a placeholder to tell.
+  let gitlabSettings: JobGitLabSettings | undefined;
+  let gitlabProblem: SettingsError | undefined;
+  try {
+    gitlabSettings = loadJobGitLabSettings(env);
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error;
+    gitlabProblem = error;
+  }
+
+  // 2. The event.
+  let event: BridgeEvent;
+  try {
+    const assistant = loadJobAssistant(env);
+    const input = await readEventInput({
+      env,
+      assistant,
+      readFile: options.readFile ?? ((path) => readFile(path, "utf8")),
+      acceptTrigger: async (hook, forAssistant) => {
+        if (!gitlabSettings) throw gitlabProblem ?? new Error("GitLab settings missing");
+        return acceptTriggerPayload({
+          hook,
+          assistant: forAssistant,
+          gitlab: gitlabFor(gitlabSettings.clientBaseUrl, gitlabSettings.token),
+          policy: loadTriggerPolicySettings(env),
+          jobUrl: gitlabSettings.jobUrl,
+          redact,
+          log,
+        });
+      },
+    });
+    if (input.kind === "skip") {
+      log(`nothing to do: ${input.reason}`);
+      return { exitCode: 0, outcome: "skipped", reason: input.reason };
+    }
+    event = input.event;
+    log(
+      `event from ${input.source}: ${event.assistant} for ${event.noteableType === "Issue" ? "issue #" : "merge request !"}${event.noteableIid} in ${event.projectPath} (note ${event.noteId}, placeholder ${event.placeholderNoteId})`,
+    );
+  } catch (error) {
+    const location = error instanceof EventInputError ? error.placeholder : undefined;
+    const message = describe(error);
+    log(`cannot read the event: ${message}`);
+    if (location) {
+      await reportEarly(
+        location,
+        error,
+        "The job could not read its event. Check that the webhook receiver and the CI template use the same agent-bridge version.",
+      );
+    }
+    return { exitCode: 1, outcome: "failed", reason: message };
+  }
+
+  // 3. The settings for this event's assistant; a problem goes on the placeholder.
+  let settings: JobSettings;
+  try {
+    settings = loadJobSettings(env, event.assistant);
+  } catch (error) {
+    const message = describe(error);
+    log(message);
+    const hint = `Fix these CI/CD variables (the project's **Settings → CI/CD → Variables**, or the CI template's inputs), then mention \`@${event.assistant}\` again. \`agent-bridge run --help\` lists every variable.`;
+    const final = await reportEarly(placeholderLocation(event), error, hint);
+    return { exitCode: 1, outcome: "failed", reason: message, event, placeholderFinal: final };
+  }
+
+  const gitlab = gitlabFor(settings.gitlab.clientBaseUrl, settings.gitlab.token);
+  const deadline = createRunDeadline({ now, timeoutMs: settings.timeoutMs, startedAt });
+  const onStop = () =>
+    deadline.stop(stopReasonOf(options.stopSignal as AbortSignal) ?? { kind: "signal", signal: "abort" });
+  if (options.stopSignal?.aborted) onStop();
+  options.stopSignal?.addEventListener("abort", onStop, { once: true });
+
+  const location = placeholderLocation(event);
+  const placeholder = createPlaceholder({
+    gitlab,
+    ref: location.ref,
+    head: {
+      assistant: event.assistant,
+      triggerNoteId: event.noteId,
+      askedBy: event.authorUsername,
+      jobUrl: settings.gitlab.jobUrl,
+    },
+    redact,
+    now,
+    startedAt,
+    // The run's deadline sits minutes below the job's timeout: the last word may use one of them.
+    finalDeadlineAt: deadline.at + 60_000,
+    log,
+    ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
+  });
+
+  let runDir: string | undefined;
+  const cleanups: Array<() => Promise<void>> = [];
+  try {
+    await placeholder.working(settings.gitlab.jobUrl);
+    if (event.projectId !== settings.gitlab.projectId) {
+      throw new JobFailure(
+        `the event is for project ${event.projectPath} (${event.projectId}), but this job runs in ${settings.gitlab.projectPath} (${settings.gitlab.projectId}).`,
+        "The pipeline must run in the project where the mention was made.",
+      );
+    }
+    runDir = await mkdtemp(join(options.tempDir ?? tmpdir(), "agent-bridge-run-"));
+    let secretValues: readonly string[] = secrets;
+    const base: StepBase = {
+      env,
+      settings,
+      event,
+      gitlab,
+      fetch: fetchImpl,
+      now,
+      redact,
+      secretValues: () => secretValues,
+      signal: deadline.signal,
+      runDir,
+      log,
+    };
+    const step = <T>(name: string, work: () => T | Promise<T>) => guarded(name, work, deadline, log);
+
+    const context = await step("context", () => steps.buildContext(base));
+    const workspace = await step("workspace", () => steps.prepareWorkspace({ ...base, context }));
+    const rules = await step("rules", () => steps.applyBaseRules({ ...base, workspace }));
+    const restore = once(() => rules.restore());
+    cleanups.push(restore);
+    const prompt = await step("prompt", () =>
+      steps.buildPrompt({ ...base, context, workspace, rules: rules.files }),
+    );
+    const modelEnv = await step("model credentials", () => steps.modelEnv(base));
+    if (modelEnv.secrets.length > 0) {
+      secretValues = [...secrets, ...modelEnv.secrets];
+      redactor = createRedactor(secretValues);
+    }
+    const bridge = await step("tool bridge", () =>
+      steps.startToolBridge({ ...base, context, workspace, placeholder }),
+    );
+    const closeBridge = once(() => bridge.close());
+    cleanups.push(closeBridge);
+
+    const result = await step("agent", () =>
+      steps.runAgent({
+        ...base,
+        context,
+        workspace,
+        prompt,
+        modelEnv,
+        mcp: bridge.mcp,
+        homeDir: join(runDir as string, "home"),
+        deadlineAt: deadline.agentAt,
+        onEvent: (agentEvent) => onAgentEvent(agentEvent, placeholder, log),
+      }),
+    );
+    log(
+      `agent finished: ${result.status} in ${Math.round(result.durationMs / 1000)} s${result.turns !== undefined ? `, ${result.turns} turns` : ""}`,
+    );
+    await restore();
+    await closeBridge().catch((error: unknown) => log(`tool bridge: ${describe(error)}`));
+
+    if (result.status === "canceled" || result.status === "timeout" || deadline.stopped) {
+      throw new RunStoppedError(deadline.stopped ?? { kind: "deadline", timeoutMs: settings.timeoutMs });
+    }
+    if (result.status === "error") {
+      throw new JobFailure(
+        `the agent failed: ${result.error ?? "it ended with an error"}`,
+        `Nothing was published. The job log has the agent's output; mention \`@${event.assistant}\` again to retry.`,
+      );
+    }
+
+    const publish = await step("publish", () =>
+      steps.publishChanges({ ...base, context, workspace, result }),
+    );
+    log(`published: ${describePublish(publish)}`);
+    const final = await placeholder.succeed({
+      text: result.finalText,
+      publish,
+      ...statsOf(result),
+    });
+    return { exitCode: 0, outcome: "succeeded", event, publish, agent: result, placeholderFinal: final };
+  } catch (error) {
+    const stop = error instanceof RunStoppedError ? error.reason : deadline.stopped;
+    if (stop) {
+      const words = describeStop(stop, event.assistant);
+      log(`${assistantDisplayName(event.assistant)} run ${words.error}`);
+      const final = await placeholder.fail(words.error, words.hint);
+      return { exitCode: 1, outcome: "stopped", reason: words.error, event, placeholderFinal: final };
+    }
+    const message = describe(error);
+    log(`failed: ${message}`);
+    if (!(error instanceof JobFailure) && error instanceof Error && error.stack) log(error.stack);
+    const hint =
+      error instanceof JobFailure && error.hint !== undefined
+        ? error.hint
+        : `See the job log for details, then mention \`@${event.assistant}\` again to retry.`;
+    const final = await placeholder.fail(error instanceof JobFailure ? error.message : message, hint);
+    return { exitCode: 1, outcome: "failed", reason: message, event, placeholderFinal: final };
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((error: unknown) => log(`cleanup: ${describe(error)}`));
+    }
+    options.stopSignal?.removeEventListener("abort", onStop);
+    deadline.dispose();
+    if (runDir !== undefined) await rm(runDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  /**
+   * Writes an error into a placeholder before the settings are known: only the bot token, the GitLab URL
+   * and the job link are needed, taken as they are from the environment.
+   */
+  async function reportEarly(where: PlaceholderLocation, error: unknown, hint: string): Promise<boolean> {
+    const baseUrl = gitlabSettings?.clientBaseUrl ?? rawBaseUrl(env);
+    const token = gitlabSettings?.token ?? env["GITLAB_TOKEN"]?.trim();
+    if (!baseUrl || !token) {
+      log("cannot write the error into the placeholder: GITLAB_TOKEN or CI_SERVER_URL is missing");
+      return false;
+    }
+    const early = createPlaceholder({
+      gitlab: gitlabFor(baseUrl, token),
+      ref: where.ref,
+      head: {
+        assistant: where.assistant,
+        triggerNoteId: where.triggerNoteId,
+        ...(where.askedBy !== undefined ? { askedBy: where.askedBy } : {}),
+        jobUrl: gitlabSettings?.jobUrl ?? env["CI_JOB_URL"]?.trim() ?? baseUrl,
+      },
+      redact,
+      now,
+      startedAt,
+      log,
+    });
+    return early.fail(error, hint);
+  }
+}
+
+/** Runs one step, unless the run was stopped; a stop while it runs ends the wait at once. */
+async function guarded<T>(
+  name: string,
+  work: () => T | Promise<T>,
+  deadline: RunDeadline,
+  log: (line: string) => void,
+): Promise<T> {
+  if (deadline.stopped) throw new RunStoppedError(deadline.stopped);
+  log(`step: ${name}`);
+  const signal = deadline.signal;
+  let onAbort: (() => void) | undefined;
+  const stopped = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(new RunStoppedError(stopReasonOf(signal) ?? { kind: "signal", signal: "abort" }));
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  // A step that ignores the signal must not hold the run: the race ends the wait, and the placeholder is
+  // written while the step is left behind (the process exits after the final note).
+  stopped.catch(() => undefined);
+  try {
+    return await Promise.race([Promise.resolve().then(work), stopped]);
+  } finally {
+    if (onAbort) signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/** The first call runs `work`; later calls get the same promise. */
+function once(work: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= work());
+}
+
+function onAgentEvent(event: AgentEvent, placeholder: Placeholder, log: (line: string) => void): void {
+  if (event.kind === "todo") placeholder.progress(event.text);
+  const text = event.text.length > 500 ? `${event.text.slice(0, 500)}…` : event.text;
+  log(`[agent ${event.kind}] ${text.replace(/\s+/g, " ")}`);
+}
+
+function statsOf(result: AgentRunResult) {
+  return {
+    ...(result.turns !== undefined ? { turns: result.turns } : {}),
+    ...(result.inputTokens !== undefined ? { inputTokens: result.inputTokens } : {}),
+    ...(result.outputTokens !== undefined ? { outputTokens: result.outputTokens } : {}),
+    ...(result.costUsd !== undefined ? { costUsd: result.costUsd } : {}),
+  };
+}
+
+function describePublish(publish: PublishResult): string {
+  switch (publish.kind) {
+    case "merge_request":
+      return `merge request !${publish.mergeRequestIid} from ${publish.branch}`;
+    case "commit":
+      return `commit ${publish.commitSha.slice(0, 8)} on ${publish.branch}`;
+    case "patch":
+      return `a patch of ${publish.patch.length} characters (fork)`;
+    case "none":
+      return "no changes";
+  }
+}
+
+function rawBaseUrl(env: Env): string | undefined {
+  const api = env["CI_API_V4_URL"]?.trim().replace(/\/+$/, "");
+  if (api?.endsWith("/api/v4")) return api.slice(0, -"/api/v4".length);
+  return env["CI_SERVER_URL"]?.trim().replace(/\/+$/, "") || undefined;
+}

@@ -1,0 +1,191 @@
+// The real steps of `agent-bridge run`, each a thin adapter from the run's StepBase to the module that does
+// the work (context/, publish/, rules-files.ts, prompt.ts, agents/, mcp/, cloud/). run.ts only orchestrates;
+// tests replace any of these through RunJobOptions.steps.
+import { join } from "node:path";
+import { getCurrentUser } from "../shared/gitlab/calls.ts";
+import { noteablePath } from "../shared/gitlab/paths.ts";
+import { createClaudeRunner } from "./agents/claude-runner.ts";
+import { createCodexRunner } from "./agents/codex-runner.ts";
+import { modelCredentials } from "./cloud/model-credentials.ts";
+import { buildContext } from "./context/build-context.ts";
+import { readPages } from "./context/paginate.ts";
+import { FileDiffListSchema } from "./context/schemas.ts";
+import type { JobContext } from "./contracts.ts";
+import type { MergeRequestFileDiff } from "./mcp/diff-position.ts";
+import { startToolBridge } from "./mcp/tool-bridge.ts";
+import { buildPrompt } from "./prompt.ts";
+import { prepareWorkspace } from "./publish/prepare-workspace.ts";
+import { publishChanges } from "./publish/publish-changes.ts";
+import { applyBaseRules } from "./rules-files.ts";
+import type { JobSteps, ModelEnv, StepBase } from "./run.ts";
+
+/** Pages of a merge request's diff read for the inline-comment tool (100 files a page). */
+const MAX_DIFF_PAGES = 30;
+
+/**
+ * The model's endpoint and credentials for the agent CLI: the API key (and base URL) for anthropic and
+ * openai; for bedrock and vertex, what job/cloud gets through the job's GitLab ID token.
+ */
+export async function modelEnvFor(input: Pick<StepBase, "settings" | "env" | "runDir">): Promise<ModelEnv> {
+  const { settings } = input;
+  switch (settings.provider) {
+    case "anthropic": {
+      const env: Record<string, string> = {};
+      if (settings.apiKey !== undefined) env["ANTHROPIC_API_KEY"] = settings.apiKey;
+      if (settings.baseUrl !== undefined) env["ANTHROPIC_BASE_URL"] = settings.baseUrl;
+      return { env, secrets: settings.apiKey !== undefined ? [settings.apiKey] : [] };
+    }
+    case "openai": {
+      const env: Record<string, string> = {};
+      if (settings.apiKey !== undefined) env["OPENAI_API_KEY"] = settings.apiKey;
+      if (settings.baseUrl !== undefined) env["OPENAI_BASE_URL"] = settings.baseUrl;
+      return { env, secrets: settings.apiKey !== undefined ? [settings.apiKey] : [] };
+    }
+    case "bedrock":
+    case "vertex":
+      return modelCredentials(settings.provider, { env: input.env, directory: join(input.runDir, "cloud") });
+  }
+}
+
+/**
+ * The merge request's diff, file by file, for checking inline comment positions; undefined when the run
+ * has no merge request or may not comment inline (a confidential request: a diff note cannot be internal).
+ */
+async function reviewDiffs(
+  input: StepBase & { context: JobContext },
+): Promise<MergeRequestFileDiff[] | undefined> {
+  const { event, context } = input;
+  if (event.noteableType !== "MergeRequest" || event.confidential || !context.mergeRequest) return undefined;
+  const path = `${noteablePath(event.projectId, event.noteableType, event.noteableIid)}/diffs`;
+  const pages = await readPages(input.gitlab, path, {
+    schema: FileDiffListSchema,
+    maxPages: MAX_DIFF_PAGES,
+    expectedItems: context.mergeRequest.changedFiles.length,
+    signal: input.signal,
+  });
+  return pages.items.map((file) => ({
+    oldPath: file.old_path,
+    newPath: file.new_path,
+    diff: file.diff,
+    ...(file.deleted_file ? { deletedFile: true } : {}),
+  }));
+}
+
+export const defaultJobSteps: JobSteps = {
+  buildContext: (input) =>
+    buildContext({
+      gitlab: input.gitlab,
+      event: input.event,
+      raw: {
+        baseUrl: input.settings.gitlab.clientBaseUrl,
+        token: input.settings.gitlab.token,
+        fetch: input.fetch,
+      },
+      budgetChars: input.settings.contextBudgetChars,
+      imageDir: join(input.runDir, "images"),
+      now: input.now,
+      signal: input.signal,
+    }),
+
+  prepareWorkspace: (input) =>
+    prepareWorkspace({
+      dir: input.settings.gitlab.projectDir,
+      gitlab: input.gitlab,
+      gitlabUrl: input.settings.gitlab.clientBaseUrl,
+      token: input.settings.gitlab.token,
+      projectPath: input.settings.gitlab.projectPath,
+      event: input.event,
+      context: input.context,
+      baseBranch: input.settings.baseBranch,
+      branchPrefix: input.settings.branchPrefix,
+      redact: input.redact,
+      hostEnv: input.env,
+    }),
+
+  applyBaseRules: (input) =>
+    applyBaseRules({
+      workdir: input.workspace.dir,
+      baseRef: `refs/remotes/origin/${input.workspace.baseBranch}`,
+      assistant: input.event.assistant,
+    }),
+
+  buildPrompt: (input) =>
+    buildPrompt({
+      context: input.context,
+      event: input.event,
+      assistant: input.event.assistant,
+      rules: input.rules,
+      workspace: input.workspace,
+      ...(input.settings.customInstructions !== undefined
+        ? { customInstructions: input.settings.customInstructions }
+        : {}),
+    }),
+
+  modelEnv: (input) => modelEnvFor(input),
+
+  startToolBridge: async (input) => {
+    const diffs = await reviewDiffs(input);
+    const mergeRequest = input.context.mergeRequest;
+    const bridge = await startToolBridge({
+      gitlab: input.gitlab,
+      event: input.event,
+      ...(mergeRequest && diffs ? { mergeRequest: { ...mergeRequest, diffs } } : {}),
+      // The placeholder keeps its own pace (at most one edit per interval, the latest wins).
+      onProgress: (markdown) => input.placeholder.progress(markdown),
+      minProgressIntervalMs: 0,
+      redact: input.redact,
+      workdir: input.workspace.dir,
+      now: input.now,
+    });
+    return { mcp: bridge.launch, close: () => bridge.close() };
+  },
+
+  runAgent: (input) => {
+    const { settings } = input;
+    const runner =
+      input.event.assistant === "claude"
+        ? createClaudeRunner({ hostEnv: input.env })
+        : createCodexRunner({ hostEnv: input.env });
+    return runner.run({
+      prompt: input.prompt.prompt,
+      ...(input.prompt.systemPrompt !== undefined ? { systemPrompt: input.prompt.systemPrompt } : {}),
+      workdir: input.workspace.dir,
+      homeDir: input.homeDir,
+      ...(settings.model !== undefined ? { model: settings.model } : {}),
+      ...(settings.maxTurns !== undefined ? { maxTurns: settings.maxTurns } : {}),
+      ...(settings.allowedTools !== undefined ? { allowedTools: settings.allowedTools } : {}),
+      ...(settings.disallowedTools !== undefined ? { disallowedTools: settings.disallowedTools } : {}),
+      extraArgs: settings.extraArgs,
+      images: input.context.images,
+      env: input.modelEnv.env,
+      mcp: input.mcp,
+      deadlineAt: input.deadlineAt,
+      signal: input.signal,
+      onEvent: input.onEvent,
+    });
+  },
+
+  publishChanges: async (input) => {
+    const { settings, event } = input;
+    const bot = await getCurrentUser(input.gitlab);
+    const host = new URL(settings.gitlab.serverUrl).hostname;
+    return publishChanges({
+      gitlab: input.gitlab,
+      workspace: input.workspace,
+      event,
+      context: input.context,
+      bot: { name: bot.name ?? bot.username, email: `${bot.username}@users.noreply.${host}` },
+      asker: { username: event.authorUsername },
+      summary: input.result.finalText,
+      pushMode: settings.pushMode,
+      redact: input.redact,
+      secretValues: input.secretValues(),
+      gitlabUrl: settings.gitlab.clientBaseUrl,
+      token: settings.gitlab.token,
+      projectPath: settings.gitlab.projectPath,
+      jobUrl: settings.gitlab.jobUrl,
+      branchPrefix: settings.branchPrefix,
+      hostEnv: input.env,
+    });
+  },
+};

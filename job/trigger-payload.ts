@@ -1,0 +1,187 @@
+// The job as its own webhook receiver: when a project's webhook points straight at the pipeline trigger URL,
+// GitLab starts a pipeline for every comment and hands the job the raw Note Hook (TRIGGER_PAYLOAD). The job
+// then does what `serve` would have: the mention and policy rules, the author's access, the 👀 claim and the
+// placeholder, and ends quietly when the comment summons no one (the common case: one log line, exit 0).
+// Each assistant's job handles only its own assistant, so a note naming both starts both, once each.
+//
+// Dedupe: both assistants' jobs of one note share the one 👀 award (one bot user), so the award cannot tell
+// a sibling from a duplicate here. The placeholder does: after posting its own, a job looks for the bot's
+// placeholders for the same note and assistant, and the oldest one wins; a later one deletes itself. Note ids
+// grow, and each job lists after it posted, so of two racing jobs the later one always sees the earlier.
+import {
+  awardEmojiOnNote,
+  createNote,
+  getCurrentUser,
+  getMemberAccessLevel,
+  listNotes,
+  replyToDiscussion,
+  type GitLabRequester,
+  type NoteRef,
+} from "../shared/gitlab/calls.ts";
+import { parseMarkers } from "../shared/gitlab/marker.ts";
+import { noteablePath, segment, type ThreadNoteableType } from "../shared/gitlab/paths.ts";
+import type { NoteHook } from "../shared/gitlab/webhook-schema.ts";
+import { ASSISTANTS, type Assistant } from "../shared/mention/index.ts";
+import type { TriggerPolicySettings } from "../shared/config/job-settings.ts";
+import { CLAIM_EMOJI, isAlreadyTaken } from "../shared/webhook/claim.ts";
+import { isConfidential } from "../shared/webhook/dispatch.ts";
+import { decide, isByBridgeUser } from "../shared/webhook/policy.ts";
+import type { BridgeEvent } from "../shared/webhook/bridge-event.ts";
+import type { Redact } from "./contracts.ts";
+import type { EventInput } from "./event-input.ts";
+import { describe } from "./placeholder.ts";
+import { renderWorking } from "./placeholder-text.ts";
+
+export interface AcceptTriggerOptions {
+  hook: NoteHook;
+  assistant: Assistant;
+  gitlab: GitLabRequester;
+  policy: TriggerPolicySettings;
+  jobUrl: string;
+  redact: Redact;
+  log: (line: string) => void;
+}
+
+const SEARCH_PAGES = 3;
+const PAGE_SIZE = 100;
+
+export async function acceptTriggerPayload(options: AcceptTriggerOptions): Promise<EventInput> {
+  const { hook, assistant, gitlab, policy, log } = options;
+  const skip = (reason: string): EventInput => ({ kind: "skip", source: "TRIGGER_PAYLOAD", reason });
+
+  const decision = decide(
+    hook,
+    {
+      handleEdits: policy.handleEdits,
+      allowedProjects: policy.allowedProjects,
+      allowedGroups: policy.allowedGroups,
+      aliases: policy.aliases,
+      enabledAssistants: ASSISTANTS,
+    },
+    policy.bridgeUserId,
+  );
+  if (decision.action === "ignore") return skip(decision.reason);
+  if (!decision.assistants.includes(assistant)) return skip(`the note does not mention ${assistant}`);
+
+  const bridgeUserId = policy.bridgeUserId ?? (await getCurrentUser(gitlab)).id;
+  if (isByBridgeUser(hook, bridgeUserId)) return skip("note by the bridge's user");
+  const access = await getMemberAccessLevel(gitlab, hook.project.id, hook.user.id);
+  if (access === null || access < policy.minAccessLevel) {
+    return skip(
+      `the author's access (${access ?? "none"}) is below MIN_ACCESS_LEVEL (${policy.minAccessLevel})`,
+    );
+  }
+
+  const where = {
+    projectId: hook.project.id,
+    noteableType: decision.noteableType,
+    noteableIid: decision.noteableIid,
+  };
+  const note = hook.object_attributes;
+  try {
+    await awardEmojiOnNote(gitlab, { ...where, noteId: note.id, name: CLAIM_EMOJI });
+  } catch (error) {
+    // Taken: by this note's other assistant, or by a duplicate; the placeholder settles which below.
+    if (!isAlreadyTaken(error))
+      log(`trigger payload: could not award ${CLAIM_EMOJI} (${describe(error)}); going on`);
+  }
+
+  const body = options.redact(
+    renderWorking({ assistant, triggerNoteId: note.id, askedBy: hook.user.username, jobUrl: options.jobUrl }),
+  );
+  const placeholder =
+    (note.type === "DiscussionNote" || note.type === "DiffNote") && note.discussion_id
+      ? await replyToDiscussion(gitlab, { ...where, discussionId: note.discussion_id, body })
+      : await createNote(
+          gitlab,
+          note.internal || note.confidential ? { ...where, body, internal: true } : { ...where, body },
+        );
+
+  const earlier = await earlierPlaceholder(
+    gitlab,
+    { ...where, noteId: note.id },
+    assistant,
+    bridgeUserId,
+    placeholder.id,
+  ).catch((error: unknown) => {
+    log(`trigger payload: could not check for another job's placeholder (${describe(error)}); going on`);
+    return undefined;
+  });
+  if (earlier !== undefined) {
+    await gitlab
+      .request(
+        "DELETE",
+        `${noteablePath(where.projectId, where.noteableType, where.noteableIid)}/notes/${segment(placeholder.id)}`,
+      )
+      .catch((error: unknown) =>
+        log(`trigger payload: could not delete the duplicate placeholder (${describe(error)})`),
+      );
+    return skip(`another job already answers this mention (placeholder note ${earlier})`);
+  }
+
+  return {
+    kind: "event",
+    source: "TRIGGER_PAYLOAD",
+    event: eventOf(hook, where, assistant, decision.instruction, placeholder.id),
+  };
+}
+
+function eventOf(
+  hook: NoteHook,
+  where: { noteableType: ThreadNoteableType; noteableIid: number },
+  assistant: Assistant,
+  instruction: string,
+  placeholderNoteId: number,
+): BridgeEvent {
+  const confidential = isConfidential(hook);
+  const event: BridgeEvent = {
+    assistant,
+    projectId: hook.project.id,
+    projectPath: hook.project.path_with_namespace,
+    noteableType: where.noteableType,
+    noteableIid: where.noteableIid,
+    noteId: hook.object_attributes.id,
+    discussionId: hook.object_attributes.discussion_id ?? null,
+    placeholderNoteId,
+    authorId: hook.user.id,
+    authorUsername: hook.user.username,
+    confidential,
+  };
+  if (!confidential) event.instruction = instruction;
+  return event;
+}
+
+/**
+ * The id of a placeholder by the bot for the same note and assistant that is older than `mine`, if any.
+ * Newest first, and only back to the trigger note: a placeholder is always newer than the note it answers.
+ */
+async function earlierPlaceholder(
+  gitlab: GitLabRequester,
+  trigger: NoteRef,
+  assistant: Assistant,
+  bridgeUserId: number,
+  mine: number,
+): Promise<number | undefined> {
+  let found: number | undefined;
+  for (let page = 1; page <= SEARCH_PAGES; page++) {
+    const notes = await listNotes(gitlab, {
+      projectId: trigger.projectId,
+      noteableType: trigger.noteableType,
+      noteableIid: trigger.noteableIid,
+      sort: "desc",
+      orderBy: "created_at",
+      page,
+      perPage: PAGE_SIZE,
+    });
+    for (const candidate of notes) {
+      if (candidate.author.id !== bridgeUserId || candidate.id >= mine) continue;
+      const ours = parseMarkers(candidate.body).some(
+        (m) => m.kind === "placeholder" && m.assistant === assistant && m.note === trigger.noteId,
+      );
+      if (ours && (found === undefined || candidate.id < found)) found = candidate.id;
+    }
+    const oldest = notes.at(-1);
+    if (notes.length < PAGE_SIZE || !oldest || oldest.id <= trigger.noteId) break;
+  }
+  return found;
+}

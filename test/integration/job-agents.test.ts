@@ -1,0 +1,479 @@
+// The agent runners with the real claude and codex CLIs, driven by the scripted model servers, in a temp git
+// repository, with the real tool bridge and MCP server, against a sandbox merge request over real HTTP:
+// an edit, live progress, an inline comment at the right line and a wrong line refused without a GitLab
+// call, an API error, a hang past the deadline, a cancel, and the secrets the agent's commands must not see.
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, symlink } from "node:fs/promises";
+import { delimiter, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createClaudeRunner, DEFAULT_CLAUDE_ALLOWED_TOOLS } from "../../job/agents/claude-runner.ts";
+import { createCodexRunner } from "../../job/agents/codex-runner.ts";
+import type {
+  AgentEvent,
+  AgentRunOptions,
+  AgentRunResult,
+  AgentRunner,
+  MergeRequestFacts,
+} from "../../job/contracts.ts";
+import type { MergeRequestFileDiff } from "../../job/mcp/diff-position.ts";
+import { startToolBridge, type ToolBridge } from "../../job/mcp/tool-bridge.ts";
+import { BRIDGE_CAPABILITY_ENV } from "../../job/mcp/tool-specs.ts";
+import { createGitLabClient } from "../../shared/gitlab/client.ts";
+import type { GitLabRequester } from "../../shared/gitlab/calls.ts";
+import type { BridgeEvent } from "../../shared/webhook/bridge-event.ts";
+import { startAnthropicModelServer } from "../../sandbox/models/anthropic-server.ts";
+import { claudeBin, codexBin, codexScriptedModel } from "../../sandbox/models/cli-env.ts";
+import type { ModelServer } from "../../sandbox/models/model-server.ts";
+import { startOpenAIModelServer } from "../../sandbox/models/openai-server.ts";
+import type { Script, ScriptSource } from "../../sandbox/models/script.ts";
+import { featureMergeRequest, startWorld, type World } from "../sandbox/api/api-fixtures.ts";
+import { git, tempDir, tempGitRepo, type TempDir } from "../sandbox/models/temp-git-repo.ts";
+
+type Cli = "claude" | "codex";
+
+const GITLAB_CANARY = "glpat-canaryGitLabToken0123456789abcdef";
+/** The model keys the runners are handed for the CLI (the scripted servers accept any). */
+const CLAUDE_KEY_CANARY = "sk-ant-canaryModelKey0123456789abcdef";
+const OPENAI_KEY_CANARY = "sk-canaryOpenAIKey0123456789abcdefghij";
+/** What the job's own environment holds. */
+const jobSecrets = {
+  GITLAB_TOKEN: GITLAB_CANARY,
+  CI_JOB_TOKEN: "canary-ci-job-token-0123456789",
+  ANTHROPIC_API_KEY: "sk-ant-canaryJobEnvKey0123456789abcdef",
+  OPENAI_API_KEY: "sk-canaryJobEnvOpenAIKey0123456789abcdef",
+};
+const savedEnv: Record<string, string | undefined> = {};
+
+let world: World;
+let mr: Awaited<ReturnType<typeof featureMergeRequest>>;
+let facts: MergeRequestFacts & { diffs: MergeRequestFileDiff[] };
+const dirs: TempDir[] = [];
+const servers: ModelServer[] = [];
+const bridges: ToolBridge[] = [];
+
+beforeAll(async () => {
+  world = await startWorld("agents");
+  mr = await featureMergeRequest(world, "agents-feature");
+  const diffs = await world.dev.client.ok<
+    Array<{ old_path: string; new_path: string; diff: string; deleted_file: boolean }>
+  >("GET", `/projects/${world.project.id}/merge_requests/${mr.iid}/diffs`);
+  facts = {
+    iid: mr.iid,
+    title: "Add the feature",
+    webUrl: `${world.sandbox.url}/${world.project.path_with_namespace}/-/merge_requests/${mr.iid}`,
+    sourceBranch: "agents-feature",
+    targetBranch: world.project.default_branch,
+    sourceProjectId: world.project.id,
+    targetProjectId: world.project.id,
+    isFork: false,
+    diffRefs: {
+      baseSha: mr.diff_refs.base_sha,
+      headSha: mr.diff_refs.head_sha,
+      startSha: mr.diff_refs.start_sha,
+    },
+    changedFiles: [],
+    diffs: diffs.map((d) => ({
+      oldPath: d.old_path,
+      newPath: d.new_path,
+      diff: d.diff,
+      deletedFile: d.deleted_file,
+    })),
+  };
+  // This process plays the CI job: its environment holds the bot's token and other credentials. The
+  // runners take their base environment from it (their default), and must pass none of these on.
+  for (const [name, value] of Object.entries(jobSecrets)) {
+    savedEnv[name] = process.env[name];
+    process.env[name] = value;
+  }
+  savedEnv["PATH"] = process.env["PATH"];
+  process.env["PATH"] = await pathWithBubblewrap(process.env["PATH"] ?? "");
+});
+
+afterAll(async () => {
+  for (const [name, value] of Object.entries(savedEnv)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  await world?.sandbox.close();
+});
+
+afterEach(async () => {
+  for (const bridge of bridges.splice(0)) await bridge.close();
+  for (const server of servers.splice(0)) await server.close();
+  for (const dir of dirs.splice(0)) await dir.remove();
+});
+
+/**
+ * Claude Code's env scrub runs commands in bubblewrap. CI machines may not have it installed, but Codex's
+ * package ships one: put it on the PATH when none is there.
+ */
+async function pathWithBubblewrap(path: string): Promise<string> {
+  const found = path.split(delimiter).some((dir) => dir !== "" && existsSync(join(dir, "bwrap")));
+  if (found) return path;
+  const vendor = fileURLToPath(
+    new URL("../../node_modules/@openai/codex-linux-x64/vendor/", import.meta.url),
+  );
+  const triples = existsSync(vendor) ? await readdir(vendor) : [];
+  const bundled = triples.map((t) => join(vendor, t, "codex-resources", "bwrap")).find((p) => existsSync(p));
+  if (bundled === undefined) return path;
+  const bin = await tempDir("bwrap-bin");
+  await mkdir(bin.path, { recursive: true });
+  await symlink(bundled, join(bin.path, "bwrap"));
+  return `${bin.path}${delimiter}${path}`;
+}
+
+function onPath(path: string, program: string): boolean {
+  return path.split(delimiter).some((dir) => dir !== "" && existsSync(join(dir, program)));
+}
+
+interface Harness {
+  result: AgentRunResult;
+  events: AgentEvent[];
+  progress: string[];
+  gitlabCalls: Array<{ method: string; path: string }>;
+  bridge: ToolBridge;
+  server: ModelServer;
+  repo: TempDir;
+  home: TempDir;
+}
+
+interface RunSetup {
+  cli: Cli;
+  /** The model's script; given the working tree, since Claude's Edit names files by absolute path. */
+  script: (repo: string) => ScriptSource;
+  prompt?: string;
+  deadlineMs?: number;
+  signal?: AbortSignal;
+  allowedTools?: string[];
+  /** Extra model environment (retries). */
+  env?: Record<string, string>;
+  /** Called once the CLI has been started (the bridge is up), for checks during the run. */
+  during?: (context: { bridge: ToolBridge; home: TempDir }) => Promise<void>;
+  onProgress?: (markdown: string) => void;
+}
+
+async function runAgent(setup: RunSetup): Promise<Harness> {
+  const repo = await tempGitRepo({ "app.txt": "one\ntwo\nthree\n" });
+  const home = await tempDir(`${setup.cli}-home`);
+  dirs.push(repo, home);
+  const server =
+    setup.cli === "claude"
+      ? await startAnthropicModelServer({ script: setup.script(repo.path) })
+      : await startOpenAIModelServer({ script: setup.script(repo.path) });
+  servers.push(server);
+
+  const client = createGitLabClient({
+    baseUrl: world.sandbox.url,
+    token: world.dev.token,
+    fetch,
+    now: Date.now,
+    sleep: (ms, signal) => sleep(ms, undefined, signal ? { signal } : {}),
+  });
+  const gitlabCalls: Array<{ method: string; path: string }> = [];
+  const gitlab: GitLabRequester = {
+    request: (method, path, options) => {
+      gitlabCalls.push({ method, path });
+      return client.request(method, path, options);
+    },
+  };
+  const progress: string[] = [];
+  const event: BridgeEvent = {
+    assistant: setup.cli,
+    projectId: world.project.id,
+    projectPath: world.project.path_with_namespace,
+    noteableType: "MergeRequest",
+    noteableIid: mr.iid,
+    noteId: 4242,
+    discussionId: null,
+    placeholderNoteId: 4243,
+    authorId: world.dev.id,
+    authorUsername: world.dev.username,
+    confidential: false,
+  };
+  const bridge = await startToolBridge({
+    gitlab,
+    event,
+    mergeRequest: facts,
+    onProgress: (markdown) => {
+      progress.push(markdown);
+      setup.onProgress?.(markdown);
+    },
+    minProgressIntervalMs: 0,
+    redact: (text) => text.replaceAll(GITLAB_CANARY, "[REDACTED]"),
+    workdir: repo.path,
+  });
+  bridges.push(bridge);
+
+  const runner: AgentRunner =
+    setup.cli === "claude"
+      ? createClaudeRunner({ bin: claudeBin, killGraceMs: 2_000 })
+      : createCodexRunner({ bin: codexBin, killGraceMs: 2_000 });
+  const modelEnv: Record<string, string> =
+    setup.cli === "claude"
+      ? { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: CLAUDE_KEY_CANARY, CLAUDE_CODE_MAX_RETRIES: "0" }
+      : { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: OPENAI_KEY_CANARY };
+  const events: AgentEvent[] = [];
+  const options: AgentRunOptions = {
+    prompt: setup.prompt ?? "Fix app.txt and review the merge request.",
+    systemPrompt: "Answer in English.",
+    workdir: repo.path,
+    homeDir: home.path,
+    model: setup.cli === "claude" ? "claude-sonnet-4-5" : codexScriptedModel,
+    maxTurns: 10,
+    extraArgs: [],
+    images: [],
+    env: { ...modelEnv, ...setup.env },
+    mcp: bridge.launch,
+    deadlineAt: Date.now() + (setup.deadlineMs ?? 90_000),
+    signal: setup.signal ?? new AbortController().signal,
+    onEvent: (e) => events.push(e),
+  };
+  if (setup.allowedTools !== undefined) options.allowedTools = setup.allowedTools;
+  const running = runner.run(options);
+  await setup.during?.({ bridge, home });
+  const result = await running;
+  return { result, events, progress, gitlabCalls, bridge, server, repo, home };
+}
+
+interface DiscussionJson {
+  notes: Array<{
+    type: string | null;
+    body: string;
+    position?: { new_line: number | null; old_line: number | null; new_path: string };
+  }>;
+}
+
+async function diffNotes(): Promise<DiscussionJson["notes"]> {
+  const threads = await world.dev.client.ok<DiscussionJson[]>(
+    "GET",
+    `/projects/${world.project.id}/merge_requests/${mr.iid}/discussions?per_page=100`,
+  );
+  return threads.flatMap((t) => t.notes).filter((n) => n.type === "DiffNote");
+}
+
+interface ProcessInfo {
+  pid: number;
+  command: string;
+  environ: string;
+}
+
+/** Processes whose environment holds the text (Linux /proc). */
+async function processesWithEnv(text: string): Promise<ProcessInfo[]> {
+  const found: ProcessInfo[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const environ = await readFile(`/proc/${entry}/environ`, "utf8");
+      if (!environ.includes(text)) continue;
+      const command = await readFile(`/proc/${entry}/cmdline`, "utf8");
+      found.push({ pid: Number(entry), command: command.replaceAll("\0", " ").slice(0, 200), environ });
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return found;
+}
+
+/** The last tool output in the conversation the model was sent after its answer number turnIndex. */
+function lastToolOutput(server: ModelServer, turnIndex: number): string {
+  const request = server.requests.find((r) => r.kind === "turn" && r.turnIndex === turnIndex + 1);
+  const body = request?.body as { messages?: Array<{ content?: unknown }>; input?: Array<{ type?: string }> };
+  if (body?.messages !== undefined) {
+    const blocks = body.messages.flatMap((m) =>
+      Array.isArray(m.content) ? (m.content as Array<{ type?: string }>) : [],
+    );
+    return JSON.stringify(blocks.filter((b) => b.type === "tool_result").at(-1) ?? null);
+  }
+  return JSON.stringify((body?.input ?? []).filter((i) => i.type?.endsWith("_call_output")).at(-1) ?? null);
+}
+
+const commands = (processes: ProcessInfo[]): string[] => processes.map((p) => `${p.pid} ${p.command}`);
+
+const tool = (name: string, input: Record<string, unknown>) => ({ tool: name, input });
+const progressCall = (checklist: string) => tool("mcp__agent_bridge__update_progress", { checklist });
+const commentCall = (line: number, body: string) =>
+  tool("mcp__agent_bridge__create_inline_comment", { path: "src/app.txt", line, side: "new", body });
+
+/** The model's turns that change "three" to "THREE" in app.txt (Claude must Read a file before its Edit). */
+function editTurns(cli: Cli, repo: string): Script["turns"] {
+  const file = join(repo, "app.txt");
+  return cli === "claude"
+    ? [
+        [tool("Read", { file_path: file })],
+        [tool("Edit", { file_path: file, old_string: "three", new_string: "THREE" })],
+      ]
+    : [
+        [
+          tool("apply_patch", {
+            patch:
+              "*** Begin Patch\n*** Update File: app.txt\n@@\n one\n two\n-three\n+THREE\n*** End Patch\n",
+          }),
+        ],
+      ];
+}
+
+describe.each<Cli>(["claude", "codex"])("%s runner", { timeout: 180_000 }, (cli) => {
+  it("edits, reports progress and posts an inline comment through the MCP tools", async () => {
+    const before = (await diffNotes()).length;
+    const suggestion = `${cli}: why the capitals?\n\n\`\`\`suggestion:-0+0\nthree\n\`\`\``;
+    // Longer than one command-line argument may be on Linux (128 KiB): the prompt goes through stdin.
+    const prompt = `${"Context line.\n".repeat(12_000)}Fix app.txt and review. PROMPT-END-MARK`;
+    const run = await runAgent({
+      cli,
+      prompt,
+      script: (repo) => ({
+        turns: [
+          [{ text: "Planning." }, progressCall("- [ ] Fix app.txt\n- [ ] Review")],
+          ...editTurns(cli, repo),
+          [progressCall("- [x] Fix app.txt\n- [ ] Review")],
+          [commentCall(3, suggestion)],
+          [commentCall(99, "A line the diff does not show.")],
+          [{ text: "Fixed app.txt and left one review comment." }],
+        ],
+      }),
+    });
+
+    expect(run.result, JSON.stringify(run.result)).toMatchObject({
+      status: "success",
+      finalText: "Fixed app.txt and left one review comment.",
+    });
+    expect(run.result.durationMs).toBeGreaterThan(0);
+    expect(run.result.inputTokens).toBeGreaterThan(0);
+    expect(run.result.outputTokens).toBeGreaterThan(0);
+    if (cli === "claude") {
+      expect(run.result.turns).toBe(7);
+      expect(run.result.costUsd).toBeGreaterThan(0);
+    }
+    // The whole prompt arrived, and the system prompt with it.
+    const first = JSON.stringify(run.server.requests.find((r) => r.kind === "turn")?.body);
+    expect(first).toContain("PROMPT-END-MARK");
+    expect(first).toContain("Answer in English.");
+
+    expect(await readFile(join(run.repo.path, "app.txt"), "utf8")).toBe("one\ntwo\nTHREE\n");
+    expect(git(run.repo.path, "status", "--porcelain")).toBe(" M app.txt\n");
+
+    // Live progress through the real MCP path: claude/codex → mcp-server → tool bridge → onProgress.
+    expect(run.progress).toEqual(["- [ ] Fix app.txt\n- [ ] Review", "- [x] Fix app.txt\n- [ ] Review"]);
+    expect(run.bridge.lastChecklist).toBe("- [x] Fix app.txt\n- [ ] Review");
+    expect(run.events).toContainEqual({ kind: "text", text: "Planning." });
+    expect(run.events.filter((e) => e.kind === "tool").length).toBeGreaterThanOrEqual(4);
+
+    // One DiffNote at new line 3, with the bridge's marker; the wrong line never reached GitLab.
+    expect(run.gitlabCalls).toEqual([
+      { method: "POST", path: `/projects/${world.project.id}/merge_requests/${mr.iid}/discussions` },
+    ]);
+    expect(run.bridge.inlineComments).toBe(1);
+    const notes = await diffNotes();
+    expect(notes).toHaveLength(before + 1);
+    const note = notes.find((n) => n.body.startsWith(`${cli}: why the capitals?`));
+    expect(note?.position).toMatchObject({ new_path: "src/app.txt", new_line: 3, old_line: null });
+    expect(note?.body).toContain("```suggestion:-0+0\nthree\n```");
+    expect(note?.body).toContain(`<!-- agent-bridge:review {"assistant":"${cli}","note":4242} -->`);
+    // The model was told why line 99 was refused, and which lines are valid.
+    const commentTurn = cli === "claude" ? 4 : 3;
+    const afterBadLine = lastToolOutput(run.server, commentTurn + 1);
+    expect(afterBadLine).toContain("Line 99 on the new side of src/app.txt is not part of the merge request");
+    expect(afterBadLine).toContain("new side 1-5");
+    expect(lastToolOutput(run.server, commentTurn)).toContain("Comment posted on src/app.txt line 3");
+  });
+
+  it("reports an API error as status error with the API's message", async () => {
+    const run = await runAgent({
+      cli,
+      script: () => ({ turns: [[{ error: { status: 400, message: "scripted failure: bad request" } }]] }),
+    });
+    expect(run.result.status).toBe("error");
+    expect(run.result.error).toContain("scripted failure: bad request");
+    expect(run.server.requests.filter((r) => r.kind === "turn")).toHaveLength(1);
+  });
+
+  it("stops a hanging model at the deadline and leaves no process behind", async () => {
+    let during: ProcessInfo[] = [];
+    const run = await runAgent({
+      cli,
+      deadlineMs: 5_000,
+      script: () => ({ turns: [[{ delayMs: 120_000 }, { text: "too late" }]] }),
+      during: async ({ home }) => {
+        // Wait for the first model call: the CLI is up, hanging on the answer.
+        await waitFor(() => servers.at(-1)!.requests.some((r) => r.kind === "turn"));
+        during = await processesWithEnv(`HOME=${home.path}\0`);
+      },
+    });
+    expect(run.result.status).toBe("timeout");
+    expect(run.result.error).toMatch(/stopped at the deadline/);
+    expect(during.length).toBeGreaterThan(0);
+    expect(commands(await processesWithEnv(`HOME=${run.home.path}\0`))).toEqual([]);
+  });
+
+  it("stops on the caller's signal with status canceled", async () => {
+    const controller = new AbortController();
+    const run = await runAgent({
+      cli,
+      signal: controller.signal,
+      script: () => ({ turns: [[{ delayMs: 120_000 }]] }),
+      during: async () => {
+        await waitFor(() => servers.at(-1)!.requests.some((r) => r.kind === "turn"));
+        controller.abort();
+      },
+    });
+    expect(run.result.status).toBe("canceled");
+    expect(commands(await processesWithEnv(`HOME=${run.home.path}\0`))).toEqual([]);
+  });
+
+  it("keeps the GitLab token and the model key out of the agent's commands and the MCP server", async () => {
+    const command = "env; printenv GITLAB_TOKEN CI_JOB_TOKEN ANTHROPIC_API_KEY OPENAI_API_KEY; echo ENV-DONE";
+    let mcpEnvironments: string[] = [];
+    const turns: Script["turns"] = [
+      [cli === "claude" ? tool("Bash", { command }) : tool("shell", { cmd: command })],
+      [progressCall("- [x] Looked at the environment")],
+      [{ text: "Done." }],
+    ];
+    const run = await runAgent({
+      cli,
+      allowedTools: [...DEFAULT_CLAUDE_ALLOWED_TOOLS, "Bash(env:*)", "Bash(printenv:*)", "Bash(echo:*)"],
+      // Before the last answer the MCP server is alive (it has just forwarded update_progress): read its
+      // environment then.
+      script:
+        () =>
+        async ({ turnIndex }) => {
+          if (turnIndex === 2) {
+            const found = await processesWithEnv(`${BRIDGE_CAPABILITY_ENV}=`);
+            mcpEnvironments = found.map((p) => p.environ);
+          }
+          return turns[turnIndex];
+        },
+    });
+    if (cli === "claude" && !onPath(process.env["PATH"] ?? "", "socat")) {
+      throw new Error(
+        "socat is not installed: Claude Code's CLAUDE_CODE_SUBPROCESS_ENV_SCRUB runs Bash in bubblewrap, which needs bwrap and socat (apt-get install -y bubblewrap socat)",
+      );
+    }
+    expect(run.result.status, JSON.stringify(run.result)).toBe("success");
+    const seen = lastToolOutput(run.server, 0);
+    // The command ran and its output went back to the model...
+    expect(seen).toContain("ENV-DONE");
+    expect(seen).toContain(`HOME=${run.home.path}`);
+    // ...without the job's credentials or the model key.
+    for (const secret of [...Object.values(jobSecrets), CLAUDE_KEY_CANARY, OPENAI_KEY_CANARY]) {
+      expect(seen.includes(secret), `${secret} reached the model`).toBe(false);
+    }
+    expect(mcpEnvironments.length).toBeGreaterThan(0);
+    for (const environ of mcpEnvironments) {
+      // Claude scrubs the model key from its MCP servers too; Codex gives them a minimal environment.
+      for (const secret of [...Object.values(jobSecrets), CLAUDE_KEY_CANARY, OPENAI_KEY_CANARY]) {
+        expect(environ.includes(secret), `${secret} in the MCP server's environment`).toBe(false);
+      }
+      expect(environ).not.toContain("GITLAB_TOKEN=");
+    }
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error("timed out waiting for a condition");
+    await sleep(50);
+  }
+}
