@@ -33,6 +33,11 @@ export interface MergeRequestFacts {
   isFork: boolean;
   diffRefs: { baseSha: string; headSha: string; startSha: string };
   changedFiles: ChangedFile[];
+  /**
+   * The per-file unified diffs the context was built from, for checking inline comment positions without
+   * reading them again; empty when the diff could not be read.
+   */
+  fileDiffs?: Array<{ oldPath: string; newPath: string; diff: string; deletedFile: boolean }>;
 }
 
 export interface IssueFacts {

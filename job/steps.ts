@@ -56,6 +56,14 @@ async function reviewDiffs(
 ): Promise<MergeRequestFileDiff[] | undefined> {
   const { event, context } = input;
   if (event.noteableType !== "MergeRequest" || event.confidential || !context.mergeRequest) return undefined;
+  // The context already read every page of the diff (it is capped far above what a review touches).
+  const known = context.mergeRequest.fileDiffs;
+  if (known && known.length > 0) {
+    return known.map(({ deletedFile, ...file }) => ({
+      ...file,
+      ...(deletedFile ? { deletedFile: true } : {}),
+    }));
+  }
   const path = `${noteablePath(event.projectId, event.noteableType, event.noteableIid)}/diffs`;
   const pages = await readPages(input.gitlab, path, {
     schema: FileDiffListSchema,

@@ -293,7 +293,7 @@ export async function buildContext(options: BuildContextOptions): Promise<JobCon
     images: images.paths,
     stats: { chars: composed.markdown.length, truncated: composed.truncated, gitlabCalls: calls },
   };
-  if (mr) context.mergeRequest = mergeRequestFacts(mr, changed);
+  if (mr) context.mergeRequest = mergeRequestFacts(mr, changed, diffs?.items ?? []);
   else context.issue = issueFacts(noteable as IssueAnswer);
   return context;
 }
@@ -455,7 +455,16 @@ function mergeRequestOverview(mr: MergeRequestAnswer, event: BridgeEvent): Overv
   };
 }
 
-function mergeRequestFacts(mr: MergeRequestAnswer, changedFiles: ChangedFile[]): MergeRequestFacts {
+function mergeRequestFacts(
+  mr: MergeRequestAnswer,
+  changedFiles: ChangedFile[],
+  fileDiffs: ReadonlyArray<{
+    old_path: string;
+    new_path: string;
+    diff: string;
+    deleted_file?: boolean | null | undefined;
+  }>,
+): MergeRequestFacts {
   return {
     iid: mr.iid,
     title: sanitizeLine(mr.title, 500),
@@ -478,6 +487,12 @@ function mergeRequestFacts(mr: MergeRequestAnswer, changedFiles: ChangedFile[]):
       renamedFile: file.renamedFile,
       additions: file.additions,
       deletions: file.deletions,
+    })),
+    fileDiffs: fileDiffs.map((file) => ({
+      oldPath: file.old_path,
+      newPath: file.new_path,
+      diff: file.diff,
+      deletedFile: file.deleted_file === true,
     })),
   };
 }
