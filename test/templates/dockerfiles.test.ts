@@ -139,7 +139,9 @@ describe.each(IMAGES)("$path", ({ path, assistant, variant }) => {
   it("has git, certificates, and what the CLI needs on this distribution", () => {
     const packages = systemPackages(file);
     expect(packages).toEqual(expect.arrayContaining(["git", "ca-certificates"]));
-    if (assistant === "codex") expect(packages).toContain("bubblewrap");
+    // Codex's sandbox, and Claude Code's subprocess isolation (CLAUDE_CODE_SUBPROCESS_ENV_SCRUB), need bwrap.
+    expect(packages).toContain("bubblewrap");
+    if (assistant === "claude") expect(packages).toContain("socat");
     if (assistant === "claude" && variant === "alpine") {
       expect(packages).toEqual(expect.arrayContaining(["libgcc", "libstdc++", "ripgrep"]));
       expect(env(file)["USE_BUILTIN_RIPGREP"]).toBe("0");
