@@ -1,4 +1,5 @@
 import type { Command } from "./command.ts";
+import { demoCommand } from "./demo.ts";
 import { finalizeCommand } from "./finalize.ts";
 import { mcpServerCommand } from "./mcp-server.ts";
 import { runCommand } from "./run.ts";
@@ -6,6 +7,7 @@ import { sandboxCommand } from "./sandbox.ts";
 import { serveCommand } from "./serve.ts";
 
 export const commands: Command[] = [
+  demoCommand,
   sandboxCommand,
   serveCommand,
   runCommand,
