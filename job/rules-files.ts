@@ -20,7 +20,15 @@ import type { Assistant } from "./contracts.ts";
  * would let a branch bring its own rules, so each comes from the base branch too.
  */
 export const RULES_FILES: Record<Assistant, readonly string[]> = {
-  claude: ["CLAUDE.md", "CLAUDE.local.md", ".claude/CLAUDE.md"],
+  // Claude Code also takes settings (env, hooks, apiKeyHelper, permissions) and MCP servers from the branch.
+  claude: [
+    "CLAUDE.md",
+    "CLAUDE.local.md",
+    ".claude/CLAUDE.md",
+    ".claude/settings.json",
+    ".claude/settings.local.json",
+    ".mcp.json",
+  ],
   codex: ["AGENTS.md", "AGENTS.override.md", "CODEX.md"],
 };
 

@@ -8,7 +8,8 @@
 // Secrets: the CLI gets no GitLab or CI credential at all (see agent-env.ts), and
 // CLAUDE_CODE_SUBPROCESS_ENV_SCRUB=1 strips the model key from the commands it runs. That scrub runs Bash
 // inside bubblewrap and needs `bwrap` and `socat` on the PATH: without bwrap the CLI refuses to start, and
-// without socat every Bash call fails.
+// without socat every Bash call fails. With the scrub on, Claude Code also forces the permission mode to
+// "default": only --allowedTools run, nothing is asked (acceptEdits applies when the scrub is off).
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { AgentRunner, AgentRunOptions, AgentRunResult } from "../contracts.ts";

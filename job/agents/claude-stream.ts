@@ -21,6 +21,12 @@ const assistantLine = z.looseObject({
   parent_tool_use_id: z.string().nullish(),
 });
 
+const initLine = z.looseObject({
+  type: z.literal("system"),
+  subtype: z.literal("init"),
+  mcp_servers: z.array(z.looseObject({ name: z.string(), status: z.string() })).catch([]),
+});
+
 const usageSchema = z.looseObject({
   input_tokens: z.number().catch(0),
   output_tokens: z.number().catch(0),
@@ -84,6 +90,19 @@ export function createClaudeStreamReader(onEvent: (event: AgentEvent) => void): 
           const tool = toolUseBlock.safeParse(block);
           if (tool.success)
             onEvent({ kind: "tool", text: describeClaudeTool(tool.data.name, tool.data.input) });
+        }
+        return;
+      }
+      const init = initLine.safeParse(json);
+      if (init.success) {
+        // Claude Code goes on without an MCP server that failed to start: say so, it is worth knowing.
+        for (const server of init.data.mcp_servers) {
+          if (server.status !== "connected") {
+            onEvent({
+              kind: "error",
+              text: `the MCP server ${server.name} did not connect (${server.status}): its tools are unavailable`,
+            });
+          }
         }
         return;
       }

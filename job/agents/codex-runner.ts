@@ -4,7 +4,8 @@
 // with the prompt on stdin, in the working tree, and a private CODEX_HOME whose config.toml holds the
 // agent-bridge MCP server, the system prompt (developer_instructions), a custom model provider when
 // OPENAI_BASE_URL is set (Codex 0.169 ignores that variable), and the lockdown: no network in the sandbox,
-// a shell environment of core variables only (no keys, tokens or secrets), no analytics or update checks.
+// a shell environment of core variables only (no keys, tokens or secrets), no analytics or update checks,
+// and a TMPDIR of its own under the run's home.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AgentRunner, AgentRunOptions, AgentRunResult, McpLaunch } from "../contracts.ts";
@@ -124,6 +125,10 @@ export function codexConfigToml(input: CodexConfigInput): string {
     `env = { ${env.join(", ")} }`,
     // `codex exec` cannot ask anyone: without it every MCP call fails for want of an approval.
     `default_tools_approval_mode = "approve"`,
+    // Codex waits about a second for optional MCP servers, then starts without them (a tool called
+    // early is an "unsupported call"). Required: it waits for this one, and fails if it cannot start.
+    `required = true`,
+    `startup_timeout_sec = 30`,
   );
   return `${lines.join("\n")}\n`;
 }
@@ -145,6 +150,10 @@ export function codexEnv(
     ...model,
     HOME: options.homeDir,
     CODEX_HOME: join(options.homeDir, ".codex"),
+    // Codex refuses to create its helper aliases (codex-linux-sandbox, apply_patch) when CODEX_HOME lies
+    // under the temporary directory, and then, with a system bubblewrap, every sandboxed command fails
+    // ("bwrap: execvp codex-linux-sandbox"). A run's home usually is under /tmp: give Codex its own.
+    TMPDIR: join(options.homeDir, "tmp"),
   };
   return { env, baseUrl, keyVariable };
 }
@@ -159,6 +168,7 @@ async function runCodex(runner: CodexRunnerOptions, options: AgentRunOptions): P
   let proc;
   try {
     await mkdir(codexHome, { recursive: true });
+    await mkdir(env["TMPDIR"] as string, { recursive: true });
     await writeFile(
       join(codexHome, "config.toml"),
       codexConfigToml({ mcp: options.mcp, systemPrompt: options.systemPrompt, baseUrl, keyVariable }),

@@ -94,11 +94,15 @@ export interface CodexHome {
 export async function codexHome(options: CodexHomeOptions): Promise<CodexHome> {
   const model = options.model ?? codexScriptedModel;
   await mkdir(options.dir, { recursive: true });
+  // Codex refuses to create its sandbox helpers when CODEX_HOME lies under TMPDIR; a TMPDIR of its own avoids it.
+  const tmp = join(options.dir, "tmp");
+  await mkdir(tmp, { recursive: true });
   const configPath = join(options.dir, "config.toml");
   await writeFile(configPath, codexConfigToml({ ...options, model }));
   const env: Record<string, string> = {
     ...cleanCliEnv(),
     CODEX_HOME: options.dir,
+    TMPDIR: tmp,
     OPENAI_API_KEY: options.apiKey ?? "sk-scripted",
   };
   if (options.home !== undefined) env["HOME"] = options.home;

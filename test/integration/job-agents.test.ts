@@ -3,8 +3,9 @@
 // an edit, live progress, an inline comment at the right line and a wrong line refused without a GitLab
 // call, an API error, a hang past the deadline, a cancel, and the secrets the agent's commands must not see.
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, symlink } from "node:fs/promises";
-import { delimiter, join } from "node:path";
+import { mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { delimiter, dirname, join } from "node:path";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -152,12 +153,20 @@ interface RunSetup {
   /** Called once the CLI has been started (the bridge is up), for checks during the run. */
   during?: (context: { bridge: ToolBridge; home: TempDir }) => Promise<void>;
   onProgress?: (markdown: string) => void;
+  /** More files in the working tree (not committed), by relative path. */
+  files?: Record<string, string>;
+  /** Image files to hand to the agent, written to the run's home. */
+  images?: Record<string, Buffer>;
 }
 
 async function runAgent(setup: RunSetup): Promise<Harness> {
   const repo = await tempGitRepo({ "app.txt": "one\ntwo\nthree\n" });
   const home = await tempDir(`${setup.cli}-home`);
   dirs.push(repo, home);
+  for (const [path, content] of Object.entries(setup.files ?? {})) {
+    await mkdir(dirname(join(repo.path, path)), { recursive: true });
+    await writeFile(join(repo.path, path), content);
+  }
   const server =
     setup.cli === "claude"
       ? await startAnthropicModelServer({ script: setup.script(repo.path) })
@@ -223,7 +232,12 @@ async function runAgent(setup: RunSetup): Promise<Harness> {
     model: setup.cli === "claude" ? "claude-sonnet-4-5" : codexScriptedModel,
     maxTurns: 10,
     extraArgs: [],
-    images: [],
+    images: await Promise.all(
+      Object.entries(setup.images ?? {}).map(async ([name, bytes]) => {
+        await writeFile(join(home.path, name), bytes);
+        return join(home.path, name);
+      }),
+    ),
     env: { ...modelEnv, ...setup.env },
     mcp: bridge.launch,
     deadlineAt: Date.now() + (setup.deadlineMs ?? 90_000),
@@ -289,6 +303,16 @@ function lastToolOutput(server: ModelServer, turnIndex: number): string {
   return JSON.stringify((body?.input ?? []).filter((i) => i.type?.endsWith("_call_output")).at(-1) ?? null);
 }
 
+/** What still runs with the text in its environment once the killed processes had a moment to go. */
+async function leftovers(text: string): Promise<string[]> {
+  let found = await processesWithEnv(text);
+  for (let i = 0; i < 50 && found.length > 0; i++) {
+    await sleep(100);
+    found = await processesWithEnv(text);
+  }
+  return commands(found);
+}
+
 const commands = (processes: ProcessInfo[]): string[] => processes.map((p) => `${p.pid} ${p.command}`);
 
 const tool = (name: string, input: Record<string, unknown>) => ({ tool: name, input });
@@ -320,9 +344,19 @@ describe.each<Cli>(["claude", "codex"])("%s runner", { timeout: 180_000 }, (cli)
     const suggestion = `${cli}: why the capitals?\n\n\`\`\`suggestion:-0+0\nthree\n\`\`\``;
     // Longer than one command-line argument may be on Linux (128 KiB): the prompt goes through stdin.
     const prompt = `${"Context line.\n".repeat(12_000)}Fix app.txt and review. PROMPT-END-MARK`;
+    // The repository's own Claude settings try to run a hook: the runner's flag settings switch hooks off.
+    const hookRan = join(tmpdir(), `agent-bridge-hook-ran-${process.pid}-${cli}`);
+    const hook = { hooks: [{ type: "command", command: `touch ${hookRan}` }] };
     const run = await runAgent({
       cli,
       prompt,
+      files: {
+        "CLAUDE.md": "RULES-FROM-CLAUDE-MD\n",
+        "CODEX.md": "RULES-FROM-CODEX-MD\n",
+        ".claude/settings.json": JSON.stringify({
+          hooks: { SessionStart: [hook], PreToolUse: [{ matcher: "*", ...hook }] },
+        }),
+      },
       script: (repo) => ({
         turns: [
           [{ text: "Planning." }, progressCall("- [ ] Fix app.txt\n- [ ] Review")],
@@ -350,9 +384,13 @@ describe.each<Cli>(["claude", "codex"])("%s runner", { timeout: 180_000 }, (cli)
     const first = JSON.stringify(run.server.requests.find((r) => r.kind === "turn")?.body);
     expect(first).toContain("PROMPT-END-MARK");
     expect(first).toContain("Answer in English.");
+    // The project's rules: CLAUDE.md for Claude, CODEX.md (named as a project doc) for Codex.
+    expect(first).toContain(cli === "claude" ? "RULES-FROM-CLAUDE-MD" : "RULES-FROM-CODEX-MD");
+    expect(first).not.toContain(cli === "claude" ? "RULES-FROM-CODEX-MD" : "RULES-FROM-CLAUDE-MD");
+    expect(existsSync(hookRan)).toBe(false);
 
     expect(await readFile(join(run.repo.path, "app.txt"), "utf8")).toBe("one\ntwo\nTHREE\n");
-    expect(git(run.repo.path, "status", "--porcelain")).toBe(" M app.txt\n");
+    expect(git(run.repo.path, "status", "--porcelain", "--", "app.txt")).toBe(" M app.txt\n");
 
     // Live progress through the real MCP path: claude/codex → mcp-server → tool bridge → onProgress.
     expect(run.progress).toEqual(["- [ ] Fix app.txt\n- [ ] Review", "- [x] Fix app.txt\n- [ ] Review"]);
@@ -379,6 +417,56 @@ describe.each<Cli>(["claude", "codex"])("%s runner", { timeout: 180_000 }, (cli)
     expect(lastToolOutput(run.server, commentTurn)).toContain("Comment posted on src/app.txt line 3");
   });
 
+  it("hands the images to the agent", async () => {
+    // A 1×1 PNG.
+    const png = Buffer.from(
+      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==",
+      "base64",
+    );
+    const run = await runAgent({
+      cli,
+      images: { "shot.png": png },
+      script: () => ({ turns: [[{ text: "Seen." }]] }),
+    });
+    expect(run.result.status).toBe("success");
+    const first = JSON.stringify(run.server.requests.find((r) => r.kind === "turn")?.body);
+    if (cli === "codex") {
+      // Attached to the prompt as an image input.
+      expect(first).toContain('"type":"input_image"');
+      expect(first).toContain("data:image/png;base64,");
+    } else {
+      // Named in the prompt, for Claude's Read tool.
+      expect(first).toContain(`- ${join(run.home.path, "shot.png")}`);
+    }
+  });
+
+  if (cli === "codex") {
+    it("runs the agent's commands without network", async () => {
+      // The scripted model server is on this machine's loopback; from inside the sandbox's network
+      // namespace it cannot be reached.
+      const probe = (url: string) =>
+        `node -e 'fetch(${JSON.stringify(url)}).then(() => console.log("NET-OPEN"), () => console.log("NET-CLOSED"))'`;
+      let url = "";
+      const run = await runAgent({
+        cli,
+        script:
+          () =>
+          async ({ turnIndex }) => {
+            if (turnIndex === 0) {
+              url = servers.at(-1)!.url;
+              return [tool("shell", { cmd: probe(url) })];
+            }
+            return turnIndex === 1 ? [{ text: "Probed." }] : undefined;
+          },
+      });
+      expect(run.result.status).toBe("success");
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:/);
+      const output = lastToolOutput(run.server, 0);
+      expect(output).toContain("NET-CLOSED");
+      expect(output).not.toContain("NET-OPEN");
+    });
+  }
+
   it("reports an API error as status error with the API's message", async () => {
     const run = await runAgent({
       cli,
@@ -404,7 +492,7 @@ describe.each<Cli>(["claude", "codex"])("%s runner", { timeout: 180_000 }, (cli)
     expect(run.result.status).toBe("timeout");
     expect(run.result.error).toMatch(/stopped at the deadline/);
     expect(during.length).toBeGreaterThan(0);
-    expect(commands(await processesWithEnv(`HOME=${run.home.path}\0`))).toEqual([]);
+    expect(await leftovers(`HOME=${run.home.path}\0`)).toEqual([]);
   });
 
   it("stops on the caller's signal with status canceled", async () => {
@@ -419,7 +507,7 @@ describe.each<Cli>(["claude", "codex"])("%s runner", { timeout: 180_000 }, (cli)
       },
     });
     expect(run.result.status).toBe("canceled");
-    expect(commands(await processesWithEnv(`HOME=${run.home.path}\0`))).toEqual([]);
+    expect(await leftovers(`HOME=${run.home.path}\0`)).toEqual([]);
   });
 
   it("keeps the GitLab token and the model key out of the agent's commands and the MCP server", async () => {
@@ -455,6 +543,8 @@ describe.each<Cli>(["claude", "codex"])("%s runner", { timeout: 180_000 }, (cli)
     // The command ran and its output went back to the model...
     expect(seen).toContain("ENV-DONE");
     expect(seen).toContain(`HOME=${run.home.path}`);
+    // Codex ran it in its sandbox, network off.
+    if (cli === "codex") expect(seen).toContain("CODEX_SANDBOX_NETWORK_DISABLED=1");
     // ...without the job's credentials or the model key.
     for (const secret of [...Object.values(jobSecrets), CLAUDE_KEY_CANARY, OPENAI_KEY_CANARY]) {
       expect(seen.includes(secret), `${secret} reached the model`).toBe(false);

@@ -89,6 +89,23 @@ describe("job/agents/claude-stream", () => {
     expect(claudeInputTokens(summary.result!.usage!)).toBe(0);
   });
 
+  it("tells when an MCP server did not start", () => {
+    const events: AgentEvent[] = [];
+    const reader = createClaudeStreamReader((event) => events.push(event));
+    const init = readFileSync(new URL("./fixtures/claude-success.jsonl", import.meta.url), "utf8").split(
+      "\n",
+    )[0]!;
+    reader.push(init);
+    expect(events).toEqual([]);
+    reader.push(init.replace('"status":"connected"', '"status":"failed"'));
+    expect(events).toEqual([
+      {
+        kind: "error",
+        text: "the MCP server agent_bridge did not connect (failed): its tools are unavailable",
+      },
+    ]);
+  });
+
   it("describes a tool call by what it touches, on one line", () => {
     expect(describeClaudeTool("Bash", { command: "git log\n  --oneline" })).toBe("Bash: git log --oneline");
     expect(describeClaudeTool("Grep", { pattern: "TODO", path: "src" })).toBe("Grep: TODO");

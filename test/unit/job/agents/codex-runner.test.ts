@@ -88,6 +88,8 @@ describe("job/agents/codex-runner: command line and config", () => {
         'args = ["/pkg/bin/agent-bridge.js", "mcp-server"]',
         'env = { "AGENT_BRIDGE_TOOLS_URL" = "http://127.0.0.1:1", "AGENT_BRIDGE_TOOLS_CAPABILITY" = "cap" }',
         'default_tools_approval_mode = "approve"',
+        "required = true",
+        "startup_timeout_sec = 30",
         "",
       ].join("\n"),
     );
@@ -103,6 +105,7 @@ describe("job/agents/codex-runner: command line and config", () => {
       OPENAI_API_KEY: "sk-key",
       HOME: "/work/home",
       CODEX_HOME: "/work/home/.codex",
+      TMPDIR: "/work/home/tmp",
     });
     expect(baseUrl).toBe("https://llm.example.com/v1");
     const text = codexConfigToml({ mcp, baseUrl, keyVariable });

@@ -35,6 +35,16 @@ async function withMarker(marker: string): Promise<number[]> {
   return pids;
 }
 
+/** The marked processes still there after the killed ones had a moment to go (SIGKILL is not instant). */
+async function gone(marker: string): Promise<number[]> {
+  let left = await withMarker(marker);
+  for (let i = 0; i < 50 && left.length > 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    left = await withMarker(marker);
+  }
+  return left;
+}
+
 describe("job/agents/process", () => {
   it("writes stdin, closes it, and hands stdout over line by line", async () => {
     const script = `
@@ -75,7 +85,7 @@ describe("job/agents/process", () => {
     expect(lines).toEqual(["up"]);
     expect(result.stopped).toBe("deadline");
     expect(result.signal).toBe("SIGKILL");
-    expect(await withMarker(marker)).toEqual([]);
+    expect(await gone(marker)).toEqual([]);
   });
 
   it("stops a CLI that lingers after its final line", async () => {
@@ -120,20 +130,28 @@ describe("job/agents/process", () => {
     }).promise;
     await rm(ready, { force: true });
     expect(result).toMatchObject({ code: 0, stopped: null });
-    expect(await withMarker(marker)).toEqual([]);
+    expect(await gone(marker)).toEqual([]);
   });
 
   it("stops waiting for output held open by a process that left the session", async () => {
     const marker = `AGENT_PROCESS_TEST=${Math.random()}`;
     const [name, value] = marker.split("=") as [string, string];
-    const result = await run({
-      command: "/bin/sh",
-      args: ["-c", "setsid sleep 300 & echo started"],
-      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", [name]: value },
-    }).promise;
-    expect(result).toMatchObject({ code: 0, stopped: null });
-    // It escaped every kill the runner can make; the test cleans up after itself.
-    for (const pid of await withMarker(marker)) process.kill(pid, "SIGKILL");
+    const ready = join(tmpdir(), `agent-process-ready-${process.pid}-${Date.now()}`);
+    // The CLI exits once its child has a session of its own (and still holds stdout).
+    const script = `setsid perl -e 'open(my $f, ">", $ENV{READY}); close($f); sleep 300' &
+      while [ ! -e "$READY" ]; do sleep 0.01; done; echo started`;
+    try {
+      const result = await run({
+        command: "/bin/sh",
+        args: ["-c", script],
+        env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", READY: ready, [name]: value },
+      }).promise;
+      expect(result).toMatchObject({ code: 0, stopped: null });
+    } finally {
+      // It escaped every kill the runner can make; the test cleans up after itself.
+      for (const pid of await withMarker(marker)) process.kill(pid, "SIGKILL");
+      await rm(ready, { force: true });
+    }
   });
 
   it("rejects when the program cannot be started", async () => {
