@@ -3,6 +3,7 @@
 // added line is addressed by new_line alone, a removed line by old_line alone, an unchanged (context) line
 // by both. A refusal says which lines are valid, so the agent can correct itself without a GitLab call.
 // https://docs.gitlab.com/api/discussions/#create-a-new-thread-in-the-merge-request-diff
+import { parseDiffLines as parseGitLabDiffLines } from "../../shared/gitlab/diff-lines.ts";
 
 /** One file of the merge request's diff, as GET /merge_requests/:iid/diffs gives it. */
 export interface MergeRequestFileDiff {
@@ -28,28 +29,13 @@ export interface LinePosition {
 
 export type PositionCheck = { ok: true; position: LinePosition } | { ok: false; error: string };
 
-const HUNK = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/;
-
+/** The diff's lines, in this module's words: "added", "removed" or "context". */
 export function parseDiffLines(diff: string): DiffLine[] {
-  const lines: DiffLine[] = [];
-  let oldLine = 0;
-  let newLine = 0;
-  let inHunk = false;
-  for (const text of diff.split("\n")) {
-    const hunk = HUNK.exec(text);
-    if (hunk) {
-      oldLine = Number(hunk[1]);
-      newLine = Number(hunk[2]);
-      inHunk = true;
-      continue;
-    }
-    if (!inHunk) continue;
-    if (text.startsWith("+")) lines.push({ type: "added", oldLine: null, newLine: newLine++ });
-    else if (text.startsWith("-")) lines.push({ type: "removed", oldLine: oldLine++, newLine: null });
-    else if (text.startsWith(" ")) lines.push({ type: "context", oldLine: oldLine++, newLine: newLine++ });
-    // "\ No newline at end of file" and the empty string after the last newline are not lines.
-  }
-  return lines;
+  return parseGitLabDiffLines(diff).map((line) => ({
+    type: line.type === "new" ? "added" : line.type === "old" ? "removed" : "context",
+    oldLine: line.old_line,
+    newLine: line.new_line,
+  }));
 }
 
 /** Normalizes what an agent may write for a path: "./src/a.ts", "/work/repo/src/a.ts" → "src/a.ts". */

@@ -1,48 +1,15 @@
-// Reads the lines out of a GitLab-style unified diff and decides, like GitLab, whether an inline comment's
-// position points at a line the diff shows.
+// Decides, like GitLab, whether an inline comment's position points at a line the diff shows (the line reading
+// itself is shared with the job: shared/gitlab/diff-lines.ts).
+import { parseDiffLines } from "../../shared/gitlab/diff-lines.ts";
 import type { FileDiff } from "./file-diff.ts";
 
-export interface DiffLine {
-  /** GitLab's line types: "new" (added), "old" (removed), "context" (unchanged; GitLab sends null). */
-  type: "new" | "old" | "context";
-  old_line: number | null;
-  new_line: number | null;
-  /** The line without its +/-/space prefix. */
-  text: string;
-}
+export { parseDiffLines, type DiffLine } from "../../shared/gitlab/diff-lines.ts";
 
 export interface DiffPosition {
   old_path: string;
   new_path: string;
   old_line?: number | null | undefined;
   new_line?: number | null | undefined;
-}
-
-const HUNK = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/;
-
-export function parseDiffLines(diff: string): DiffLine[] {
-  const lines: DiffLine[] = [];
-  let oldLine = 0;
-  let newLine = 0;
-  let inHunk = false;
-  for (const line of diff.split("\n")) {
-    const hunk = HUNK.exec(line);
-    if (hunk) {
-      oldLine = Number(hunk[1]);
-      newLine = Number(hunk[2]);
-      inHunk = true;
-      continue;
-    }
-    if (!inHunk) continue;
-    const text = line.slice(1);
-    if (line.startsWith("+")) lines.push({ type: "new", old_line: null, new_line: newLine++, text });
-    else if (line.startsWith("-")) lines.push({ type: "old", old_line: oldLine++, new_line: null, text });
-    else if (line.startsWith(" ")) {
-      lines.push({ type: "context", old_line: oldLine++, new_line: newLine++, text });
-    }
-    // "\ No newline at end of file" and the empty string after the last newline are not lines.
-  }
-  return lines;
 }
 
 function given(n: number | null | undefined): n is number {

@@ -10,6 +10,7 @@
 import { z } from "zod";
 import type { Assistant } from "../mention/index.ts";
 import { ASSISTANTS, validateMentionOptions } from "../mention/index.ts";
+import { clean, integer, list, oneOf, problem, raw, required } from "./env-values.ts";
 import { SettingsError, type SettingsProblem } from "./settings-error.ts";
 import { splitArgs, SplitArgsError } from "./split-args.ts";
 import type { SettingDoc } from "./webhook-settings.ts";
@@ -370,34 +371,8 @@ function gitlabVar(name: string, required: boolean, description: string, fallbac
 // Helpers ---------------------------------------------------------------------------------------------
 
 type Env = Readonly<Record<string, string | undefined>>;
-type Ctx = z.RefinementCtx;
-
-function problem(ctx: Ctx, message: string): never {
-  ctx.addIssue({ code: "custom", message });
-  return z.NEVER as never;
-}
-
-// Blank means unset: `FOO=` in a .env file, an empty template input, a trailing newline from a secret store.
-function clean(value: unknown): string | undefined {
-  if (typeof value !== "string") return undefined;
-  const trimmed = value.trim();
-  return trimmed === "" ? undefined : trimmed;
-}
-
-function list(value: string | undefined): string[] {
-  return (value ?? "")
-    .split(",")
-    .map((item) => item.trim())
-    .filter((item) => item !== "");
-}
-
-const raw = z.unknown().transform(clean);
 
 const IN_CI = "set by GitLab CI (outside CI, set it yourself)";
-
-function required(expects: string) {
-  return raw.transform((value, ctx) => value ?? problem(ctx, `required; ${expects}`));
-}
 
 function httpUrl(value: string): string | undefined {
   let url: URL;
@@ -428,24 +403,6 @@ function positiveId(what: string) {
   return required(`${what}, ${IN_CI}`).transform((value, ctx) =>
     /^[1-9]\d{0,15}$/.test(value) ? Number(value) : problem(ctx, `a positive whole number (${what})`),
   );
-}
-
-function integer(min: number, max: number, unit: string) {
-  return raw.transform((value, ctx) => {
-    if (value === undefined) return undefined;
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      return problem(ctx, `a whole number of ${unit} from ${min} to ${max}`);
-    }
-    return Number(value);
-  });
-}
-
-function oneOf<const T extends readonly string[]>(options: T) {
-  return raw.transform((value, ctx): T[number] | undefined => {
-    if (value === undefined) return undefined;
-    const found = options.find((option) => option === value.toLowerCase());
-    return found ?? problem(ctx, `one of ${options.join(", ")}`);
-  });
 }
 
 /** git check-ref-format's rules that matter for a branch name or prefix. */

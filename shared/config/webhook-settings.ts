@@ -5,6 +5,7 @@
 //   const settings = loadWebhookSettings(process.env); // in functions/*, never inside shared/
 import { z } from "zod";
 import { ASSISTANTS, validateMentionOptions, type Assistant } from "../mention/index.ts";
+import { clean, integer, list, oneOf, problem, raw, required } from "./env-values.ts";
 import { SettingsError, type SettingsProblem } from "./settings-error.ts";
 
 export interface WebhookSettings {
@@ -197,52 +198,6 @@ const USERNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const NAMESPACE_PATH = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*(\/[A-Za-z0-9_.][A-Za-z0-9_.-]*)*$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-type Ctx = z.RefinementCtx;
-
-function problem(ctx: Ctx, message: string): never {
-  ctx.addIssue({ code: "custom", message });
-  return z.NEVER as never;
-}
-
-// Environment values arrive as strings, possibly blank or padded (`FOO=` in a .env file, a newline from a
-// secret store): blank means unset.
-function clean(value: unknown): string | undefined {
-  if (typeof value !== "string") return undefined;
-  const trimmed = value.trim();
-  return trimmed === "" ? undefined : trimmed;
-}
-
-function list(value: string | undefined): string[] {
-  return (value ?? "")
-    .split(",")
-    .map((item) => item.trim())
-    .filter((item) => item !== "");
-}
-
-const raw = z.unknown().transform(clean);
-
-function required(expects: string) {
-  return raw.transform((value, ctx) => value ?? problem(ctx, `required; ${expects}`));
-}
-
-function integer(min: number, max: number, fallback: number, unit: string) {
-  return raw.transform((value, ctx) => {
-    if (value === undefined) return fallback;
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      return problem(ctx, `a whole number of ${unit} from ${min} to ${max}`);
-    }
-    return Number(value);
-  });
-}
-
-function oneOf<const T extends readonly string[]>(options: T, fallback: T[number]) {
-  return raw.transform((value, ctx): T[number] => {
-    if (value === undefined) return fallback;
-    const found = options.find((option) => option === value.toLowerCase());
-    return found ?? problem(ctx, `one of ${options.join(", ")}`);
-  });
-}
-
 function aliasList(assistant: string) {
   return raw.transform((value, ctx) => {
     const names = list(value).map((name) => name.replace(/^@/, ""));
@@ -318,8 +273,8 @@ const EnvSchema = z.object({
   }),
   ALLOWED_PROJECTS: pathList("project paths or ids"),
   ALLOWED_GROUPS: pathList("group paths"),
-  DISPATCH_MODE: oneOf(["trigger", "pipeline"] as const, "pipeline"),
-  DISPATCH_EVENT_AS: oneOf(["variables", "inputs"] as const, "variables"),
+  DISPATCH_MODE: oneOf(["trigger", "pipeline"] as const).transform((v) => v ?? "pipeline"),
+  DISPATCH_EVENT_AS: oneOf(["variables", "inputs"] as const).transform((v) => v ?? "variables"),
   TRIGGER_TOKEN: raw,
   TRIGGER_TOKENS: raw.transform((value, ctx): Record<string, string> => {
     if (value === undefined) return {};
@@ -346,7 +301,7 @@ const EnvSchema = z.object({
     }
     return value;
   }),
-  CLAIM_GRACE_SECONDS: integer(0, 86_400, 120, "seconds"),
+  CLAIM_GRACE_SECONDS: integer(0, 86_400, "seconds").transform((v) => v ?? 120),
   BRIDGE_USER_ID: raw.transform((value, ctx) => {
     if (value === undefined) return undefined;
     return /^[1-9]\d*$/.test(value)
@@ -360,9 +315,9 @@ const EnvSchema = z.object({
     if (["false", "0", "no", "off"].includes(lower)) return false;
     return problem(ctx, "true or false");
   }),
-  MAX_BODY_BYTES: integer(1_024, 26_214_400, 1_048_576, "bytes"),
-  DEADLINE_MS: integer(100, 60_000, 7_000, "milliseconds"),
-  SIGNATURE_TOLERANCE_SECONDS: integer(1, 86_400, 300, "seconds"),
+  MAX_BODY_BYTES: integer(1_024, 26_214_400, "bytes").transform((v) => v ?? 1_048_576),
+  DEADLINE_MS: integer(100, 60_000, "milliseconds").transform((v) => v ?? 7_000),
+  SIGNATURE_TOLERANCE_SECONDS: integer(1, 86_400, "seconds").transform((v) => v ?? 300),
 });
 
 // Checks across variables, on the raw values so they are reported even when another variable is invalid.

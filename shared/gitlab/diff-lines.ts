@@ -1,0 +1,40 @@
+// The lines of one file's unified diff as GitLab sends it (the `diff` field of merge request diffs), with
+// GitLab's line numbering: what both the sandbox (validating inline positions) and the job (checking them
+// before posting) read.
+// https://docs.gitlab.com/api/merge_requests/#list-merge-request-diffs
+
+export interface DiffLine {
+  /** GitLab's line types: "new" (added), "old" (removed), "context" (unchanged; GitLab sends null). */
+  type: "new" | "old" | "context";
+  old_line: number | null;
+  new_line: number | null;
+  /** The line without its +/-/space prefix. */
+  text: string;
+}
+
+const HUNK = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/;
+
+export function parseDiffLines(diff: string): DiffLine[] {
+  const lines: DiffLine[] = [];
+  let oldLine = 0;
+  let newLine = 0;
+  let inHunk = false;
+  for (const line of diff.split("\n")) {
+    const hunk = HUNK.exec(line);
+    if (hunk) {
+      oldLine = Number(hunk[1]);
+      newLine = Number(hunk[2]);
+      inHunk = true;
+      continue;
+    }
+    if (!inHunk) continue;
+    const text = line.slice(1);
+    if (line.startsWith("+")) lines.push({ type: "new", old_line: null, new_line: newLine++, text });
+    else if (line.startsWith("-")) lines.push({ type: "old", old_line: oldLine++, new_line: null, text });
+    else if (line.startsWith(" ")) {
+      lines.push({ type: "context", old_line: oldLine++, new_line: newLine++, text });
+    }
+    // "\ No newline at end of file" and the empty string after the last newline are not lines.
+  }
+  return lines;
+}
