@@ -35,6 +35,19 @@ const NEVER_PASSED =
 
 export type HostEnv = Readonly<Record<string, string | undefined>>;
 
+/** How either CLI is started and stopped. */
+export interface CliRunnerOptions {
+  /** The executable; default "claude" or "codex", looked up on the PATH the CLI gets. */
+  bin?: string;
+  /** Where PATH, LANG, TMPDIR and proxy settings come from; default process.env. Nothing else is taken. */
+  hostEnv?: HostEnv;
+  /** SIGTERM → SIGKILL grace at the deadline; default 5000 ms. */
+  killGraceMs?: number;
+  /** How long the CLI may take to exit once its result came before it is stopped; default 10 000 ms. */
+  exitGraceMs?: number;
+  now?: () => number;
+}
+
 /** The allowlisted host variables that are set. */
 export function hostBaseEnv(host: HostEnv): Record<string, string> {
   const env: Record<string, string> = {};

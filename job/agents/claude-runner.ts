@@ -14,7 +14,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { AgentRunner, AgentRunOptions, AgentRunResult } from "../contracts.ts";
 import { MCP_SERVER_NAME, mcpToolName } from "../mcp/tool-specs.ts";
-import { hostBaseEnv, modelEnv, type HostEnv } from "./agent-env.ts";
+import { hostBaseEnv, modelEnv, type CliRunnerOptions, type HostEnv } from "./agent-env.ts";
 import { claudeInputTokens, claudeResultError, createClaudeStreamReader } from "./claude-stream.ts";
 import { lastErrorLine, runAgentProcess } from "./process.ts";
 
@@ -48,21 +48,12 @@ const BRIDGE_TOOLS = [mcpToolName("update_progress"), mcpToolName("create_inline
 // otherwise run commands chosen by whoever last changed that file on the branch.
 const FLAG_SETTINGS = JSON.stringify({ disableAllHooks: true });
 
-export interface ClaudeRunnerOptions {
-  /** The executable; default "claude", looked up on the PATH the CLI gets. */
-  bin?: string;
-  /** Where PATH, LANG, TMPDIR and proxy settings come from; default process.env. Nothing else is taken. */
-  hostEnv?: HostEnv;
-  /** SIGTERM → SIGKILL grace at the deadline; default 5000 ms. */
-  killGraceMs?: number;
-  /** How long the CLI may take to exit once its result line came before it is stopped; default 10 000 ms. */
-  exitGraceMs?: number;
+export interface ClaudeRunnerOptions extends CliRunnerOptions {
   /**
    * CLAUDE_CODE_SUBPROCESS_ENV_SCRUB (default true). Only for images where bubblewrap cannot run: without
    * it the model key is visible to every command the agent runs.
    */
   subprocessEnvScrub?: boolean;
-  now?: () => number;
 }
 
 export function createClaudeRunner(runnerOptions: ClaudeRunnerOptions = {}): AgentRunner {

@@ -10,7 +10,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AgentRunner, AgentRunOptions, AgentRunResult, McpLaunch } from "../contracts.ts";
 import { MCP_SERVER_NAME } from "../mcp/tool-specs.ts";
-import { hostBaseEnv, modelEnv, type HostEnv } from "./agent-env.ts";
+import { hostBaseEnv, modelEnv, type CliRunnerOptions, type HostEnv } from "./agent-env.ts";
 import { createCodexStreamReader } from "./codex-stream.ts";
 import { lastErrorLine, runAgentProcess } from "./process.ts";
 
@@ -32,17 +32,7 @@ const SHELL_EXCLUDES = [
   "CODEX_API_KEY",
 ];
 
-export interface CodexRunnerOptions {
-  /** The executable; default "codex", looked up on the PATH the CLI gets. */
-  bin?: string;
-  /** Where PATH, LANG, TMPDIR and proxy settings come from; default process.env. Nothing else is taken. */
-  hostEnv?: HostEnv;
-  /** SIGTERM → SIGKILL grace at the deadline; default 5000 ms. */
-  killGraceMs?: number;
-  /** How long the CLI may take to exit once its turn has ended before it is stopped; default 10 000 ms. */
-  exitGraceMs?: number;
-  now?: () => number;
-}
+export type CodexRunnerOptions = CliRunnerOptions;
 
 export function createCodexRunner(runnerOptions: CodexRunnerOptions = {}): AgentRunner {
   return {
