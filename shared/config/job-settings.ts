@@ -10,7 +10,8 @@
 import { z } from "zod";
 import type { Assistant } from "../mention/index.ts";
 import { ASSISTANTS, validateMentionOptions } from "../mention/index.ts";
-import { clean, integer, list, oneOf, problem, raw, required } from "./env-values.ts";
+import { clean, integer, oneOf, problem, raw, required } from "./env-values.ts";
+import { policyFields } from "./policy-fields.ts";
 import { SettingsError, type SettingsProblem } from "./settings-error.ts";
 import { splitArgs, SplitArgsError } from "./split-args.ts";
 import type { SettingDoc } from "./webhook-settings.ts";
@@ -558,59 +559,7 @@ const CodexSchema = z.object({
   CODEX_ARGS: cliArgs("codex exec"),
 });
 
-const ACCESS_LEVELS: Record<string, number> = {
-  guest: 10,
-  planner: 15,
-  reporter: 20,
-  developer: 30,
-  maintainer: 40,
-  owner: 50,
-};
-const USERNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
-const NAMESPACE_PATH = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*(\/[A-Za-z0-9_.][A-Za-z0-9_.-]*)*$/;
-
-function aliasList(assistant: string) {
-  return raw.transform((value, ctx) => {
-    const names = list(value).map((name) => name.replace(/^@/, ""));
-    return names.every((name) => USERNAME.test(name))
-      ? names
-      : problem(ctx, `comma-separated GitLab usernames (letters, digits, _ . -) that summon ${assistant}`);
-  });
-}
-
-function pathList(what: string) {
-  return raw.transform((value, ctx) => {
-    const paths = list(value).map((path) => path.replace(/^\/+|\/+$/g, "").toLowerCase());
-    return paths.every((path) => NAMESPACE_PATH.test(path))
-      ? paths
-      : problem(ctx, `comma-separated ${what}, e.g. group/subgroup/project`);
-  });
-}
-
-const TriggerSchema = z.object({
-  MIN_ACCESS_LEVEL: raw.transform((value, ctx) => {
-    if (value === undefined) return 30;
-    const named = ACCESS_LEVELS[value.toLowerCase()];
-    if (named !== undefined) return named;
-    if (/^\d+$/.test(value) && Number(value) >= 10 && Number(value) <= 50) return Number(value);
-    return problem(ctx, `one of ${Object.keys(ACCESS_LEVELS).join(", ")}, or a number from 10 to 50`);
-  }),
-  CLAUDE_ALIASES: aliasList("Claude"),
-  CODEX_ALIASES: aliasList("Codex"),
-  ALLOWED_PROJECTS: pathList("project paths or ids"),
-  ALLOWED_GROUPS: pathList("group paths"),
-  HANDLE_EDITS: raw.transform((value, ctx) => {
-    if (value === undefined) return false;
-    const lower = value.toLowerCase();
-    if (["true", "1", "yes", "on"].includes(lower)) return true;
-    if (["false", "0", "no", "off"].includes(lower)) return false;
-    return problem(ctx, "true or false");
-  }),
-  BRIDGE_USER_ID: raw.transform((value, ctx) => {
-    if (value === undefined) return undefined;
-    return /^[1-9]\d*$/.test(value) ? Number(value) : problem(ctx, "the numeric id of the bridge's bot user");
-  }),
-});
+const TriggerSchema = z.object(policyFields);
 
 // Loading ---------------------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { ASSISTANTS, validateMentionOptions, type Assistant } from "../mention/index.ts";
 import { clean, integer, list, oneOf, problem, raw, required } from "./env-values.ts";
+import { policyFields } from "./policy-fields.ts";
 import { SettingsError, type SettingsProblem } from "./settings-error.ts";
 
 export interface WebhookSettings {
@@ -185,43 +186,10 @@ export const WEBHOOK_SETTINGS_DOC: readonly SettingDoc[] = [
   },
 ];
 
-const ACCESS_LEVELS: Record<string, number> = {
-  guest: 10,
-  planner: 15,
-  reporter: 20,
-  developer: 30,
-  maintainer: 40,
-  owner: 50,
-};
-
-const USERNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
-const NAMESPACE_PATH = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*(\/[A-Za-z0-9_.][A-Za-z0-9_.-]*)*$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-function aliasList(assistant: string) {
-  return raw.transform((value, ctx) => {
-    const names = list(value).map((name) => name.replace(/^@/, ""));
-    if (names.some((name) => !USERNAME.test(name))) {
-      return problem(
-        ctx,
-        `comma-separated GitLab usernames (letters, digits, _ . -) that summon ${assistant}`,
-      );
-    }
-    return names;
-  });
-}
-
-function pathList(what: string) {
-  return raw.transform((value, ctx) => {
-    const paths = list(value).map((path) => path.replace(/^\/+|\/+$/g, "").toLowerCase());
-    if (paths.some((path) => !NAMESPACE_PATH.test(path))) {
-      return problem(ctx, `comma-separated ${what}, e.g. group/subgroup/project`);
-    }
-    return paths;
-  });
-}
-
 const EnvSchema = z.object({
+  ...policyFields,
   GITLAB_URL: required("the GitLab instance's base URL, e.g. https://gitlab.example.com").transform(
     (value, ctx) => {
       let url: URL;
@@ -254,15 +222,6 @@ const EnvSchema = z.object({
     }
     return new Uint8Array(key);
   }),
-  MIN_ACCESS_LEVEL: raw.transform((value, ctx) => {
-    if (value === undefined) return ACCESS_LEVELS["developer"] ?? 30;
-    const named = ACCESS_LEVELS[value.toLowerCase()];
-    if (named !== undefined) return named;
-    if (/^\d+$/.test(value) && Number(value) >= 10 && Number(value) <= 50) return Number(value);
-    return problem(ctx, `one of ${Object.keys(ACCESS_LEVELS).join(", ")}, or a number from 10 to 50`);
-  }),
-  CLAUDE_ALIASES: aliasList("Claude"),
-  CODEX_ALIASES: aliasList("Codex"),
   ENABLED_ASSISTANTS: raw.transform((value, ctx): Assistant[] => {
     const names = value === undefined ? [...ASSISTANTS] : list(value).map((name) => name.toLowerCase());
     const known = names.filter((name): name is Assistant => ASSISTANTS.some((a) => a === name));
@@ -271,8 +230,6 @@ const EnvSchema = z.object({
     }
     return [...new Set(known)];
   }),
-  ALLOWED_PROJECTS: pathList("project paths or ids"),
-  ALLOWED_GROUPS: pathList("group paths"),
   DISPATCH_MODE: oneOf(["trigger", "pipeline"] as const).transform((v) => v ?? "pipeline"),
   DISPATCH_EVENT_AS: oneOf(["variables", "inputs"] as const).transform((v) => v ?? "variables"),
   TRIGGER_TOKEN: raw,
@@ -302,19 +259,6 @@ const EnvSchema = z.object({
     return value;
   }),
   CLAIM_GRACE_SECONDS: integer(0, 86_400, "seconds").transform((v) => v ?? 120),
-  BRIDGE_USER_ID: raw.transform((value, ctx) => {
-    if (value === undefined) return undefined;
-    return /^[1-9]\d*$/.test(value)
-      ? Number(value)
-      : problem(ctx, "the numeric id of the bridge's GitLab user");
-  }),
-  HANDLE_EDITS: raw.transform((value, ctx) => {
-    if (value === undefined) return false;
-    const lower = value.toLowerCase();
-    if (["true", "1", "yes", "on"].includes(lower)) return true;
-    if (["false", "0", "no", "off"].includes(lower)) return false;
-    return problem(ctx, "true or false");
-  }),
   MAX_BODY_BYTES: integer(1_024, 26_214_400, "bytes").transform((v) => v ?? 1_048_576),
   DEADLINE_MS: integer(100, 60_000, "milliseconds").transform((v) => v ?? 7_000),
   SIGNATURE_TOLERANCE_SECONDS: integer(1, 86_400, "seconds").transform((v) => v ?? 300),
