@@ -1,5 +1,6 @@
 import type { Command } from "./command.ts";
 import { demoCommand } from "./demo.ts";
+import { doctorCommand } from "./doctor.ts";
 import { finalizeCommand } from "./finalize.ts";
 import { mcpServerCommand } from "./mcp-server.ts";
 import { runCommand } from "./run.ts";
@@ -13,4 +14,5 @@ export const commands: Command[] = [
   runCommand,
   finalizeCommand,
   mcpServerCommand,
+  doctorCommand,
 ];
