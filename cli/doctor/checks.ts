@@ -8,6 +8,7 @@ import { UserSchema, type User } from "../../shared/gitlab/api-schema.ts";
 import { getMemberAccessLevel, type GitLabRequester } from "../../shared/gitlab/calls.ts";
 import { isGitLabApiError } from "../../shared/gitlab/gitlab-api-error.ts";
 import { projectPath, segment } from "../../shared/gitlab/paths.ts";
+import { ACCESS_LEVELS } from "../../shared/gitlab/access-levels.ts";
 import { ASSISTANTS, type Assistant } from "../../shared/mention/index.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
@@ -136,20 +137,11 @@ async function allPages<T>(gl: GitLabRequester, path: string, schema: z.ZodType<
 // ---------------------------------------------------------------------------------------------------------
 // Roles and small helpers.
 
-const ROLE_NAMES: ReadonlyArray<[number, string]> = [
-  [50, "Owner"],
-  [40, "Maintainer"],
-  [30, "Developer"],
-  [20, "Reporter"],
-  [15, "Planner"],
-  [10, "Guest"],
-];
-
-const DEVELOPER = 30;
+const DEVELOPER = ACCESS_LEVELS.developer;
 
 export function roleName(level: number): string {
-  const exact = ROLE_NAMES.find(([value]) => value === level);
-  return exact ? `${exact[1]} (${level})` : `access level ${level}`;
+  const exact = Object.entries(ACCESS_LEVELS).find(([, value]) => value === level);
+  return exact ? `${exact[0][0]?.toUpperCase()}${exact[0].slice(1)} (${level})` : `access level ${level}`;
 }
 
 /** The least access level ci_pipeline_variables_minimum_override_role lets set variables; null: no one. */

@@ -3,7 +3,7 @@
 // must be one of the merge request's versions and the line must be one that version's diff shows.
 // https://docs.gitlab.com/api/discussions/
 import { createHash } from "node:crypto";
-import { isValidPosition } from "../git/diff-lines.ts";
+import { findPositionLine } from "../git/diff-lines.ts";
 import type { FileDiff } from "../git/file-diff.ts";
 import { ApiError, forbidden, invalid, missing, notFound } from "../http/api-error.ts";
 import { json, type RequestContext, type RouteRegistrar } from "../http/context.ts";
@@ -64,40 +64,10 @@ function lineCode(path: string, oldPos: number, newPos: number): string {
  * an added line takes the old side's next line number and a removed line the new side's (as in GitLab's diffs).
  */
 function positionLineCode(files: readonly FileDiff[], pos: DiffPosition): string | null {
-  const file =
-    files.find((f) => f.old_path === pos.old_path && f.new_path === pos.new_path) ??
-    files.find((f) => f.new_path === pos.new_path || f.old_path === pos.old_path);
-  if (!file) return null;
-  const path = file.deleted_file ? file.old_path : file.new_path;
-  let oldLine = 0;
-  let newLine = 0;
-  let inHunk = false;
-  for (const text of file.diff.split("\n")) {
-    const hunk = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(text);
-    if (hunk) {
-      oldLine = Number(hunk[1]);
-      newLine = Number(hunk[2]);
-      inHunk = true;
-      continue;
-    }
-    if (!inHunk) continue;
-    if (text.startsWith("+")) {
-      if (pos.new_line === newLine && !isNum(pos.old_line)) return lineCode(path, oldLine, newLine);
-      newLine++;
-    } else if (text.startsWith("-")) {
-      if (pos.old_line === oldLine && !isNum(pos.new_line)) return lineCode(path, oldLine, newLine);
-      oldLine++;
-    } else if (text.startsWith(" ")) {
-      if (pos.old_line === oldLine && pos.new_line === newLine) return lineCode(path, oldLine, newLine);
-      oldLine++;
-      newLine++;
-    }
-  }
-  return null;
-}
-
-function isNum(n: unknown): n is number {
-  return typeof n === "number";
+  const found = findPositionLine(files, pos);
+  if (!found) return null;
+  const path = found.file.deleted_file ? found.file.old_path : found.file.new_path;
+  return lineCode(path, found.oldPos, found.newPos);
 }
 
 function positionInt(raw: Params, name: string): number | null {
@@ -157,7 +127,6 @@ async function readPosition(
   );
   if (!version) throw rejected();
   const files = await versionDiffs(ctx.sb, mr, version);
-  if (!isValidPosition(files, position)) throw rejected();
   const code = positionLineCode(files, position);
   if (code === null) throw rejected();
   return { position, lineCode: code };

@@ -1,15 +1,7 @@
 // The settings of who may summon an assistant and where, read the same way by the webhook receiver and by a
 // job that takes a raw TRIGGER_PAYLOAD (and so applies the receiver's rules itself).
+import { ACCESS_LEVELS, accessLevelOf } from "../gitlab/access-levels.ts";
 import { list, problem, raw } from "./env-values.ts";
-
-export const ACCESS_LEVELS: Record<string, number> = {
-  guest: 10,
-  planner: 15,
-  reporter: 20,
-  developer: 30,
-  maintainer: 40,
-  owner: 50,
-};
 
 const USERNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const NAMESPACE_PATH = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*(\/[A-Za-z0-9_.][A-Za-z0-9_.-]*)*$/;
@@ -35,8 +27,8 @@ function pathList(what: string) {
 /** zod fields to spread into a settings schema. */
 export const policyFields = {
   MIN_ACCESS_LEVEL: raw.transform((value, ctx) => {
-    if (value === undefined) return ACCESS_LEVELS["developer"] ?? 30;
-    const named = ACCESS_LEVELS[value.toLowerCase()];
+    if (value === undefined) return ACCESS_LEVELS.developer;
+    const named = accessLevelOf(value);
     if (named !== undefined) return named;
     if (/^\d+$/.test(value) && Number(value) >= 10 && Number(value) <= 50) return Number(value);
     return problem(ctx, `one of ${Object.keys(ACCESS_LEVELS).join(", ")}, or a number from 10 to 50`);

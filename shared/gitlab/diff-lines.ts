@@ -14,8 +14,15 @@ export interface DiffLine {
 
 const HUNK = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/;
 
-export function parseDiffLines(diff: string): DiffLine[] {
-  const lines: DiffLine[] = [];
+/**
+ * Calls `visit` for each line with GitLab's numbering, plus the running line counters of both sides (what
+ * GitLab calls old_pos and new_pos): an added or removed line needs the other side's counter for its line
+ * code. Stops when `visit` returns true.
+ */
+export function walkDiffLines(
+  diff: string,
+  visit: (line: DiffLine, pos: { old: number; new: number }) => boolean | void,
+): void {
   let oldLine = 0;
   let newLine = 0;
   let inHunk = false;
@@ -29,12 +36,22 @@ export function parseDiffLines(diff: string): DiffLine[] {
     }
     if (!inHunk) continue;
     const text = line.slice(1);
-    if (line.startsWith("+")) lines.push({ type: "new", old_line: null, new_line: newLine++, text });
-    else if (line.startsWith("-")) lines.push({ type: "old", old_line: oldLine++, new_line: null, text });
-    else if (line.startsWith(" ")) {
-      lines.push({ type: "context", old_line: oldLine++, new_line: newLine++, text });
-    }
+    const pos = { old: oldLine, new: newLine };
+    let parsed: DiffLine;
+    if (line.startsWith("+")) parsed = { type: "new", old_line: null, new_line: newLine++, text };
+    else if (line.startsWith("-")) parsed = { type: "old", old_line: oldLine++, new_line: null, text };
+    else if (line.startsWith(" "))
+      parsed = { type: "context", old_line: oldLine++, new_line: newLine++, text };
     // "\ No newline at end of file" and the empty string after the last newline are not lines.
+    else continue;
+    if (visit(parsed, pos) === true) return;
   }
+}
+
+export function parseDiffLines(diff: string): DiffLine[] {
+  const lines: DiffLine[] = [];
+  walkDiffLines(diff, (line) => {
+    lines.push(line);
+  });
   return lines;
 }
