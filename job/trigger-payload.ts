@@ -10,23 +10,20 @@
 // grow, and each job lists after it posted, so of two racing jobs the later one always sees the earlier.
 import {
   awardEmojiOnNote,
-  createNote,
   getCurrentUser,
   getMemberAccessLevel,
   listNotes,
-  replyToDiscussion,
   type GitLabRequester,
   type NoteRef,
 } from "../shared/gitlab/calls.ts";
 import { parseMarkers } from "../shared/gitlab/marker.ts";
-import { noteablePath, segment, type ThreadNoteableType } from "../shared/gitlab/paths.ts";
+import { noteablePath, segment } from "../shared/gitlab/paths.ts";
 import type { NoteHook } from "../shared/gitlab/webhook-schema.ts";
 import { ASSISTANTS, type Assistant } from "../shared/mention/index.ts";
 import type { TriggerPolicySettings } from "../shared/config/job-settings.ts";
 import { CLAIM_EMOJI, isAlreadyTaken } from "../shared/webhook/claim.ts";
-import { isConfidential } from "../shared/webhook/dispatch.ts";
+import { eventFor, postPlaceholder } from "../shared/webhook/dispatch.ts";
 import { decide, isByBridgeUser } from "../shared/webhook/policy.ts";
-import type { BridgeEvent } from "../shared/webhook/bridge-event.ts";
 import type { Redact } from "./contracts.ts";
 import type { EventInput } from "./event-input.ts";
 import { describe } from "./placeholder.ts";
@@ -89,13 +86,7 @@ export async function acceptTriggerPayload(options: AcceptTriggerOptions): Promi
   const body = options.redact(
     renderWorking({ assistant, triggerNoteId: note.id, askedBy: hook.user.username, jobUrl: options.jobUrl }),
   );
-  const placeholder =
-    (note.type === "DiscussionNote" || note.type === "DiffNote") && note.discussion_id
-      ? await replyToDiscussion(gitlab, { ...where, discussionId: note.discussion_id, body })
-      : await createNote(
-          gitlab,
-          note.internal || note.confidential ? { ...where, body, internal: true } : { ...where, body },
-        );
+  const placeholder = await postPlaceholder(gitlab, where, hook, body);
 
   const earlier = await earlierPlaceholder(
     gitlab,
@@ -122,33 +113,8 @@ export async function acceptTriggerPayload(options: AcceptTriggerOptions): Promi
   return {
     kind: "event",
     source: "TRIGGER_PAYLOAD",
-    event: eventOf(hook, where, assistant, decision.instruction, placeholder.id),
+    event: eventFor({ hook, ...where, instruction: decision.instruction }, assistant, placeholder.id),
   };
-}
-
-function eventOf(
-  hook: NoteHook,
-  where: { noteableType: ThreadNoteableType; noteableIid: number },
-  assistant: Assistant,
-  instruction: string,
-  placeholderNoteId: number,
-): BridgeEvent {
-  const confidential = isConfidential(hook);
-  const event: BridgeEvent = {
-    assistant,
-    projectId: hook.project.id,
-    projectPath: hook.project.path_with_namespace,
-    noteableType: where.noteableType,
-    noteableIid: where.noteableIid,
-    noteId: hook.object_attributes.id,
-    discussionId: hook.object_attributes.discussion_id ?? null,
-    placeholderNoteId,
-    authorId: hook.user.id,
-    authorUsername: hook.user.username,
-    confidential,
-  };
-  if (!confidential) event.instruction = instruction;
-  return event;
 }
 
 /**

@@ -125,7 +125,7 @@ export function isConfidential(hook: NoteHook): boolean {
 }
 
 export function eventFor(
-  request: DispatchRequest,
+  request: Pick<DispatchRequest, "hook" | "noteableType" | "noteableIid" | "instruction">,
   assistant: Assistant,
   placeholderNoteId: number,
 ): BridgeEvent {
@@ -149,7 +149,8 @@ export function eventFor(
   return event;
 }
 
-function postPlaceholder(
+/** Posts a placeholder where the person wrote: in their thread, else a note as internal as theirs. */
+export function postPlaceholder(
   gl: GitLabRequester,
   where: NoteableRef,
   hook: NoteHook,
