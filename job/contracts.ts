@@ -78,6 +78,8 @@ export interface DiffNotePosition {
 export interface AgentEvent {
   kind: "text" | "tool" | "todo" | "error";
   text: string;
+  /** For "tool": the tool's name as the CLI knows it; MCP tools as mcp__<server>__<tool> for both CLIs. */
+  tool?: string;
 }
 
 export interface McpLaunch {

@@ -8,6 +8,8 @@ import { assistantDisplayName } from "../shared/gitlab/assistant.ts";
 import { markerFor } from "../shared/gitlab/marker.ts";
 import { ASSISTANTS, type Assistant } from "../shared/mention/index.ts";
 import type { PublishResult } from "./contracts.ts";
+import { oneLine } from "./agents/event-text.ts";
+import type { ReviewOutcome } from "./review-outcome.ts";
 
 export const PLACEHOLDER_STATUSES = ["working", "done", "failed"] as const;
 export type PlaceholderStatus = (typeof PLACEHOLDER_STATUSES)[number];
@@ -55,6 +57,8 @@ export interface SuccessSummary extends RunStats {
   publish: PublishResult;
   /** The last checklist the agent kept, shown folded. */
   checklist?: string;
+  /** The inline review comments the agent tried to post, when it tried any. */
+  review?: ReviewOutcome;
 }
 
 export interface FailureReport {
@@ -91,10 +95,16 @@ export function renderSucceeded(
   options: RenderOptions = {},
 ): string {
   const name = assistantDisplayName(head.assistant);
-  const lines = [...markers(head, "done"), `✅ **${name}** finished${askedBy(head)}`, ""];
+  const missed = summary.review?.notPosted.length ?? 0;
+  const title =
+    missed === 0
+      ? `✅ **${name}** finished${askedBy(head)}`
+      : `⚠️ **${name}** finished${askedBy(head)}, but ${missed === 1 ? "one review comment was" : `${missed} review comments were`} not posted`;
+  const lines = [...markers(head, "done"), title, ""];
   const text = summary.text.trim();
   if (text !== "") lines.push(clip(neutral(text, options), MAX_TEXT_CHARS), "");
   lines.push(...publishLines(summary.publish));
+  if (summary.review !== undefined) lines.push(...reviewLines(summary.review, options));
   if (summary.checklist !== undefined && summary.checklist.trim() !== "") {
     lines.push(
       "<details><summary>Checklist</summary>",
@@ -178,6 +188,17 @@ function publishLines(publish: PublishResult): string[] {
     case "none":
       return [];
   }
+}
+
+function reviewLines(review: ReviewOutcome, options: RenderOptions): string[] {
+  const posted = `**Inline comments posted:** ${review.posted}`;
+  if (review.notPosted.length === 0) return [posted, ""];
+  return [
+    `${posted} · **not posted:** ${review.notPosted.length}`,
+    "",
+    ...review.notPosted.map((m) => `- ${neutral(oneLine(`${m.where}: ${m.reason}`, 400), options)}`),
+    "",
+  ];
 }
 
 function footer(jobUrl: string, stats: Partial<RunStats>, linkText = "job"): string {

@@ -48,7 +48,9 @@ import {
   type PlaceholderLocation,
 } from "./event-input.ts";
 import { createPlaceholder, describe, type Placeholder } from "./placeholder.ts";
+import { mcpToolName } from "./mcp/tool-specs.ts";
 import { createRedactor, secretValuesFromEnv } from "./redact.ts";
+import { reviewOutcome, type BridgeComments } from "./review-outcome.ts";
 import { defaultJobSteps } from "./steps.ts";
 import { acceptTriggerPayload } from "./trigger-payload.ts";
 
@@ -77,6 +79,8 @@ export interface StepBase {
 export interface ToolBridgeHandle {
   /** How the agent CLI starts the MCP server that talks to the bridge. */
   mcp: McpLaunch;
+  /** The inline comments so far: posted, calls received, and those refused with why. */
+  comments(): BridgeComments;
   close(): Promise<void>;
 }
 
@@ -154,7 +158,8 @@ export interface RunJobOptions {
   progressIntervalMs?: number;
 }
 
-export type RunOutcome = "succeeded" | "skipped" | "failed" | "stopped";
+/** "incomplete": the run finished, but some of what it tried to post (review comments) did not get posted. */
+export type RunOutcome = "succeeded" | "incomplete" | "skipped" | "failed" | "stopped";
 
 export interface RunJobResult {
   exitCode: 0 | 1;
@@ -345,6 +350,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     const closeBridge = once(() => bridge.close());
     cleanups.push(closeBridge);
 
+    let commentCallsInStream = 0;
     const result = await step("agent", () =>
       steps.runAgent({
         ...base,
@@ -355,7 +361,10 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
         mcp: bridge.mcp,
         homeDir: join(runDir as string, "home"),
         deadlineAt: deadline.agentAt,
-        onEvent: (agentEvent) => onAgentEvent(agentEvent, placeholder, log),
+        onEvent: (agentEvent) => {
+          if (agentEvent.tool === mcpToolName("create_inline_comment")) commentCallsInStream++;
+          onAgentEvent(agentEvent, placeholder, log);
+        },
       }),
     );
     log(
@@ -378,12 +387,25 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
       steps.publishChanges({ ...base, context, workspace, result }),
     );
     log(`published: ${describePublish(publish)}`);
+    const review = reviewOutcome(bridge.comments(), commentCallsInStream);
+    for (const missed of review?.notPosted ?? [])
+      log(`review comment not posted: ${missed.where}: ${missed.reason}`);
     const final = await placeholder.succeed({
       text: result.finalText,
       publish,
+      ...(review !== undefined ? { review } : {}),
       ...statsOf(result),
     });
-    return { exitCode: 0, outcome: "succeeded", event, publish, agent: result, placeholderFinal: final };
+    // A review that could not be posted in full fails the job too, so the pipeline does not read as green.
+    const complete = review === undefined || review.notPosted.length === 0;
+    return {
+      exitCode: complete ? 0 : 1,
+      outcome: complete ? "succeeded" : "incomplete",
+      event,
+      publish,
+      agent: result,
+      placeholderFinal: final,
+    };
   } catch (error) {
     const stop = error instanceof RunStoppedError ? error.reason : deadline.stopped;
     if (stop) {

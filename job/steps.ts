@@ -145,7 +145,15 @@ export const defaultJobSteps: JobSteps = {
       workdir: input.workspace.dir,
       now: input.now,
     });
-    return { mcp: bridge.launch, close: () => bridge.close() };
+    return {
+      mcp: bridge.launch,
+      comments: () => ({
+        posted: bridge.inlineComments,
+        calls: bridge.inlineCommentCalls,
+        refused: bridge.refusedComments,
+      }),
+      close: () => bridge.close(),
+    };
   },
 
   runAgent: (input) => {

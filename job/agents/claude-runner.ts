@@ -16,6 +16,7 @@ import type { AgentRunner, AgentRunOptions, AgentRunResult } from "../contracts.
 import { MCP_SERVER_NAME, mcpToolName } from "../mcp/tool-specs.ts";
 import { hostBaseEnv, modelEnv, type CliRunnerOptions, type HostEnv } from "./agent-env.ts";
 import { claudeInputTokens, claudeResultError, createClaudeStreamReader } from "./claude-stream.ts";
+import { toolsDidNotStart } from "./event-text.ts";
 import { lastErrorLine, runAgentProcess } from "./process.ts";
 
 /** Reading and editing in the working tree, and git commands that only look: no commit, no push. */
@@ -43,6 +44,16 @@ export const DEFAULT_CLAUDE_DISALLOWED_TOOLS = [
 
 /** The agent-bridge tools are always allowed: the run's progress and review go through them. */
 const BRIDGE_TOOLS = [mcpToolName("update_progress"), mcpToolName("create_inline_comment")];
+
+/**
+ * How long Claude Code waits for the bridge's MCP server before its first model request, and how long the
+ * server may take to connect at all. In `-p` mode Claude Code 2.1.197 does not wait for MCP servers by
+ * default: a server still starting is "pending" in the init line and its tools are missing from the first
+ * request. `alwaysLoad` on the server's entry puts it in the group Claude Code waits for, at most
+ * MCP_CONNECT_TIMEOUT_MS (default 5 s, too short for a busy runner); MCP_TIMEOUT bounds the connection
+ * itself (default 30 s).
+ */
+export const MCP_WAIT_MS = 60_000;
 
 // Settings given on the command line outrank the repository's .claude/settings.json, whose hooks would
 // otherwise run commands chosen by whoever last changed that file on the branch.
@@ -74,6 +85,7 @@ export function claudeArgs(options: AgentRunOptions): string[] {
         command: options.mcp.command,
         args: options.mcp.args,
         env: options.mcp.env,
+        alwaysLoad: true,
       },
     },
   };
@@ -131,13 +143,18 @@ export function claudeEnv(
     DISABLE_AUTOUPDATER: "1",
     // The model key and cloud credentials are removed from the environment of every command it runs.
     CLAUDE_CODE_SUBPROCESS_ENV_SCRUB: scrub ? "1" : "0",
+    // The first model request waits for the bridge's tools (see MCP_WAIT_MS).
+    MCP_CONNECT_TIMEOUT_MS: String(MCP_WAIT_MS),
+    MCP_TIMEOUT: String(MCP_WAIT_MS),
   };
 }
 
 async function runClaude(runner: ClaudeRunnerOptions, options: AgentRunOptions): Promise<AgentRunResult> {
   const now = runner.now ?? Date.now;
   const started = now();
-  const reader = createClaudeStreamReader((event) => options.onEvent(event));
+  const reader = createClaudeStreamReader((event) => options.onEvent(event), {
+    requiredServer: MCP_SERVER_NAME,
+  });
   let proc;
   try {
     await mkdir(join(options.homeDir, ".claude"), { recursive: true });
@@ -163,7 +180,7 @@ async function runClaude(runner: ClaudeRunnerOptions, options: AgentRunOptions):
     };
   }
 
-  const { result, texts } = reader.summary();
+  const { result, texts, requiredServerDown } = reader.summary();
   const base: AgentRunResult = {
     status: "success",
     finalText: (result?.is_error === false ? result.result : undefined) ?? texts.at(-1) ?? "",
@@ -177,6 +194,9 @@ async function runClaude(runner: ClaudeRunnerOptions, options: AgentRunOptions):
   }
 
   if (proc.stopped === "signal") return { ...base, status: "canceled", error: "the run was canceled" };
+  if (requiredServerDown !== null) {
+    return { ...base, status: "error", error: toolsDidNotStart(requiredServerDown) };
+  }
   // Once the result line came, the run is over whatever happened to the process afterwards.
   if (result === null && proc.stopped === "deadline") {
     return {

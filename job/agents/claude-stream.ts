@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { AgentEvent } from "../contracts.ts";
 import { oneLine } from "./event-text.ts";
+import type { LineVerdict } from "./process.ts";
 
 const textBlock = z.looseObject({ type: z.literal("text"), text: z.string() });
 const toolUseBlock = z.looseObject({
@@ -56,19 +57,36 @@ export interface ClaudeStreamSummary {
   texts: string[];
   /** Lines that were not JSON or not of a known shape. */
   skippedLines: number;
+  /**
+   * The required MCP server's status in the init line when it was not "connected" (for example
+   * "pending" or "failed"); null when it connected or no init line came.
+   */
+  requiredServerDown: string | null;
 }
 
 export interface ClaudeStreamReader {
-  /** One stdout line; "final" once the result line has come. */
-  push(line: string): void | "final";
+  /**
+   * One stdout line; "final" once the result line has come; "abort" when the init line shows the required
+   * MCP server not connected (the run would go on without the tools it was asked to use).
+   */
+  push(line: string): LineVerdict;
   summary(): ClaudeStreamSummary;
 }
 
+export interface ClaudeStreamOptions {
+  /** An MCP server without which the run is pointless: its absence from the init line aborts the run. */
+  requiredServer?: string;
+}
+
 /** A reader that calls onEvent live for each assistant text and tool call. */
-export function createClaudeStreamReader(onEvent: (event: AgentEvent) => void): ClaudeStreamReader {
+export function createClaudeStreamReader(
+  onEvent: (event: AgentEvent) => void,
+  options: ClaudeStreamOptions = {},
+): ClaudeStreamReader {
   let result: ClaudeResultLine | null = null;
   const texts: string[] = [];
   let skippedLines = 0;
+  let requiredServerDown: string | null = null;
 
   return {
     push(line) {
@@ -88,8 +106,13 @@ export function createClaudeStreamReader(onEvent: (event: AgentEvent) => void): 
             continue;
           }
           const tool = toolUseBlock.safeParse(block);
-          if (tool.success)
-            onEvent({ kind: "tool", text: describeClaudeTool(tool.data.name, tool.data.input) });
+          if (tool.success) {
+            onEvent({
+              kind: "tool",
+              text: describeClaudeTool(tool.data.name, tool.data.input),
+              tool: tool.data.name,
+            });
+          }
         }
         return;
       }
@@ -104,6 +127,13 @@ export function createClaudeStreamReader(onEvent: (event: AgentEvent) => void): 
             });
           }
         }
+        if (options.requiredServer !== undefined) {
+          const required = init.data.mcp_servers.find((server) => server.name === options.requiredServer);
+          if (required?.status !== "connected") {
+            requiredServerDown = required?.status ?? "missing";
+            return "abort";
+          }
+        }
         return;
       }
       const parsed = resultLine.safeParse(json);
@@ -114,7 +144,7 @@ export function createClaudeStreamReader(onEvent: (event: AgentEvent) => void): 
       // system, user (tool results), stream events and future line types: nothing to report.
       if (!isObjectWithType(json)) skippedLines++;
     },
-    summary: () => ({ result, texts: [...texts], skippedLines }),
+    summary: () => ({ result, texts: [...texts], skippedLines, requiredServerDown }),
   };
 }
 

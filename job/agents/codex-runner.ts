@@ -12,6 +12,7 @@ import type { AgentRunner, AgentRunOptions, AgentRunResult, McpLaunch } from "..
 import { MCP_SERVER_NAME } from "../mcp/tool-specs.ts";
 import { hostBaseEnv, modelEnv, type CliRunnerOptions, type HostEnv } from "./agent-env.ts";
 import { createCodexStreamReader } from "./codex-stream.ts";
+import { toolsDidNotStart } from "./event-text.ts";
 import { lastErrorLine, runAgentProcess } from "./process.ts";
 
 /** The provider id used when OPENAI_BASE_URL asks for another endpoint. */
@@ -31,6 +32,14 @@ const SHELL_EXCLUDES = [
   "OPENAI_*",
   "CODEX_API_KEY",
 ];
+
+/** How long Codex may take to start the bridge's MCP server before it gives up (it is required). */
+export const MCP_WAIT_MS = 60_000;
+
+// What Codex 0.169 writes to stderr when a required MCP server did not come up (it then exits 1).
+const REQUIRED_SERVER_FAILED = new RegExp(
+  `required MCP servers failed to initialize:[^\\n]*\\b${MCP_SERVER_NAME}\\b`,
+);
 
 export type CodexRunnerOptions = CliRunnerOptions;
 
@@ -118,7 +127,7 @@ export function codexConfigToml(input: CodexConfigInput): string {
     // Codex waits about a second for optional MCP servers, then starts without them (a tool called
     // early is an "unsupported call"). Required: it waits for this one, and fails if it cannot start.
     `required = true`,
-    `startup_timeout_sec = 30`,
+    `startup_timeout_sec = ${Math.round(MCP_WAIT_MS / 1000)}`,
   );
   return `${lines.join("\n")}\n`;
 }
@@ -207,6 +216,9 @@ async function runCodex(runner: CodexRunnerOptions, options: AgentRunOptions): P
       status: "timeout",
       error: `Codex was stopped at the deadline after ${seconds(base.durationMs)}`,
     };
+  }
+  if (REQUIRED_SERVER_FAILED.test(proc.stderrTail)) {
+    return { ...base, status: "error", error: toolsDidNotStart("failed to initialize") };
   }
   const how = proc.signal === null ? `exited with code ${proc.code}` : `was killed by ${proc.signal}`;
   const why = summary.lastError ?? lastErrorLine(proc.stderrTail);

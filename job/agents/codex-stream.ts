@@ -107,7 +107,10 @@ export function createCodexStreamReader(onEvent: (event: AgentEvent) => void): C
     const text = describeCodexItem(raw);
     if (text === undefined) return;
     if (key !== undefined) reported.add(key);
-    onEvent({ kind: "tool", text });
+    const mcp = raw.type === "mcp_tool_call" ? mcpToolCall.safeParse(raw) : undefined;
+    // Named as Claude Code names MCP tools, so the job counts either CLI's calls the same way.
+    if (mcp?.success) onEvent({ kind: "tool", text, tool: `mcp__${mcp.data.server}__${mcp.data.tool}` });
+    else onEvent({ kind: "tool", text });
   };
 
   return {

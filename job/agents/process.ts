@@ -21,21 +21,24 @@ export interface AgentProcessOptions {
   /**
    * Each complete stdout line, without its newline, as it arrives. Returning "final" says the CLI has
    * reported its outcome: if it has not exited exitGraceMs later (a stuck MCP server, a background job
-   * holding it), it is stopped, with `stopped: "after-result"`.
+   * holding it), it is stopped, with `stopped: "after-result"`. Returning "abort" says the run cannot
+   * succeed (the reader saw why): the CLI is stopped at once, with `stopped: "aborted"`.
    */
-  onLine(line: string): void | "final";
+  onLine(line: string): LineVerdict;
   /** Default 10 000 ms. */
   exitGraceMs?: number;
   /** Epoch ms; default Date.now. */
   now?: () => number;
 }
 
+export type LineVerdict = void | "final" | "abort";
+
 export interface AgentProcessResult {
   /** null when the process was ended by a signal. */
   code: number | null;
   signal: NodeJS.Signals | null;
   /** Why the runner stopped the process, if it did. */
-  stopped: "deadline" | "signal" | "after-result" | null;
+  stopped: "deadline" | "signal" | "after-result" | "aborted" | null;
   /** The last few KiB of stderr, for error messages. */
   stderrTail: string;
   durationMs: number;
@@ -99,7 +102,9 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
     };
     const onAbort = (): void => stop("signal");
     const onLine = (line: string): void => {
-      if (options.onLine(line) === "final" && lingerTimer === undefined) {
+      const verdict = options.onLine(line);
+      if (verdict === "abort") stop("aborted");
+      else if (verdict === "final" && lingerTimer === undefined) {
         lingerTimer = setTimeout(() => stop("after-result"), options.exitGraceMs ?? 10_000);
       }
     };

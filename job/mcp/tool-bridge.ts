@@ -63,11 +63,22 @@ export interface ToolBridgeOptions {
   now?: () => number;
 }
 
+/** A create_inline_comment call the bridge refused, and why (the agent was told the same). */
+export interface RefusedComment {
+  /** "src/app.ts line 4", or what the call named when it was malformed. */
+  where: string;
+  reason: string;
+}
+
 export interface ToolBridge {
   /** What the CLI needs to start the MCP server. */
   readonly launch: McpLaunch;
   /** Inline comments posted so far. */
   readonly inlineComments: number;
+  /** create_inline_comment calls that reached the bridge, whatever their outcome. */
+  readonly inlineCommentCalls: number;
+  /** The calls among them that posted nothing, in order. */
+  readonly refusedComments: readonly RefusedComment[];
   /** The last checklist accepted (redacted), for the final note; null if none. */
   readonly lastChecklist: string | null;
   /** Stops serving; a checklist still waiting for its interval is dropped (the final note replaces it). */
@@ -89,6 +100,8 @@ export async function startToolBridge(options: ToolBridgeOptions): Promise<ToolB
   const progress = createProgressForwarder(options.onProgress, options.minProgressIntervalMs, now);
   let posted = 0;
   let reserved = 0;
+  let commentCalls = 0;
+  const refused: RefusedComment[] = [];
   const postedKeys = new Set<string>();
 
   async function call(tool: ToolName, input: unknown): Promise<BridgeCallAnswer> {
@@ -106,9 +119,13 @@ export async function startToolBridge(options: ToolBridgeOptions): Promise<ToolB
       progress.submit(options.redact(checklist));
       return { ok: true, text: "Progress updated." };
     }
+    commentCalls++;
     const parsed = toolInputSchemas.create_inline_comment.safeParse(input);
-    if (!parsed.success) return fail(`invalid input: ${z.prettifyError(parsed.error)}`);
-    return comment(parsed.data);
+    const answer = parsed.success
+      ? await comment(parsed.data)
+      : fail(`invalid input: ${z.prettifyError(parsed.error)}`);
+    if (!answer.ok) refused.push({ where: describeTarget(input), reason: answer.text });
+    return answer;
   }
 
   async function comment(input: CreateInlineCommentInput): Promise<BridgeCallAnswer> {
@@ -211,6 +228,12 @@ export async function startToolBridge(options: ToolBridgeOptions): Promise<ToolB
     get inlineComments() {
       return posted;
     },
+    get inlineCommentCalls() {
+      return commentCalls;
+    },
+    get refusedComments() {
+      return [...refused];
+    },
     get lastChecklist() {
       return progress.last();
     },
@@ -221,6 +244,16 @@ export async function startToolBridge(options: ToolBridgeOptions): Promise<ToolB
         await new Promise<void>((resolve) => server.close(() => resolve()));
       })()),
   };
+}
+
+/** Where a comment call pointed, from whatever it carried (it may be malformed: the agent is not trusted). */
+function describeTarget(input: unknown): string {
+  const { path, line } = (typeof input === "object" && input !== null ? input : {}) as Record<
+    string,
+    unknown
+  >;
+  const file = typeof path === "string" && path.trim() !== "" ? path.trim().slice(0, 200) : "an unnamed file";
+  return typeof line === "number" ? `${file} line ${line}` : file;
 }
 
 function fail(text: string): BridgeCallAnswer {

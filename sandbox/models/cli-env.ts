@@ -56,6 +56,9 @@ export function claudeEnv(options: ClaudeEnvOptions): Record<string, string> {
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
     DISABLE_AUTOUPDATER: "1",
     CLAUDE_CODE_MAX_RETRIES: String(options.maxRetries ?? 0),
+    // How long the first request waits for MCP servers marked `alwaysLoad` (default 5 s: too short for a
+    // server started through tsx on a busy machine).
+    MCP_CONNECT_TIMEOUT_MS: "60000",
   };
 }
 
@@ -137,6 +140,9 @@ export function codexConfigToml(options: CodexHomeOptions & { model: string }): 
     if (server.args !== undefined) lines.push(`args = [${server.args.map(toml).join(", ")}]`);
     // Without it every MCP call fails: "MCP tool call requires approval, but approval policy is never".
     lines.push(`default_tools_approval_mode = "approve"`);
+    // Codex waits about a second for an optional server, then starts the turn without its tools; a server
+    // started through tsx on a busy machine takes longer. Required: Codex waits for it (up to the timeout).
+    lines.push(`required = true`, `startup_timeout_sec = 60`);
     if (server.env !== undefined) {
       const pairs = Object.entries(server.env).map(([key, value]) => `${toml(key)} = ${toml(value)}`);
       lines.push(`env = { ${pairs.join(", ")} }`);

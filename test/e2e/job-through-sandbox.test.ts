@@ -278,7 +278,14 @@ describe("answers without changes", { timeout: 180_000 }, () => {
     expect(inline[0]!.position).toMatchObject({ new_path: "src/review.js", new_line: 2 });
     expect(inline[0]!.body).toContain("```suggestion");
     expect((await branchHead("feature-review")).id).toBe(before.id);
-    expect(await placeholderFor(noteId)).toContain("one suggestion on line 2");
+    // The refused comment is named on the placeholder: the run does not read as a plain success.
+    const placeholder = await placeholderFor(noteId);
+    expect(placeholder).toContain("one suggestion on line 2");
+    expect(placeholder).toContain("but one review comment was not posted");
+    expect(placeholder).toContain("**Inline comments posted:** 1 · **not posted:** 1");
+    expect(placeholder).toMatch(
+      /- src\/review\.js line 40: Line 40 on the new side of src\/review\.js is not part/,
+    );
   });
 
   it("a question gets a reply in place and no branch", async () => {

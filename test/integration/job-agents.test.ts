@@ -34,6 +34,9 @@ import { git, tempDir, tempGitRepo, type TempDir } from "../sandbox/models/temp-
 
 type Cli = "claude" | "codex";
 
+const runTs = fileURLToPath(new URL("../../bin/run-ts.js", import.meta.url));
+const slowMcpServer = fileURLToPath(new URL("./slow-mcp-server.ts", import.meta.url));
+
 const GITLAB_CANARY = "glpat-canaryGitLabToken0123456789abcdef";
 /** The model keys the runners are handed for the CLI (the scripted servers accept any). */
 const CLAUDE_KEY_CANARY = "sk-ant-canaryModelKey0123456789abcdef";
@@ -157,6 +160,10 @@ interface RunSetup {
   files?: Record<string, string>;
   /** Image files to hand to the agent, written to the run's home. */
   images?: Record<string, Buffer>;
+  /** How the CLI starts the bridge's MCP server (default: the product's own). */
+  mcpServer?: { command: string; args: string[] };
+  /** The runner's clock (default Date.now); the deadline is counted on it. */
+  now?: () => number;
 }
 
 async function runAgent(setup: RunSetup): Promise<Harness> {
@@ -212,13 +219,15 @@ async function runAgent(setup: RunSetup): Promise<Harness> {
     minProgressIntervalMs: 0,
     redact: (text) => text.replaceAll(GITLAB_CANARY, "[REDACTED]"),
     workdir: repo.path,
+    ...(setup.mcpServer !== undefined && { server: setup.mcpServer }),
   });
   bridges.push(bridge);
 
+  const now = setup.now ?? Date.now;
   const runner: AgentRunner =
     setup.cli === "claude"
-      ? createClaudeRunner({ bin: claudeBin, killGraceMs: 2_000 })
-      : createCodexRunner({ bin: codexBin, killGraceMs: 2_000 });
+      ? createClaudeRunner({ bin: claudeBin, killGraceMs: 2_000, now })
+      : createCodexRunner({ bin: codexBin, killGraceMs: 2_000, now });
   const modelEnv: Record<string, string> =
     setup.cli === "claude"
       ? { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: CLAUDE_KEY_CANARY, CLAUDE_CODE_MAX_RETRIES: "0" }
@@ -240,7 +249,7 @@ async function runAgent(setup: RunSetup): Promise<Harness> {
     ),
     env: { ...modelEnv, ...setup.env },
     mcp: bridge.launch,
-    deadlineAt: Date.now() + (setup.deadlineMs ?? 90_000),
+    deadlineAt: now() + (setup.deadlineMs ?? 90_000),
     signal: setup.signal ?? new AbortController().signal,
     onEvent: (e) => events.push(e),
   };
@@ -479,9 +488,13 @@ describe.each<Cli>(["claude", "codex"])("%s runner", { timeout: 180_000 }, (cli)
 
   it("stops a hanging model at the deadline and leaves no process behind", async () => {
     let during: ProcessInfo[] = [];
+    // The deadline is counted from the first model request, not from the start: on a busy machine the CLI
+    // and its MCP server may take longer than any fixed deadline to get there, and the run would then be
+    // stopped before it hung (the flaky failure of issue 8).
     const run = await runAgent({
       cli,
-      deadlineMs: 5_000,
+      now: clockFromFirstTurn(),
+      deadlineMs: 3_000,
       script: () => ({ turns: [[{ delayMs: 120_000 }, { text: "too late" }]] }),
       during: async ({ home }) => {
         // Wait for the first model call: the CLI is up, hanging on the answer.
@@ -492,6 +505,35 @@ describe.each<Cli>(["claude", "codex"])("%s runner", { timeout: 180_000 }, (cli)
     expect(run.result.status).toBe("timeout");
     expect(run.result.error).toMatch(/stopped at the deadline/);
     expect(during.length).toBeGreaterThan(0);
+    expect(await leftovers(`HOME=${run.home.path}\0`)).toEqual([]);
+  });
+
+  it("waits for a slow MCP server before its first model request", async () => {
+    // 6 s: beyond Claude Code's default wait (MCP_CONNECT_TIMEOUT_MS, 5 s) and Codex's for optional servers.
+    const run = await runAgent({
+      cli,
+      mcpServer: { command: process.execPath, args: [runTs, slowMcpServer, "6000"] },
+      script: () => ({
+        turns: [[progressCall("- [x] Started after the tools")], [{ text: "Done." }]],
+      }),
+    });
+    expect(run.result, JSON.stringify(run.result)).toMatchObject({ status: "success", finalText: "Done." });
+    const first = JSON.stringify(run.server.requests.find((r) => r.kind === "turn")?.body);
+    // The tools were offered from the first request on (Codex defers MCP tools behind its tool search,
+    // which names the server), and the first turn's call went through.
+    expect(first).toContain(cli === "claude" ? "mcp__agent_bridge__update_progress" : "agent_bridge");
+    expect(run.progress).toEqual(["- [x] Started after the tools"]);
+  });
+
+  it("stops at once, without a model request, when the bridge's MCP server cannot start", async () => {
+    const run = await runAgent({
+      cli,
+      mcpServer: { command: process.execPath, args: ["-e", "process.exit(3)"] },
+      script: () => ({ turns: [[{ text: "Working without tools." }]] }),
+    });
+    expect(run.result.status).toBe("error");
+    expect(run.result.error).toContain("the progress and review tools did not start");
+    expect(run.server.requests.filter((r) => r.kind === "turn")).toEqual([]);
     expect(await leftovers(`HOME=${run.home.path}\0`)).toEqual([]);
   });
 
@@ -559,6 +601,22 @@ describe.each<Cli>(["claude", "codex"])("%s runner", { timeout: 180_000 }, (cli)
     }
   });
 });
+
+/**
+ * A clock that stands still until the model server has its first request, then runs: a deadline counted on
+ * it falls a fixed time after the CLI reached the model, however long its start took.
+ */
+function clockFromFirstTurn(): () => number {
+  const origin = Date.now();
+  let runningSince: number | undefined;
+  return () => {
+    if (runningSince === undefined) {
+      if (!servers.at(-1)?.requests.some((r) => r.kind === "turn")) return origin;
+      runningSince = Date.now();
+    }
+    return origin + (Date.now() - runningSince);
+  };
+}
 
 async function waitFor(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;

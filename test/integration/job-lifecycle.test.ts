@@ -421,6 +421,7 @@ const quickSteps: Partial<JobSteps> = {
   modelEnv: async () => ({ env: {}, secrets: [] }),
   startToolBridge: async () => ({
     mcp: { command: "true", args: [], env: {} },
+    comments: () => ({ posted: 0, calls: 0, refused: [] }),
     close: async () => undefined,
   }),
   runAgent: async () => ({ status: "success", finalText: "Answered.", durationMs: 1 }),

@@ -98,7 +98,11 @@ describe("claude against the scripted Anthropic server", { timeout: 120_000 }, (
     const script: Script = {
       turns: [[{ tool: "mcp__echo__echo", input: { text: "hello" } }], [{ text: "Echoed." }]],
     };
-    const mcpConfig = { mcpServers: { echo: { command: process.execPath, args: [runTs, echoMcpServer] } } };
+    // alwaysLoad: Claude Code in -p mode waits for this server before its first request (without it, a
+    // server still starting is "pending" and its tools are missing from the first turn).
+    const mcpConfig = {
+      mcpServers: { echo: { command: process.execPath, args: [runTs, echoMcpServer], alwaysLoad: true } },
+    };
     const extra = ["--mcp-config", JSON.stringify(mcpConfig), "--allowedTools", "mcp__echo__echo"];
     const { result } = await runClaude(script, repo, extra, signal);
 

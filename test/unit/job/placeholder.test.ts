@@ -72,6 +72,38 @@ describe("job/placeholder-text", () => {
     expect(body).toContain("2m 13s · 7 turns · 12k in / 1.2k out tokens · $0.04");
   });
 
+  it("names the review comments that were not posted, and does not read as a plain success", () => {
+    const body = renderSucceeded(head, {
+      text: "Review: two suggestions.",
+      publish: { kind: "none" },
+      durationMs: 5_000,
+      review: {
+        posted: 1,
+        notPosted: [
+          {
+            where: "src/a.ts line 40",
+            reason: "Line 40 on the new side of src/a.ts is not part of the diff",
+          },
+          { where: "1 comment", reason: "the review tool was not available to the agent" },
+        ],
+      },
+    });
+    expect(body).toContain("⚠️ **Claude** finished (asked by @alice), but 2 review comments were not posted");
+    expect(body).not.toContain("✅");
+    expect(body).toContain("**Inline comments posted:** 1 · **not posted:** 2");
+    expect(body).toContain("- src/a.ts line 40: Line 40 on the new side of src/a.ts is not part of the diff");
+    expect(body).toContain("- 1 comment: the review tool was not available to the agent");
+
+    const complete = renderSucceeded(head, {
+      text: "Review: one suggestion.",
+      publish: { kind: "none" },
+      durationMs: 5_000,
+      review: { posted: 3, notPosted: [] },
+    });
+    expect(complete).toContain("✅ **Claude** finished (asked by @alice)");
+    expect(complete).toContain("**Inline comments posted:** 3");
+  });
+
   it("renders a commit, a fork's patch, and a plain answer", () => {
     const commit = renderSucceeded(head, {
       text: "",

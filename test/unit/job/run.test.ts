@@ -103,6 +103,7 @@ function steps(order: string[], overrides: Partial<JobSteps> = {}): Partial<JobS
       order.push("tool bridge");
       return {
         mcp: { command: "node", args: [], env: {} },
+        comments: () => ({ posted: 0, calls: 0, refused: [] }),
         close: async () => void order.push("close bridge"),
       };
     },

@@ -53,7 +53,8 @@ describe("job/agents/claude-runner: command line", () => {
       "--disallowedTools",
       "Bash(git push:*),Bash(git commit:*),WebFetch,WebSearch",
       "--mcp-config",
-      JSON.stringify({ mcpServers: { agent_bridge: { type: "stdio", ...mcp } } }),
+      // alwaysLoad: the first model request waits for the bridge's tools.
+      JSON.stringify({ mcpServers: { agent_bridge: { type: "stdio", ...mcp, alwaysLoad: true } } }),
       "--strict-mcp-config",
       "--settings",
       '{"disableAllHooks":true}',
@@ -121,6 +122,8 @@ describe("job/agents/claude-runner: environment", () => {
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
       DISABLE_AUTOUPDATER: "1",
       CLAUDE_CODE_SUBPROCESS_ENV_SCRUB: "1",
+      MCP_CONNECT_TIMEOUT_MS: "60000",
+      MCP_TIMEOUT: "60000",
     });
   });
 

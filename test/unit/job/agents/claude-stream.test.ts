@@ -23,10 +23,14 @@ describe("job/agents/claude-stream", () => {
     const { events, summary } = read("claude-success.jsonl");
     expect(events).toEqual([
       { kind: "text", text: "Reading app.txt." },
-      { kind: "tool", text: "Read: /work/repo/app.txt" },
-      { kind: "tool", text: "Edit: /work/repo/app.txt" },
-      { kind: "tool", text: "mcp__agent_bridge__update_progress" },
-      { kind: "tool", text: "Bash: git diff --stat" },
+      { kind: "tool", text: "Read: /work/repo/app.txt", tool: "Read" },
+      { kind: "tool", text: "Edit: /work/repo/app.txt", tool: "Edit" },
+      {
+        kind: "tool",
+        text: "mcp__agent_bridge__update_progress",
+        tool: "mcp__agent_bridge__update_progress",
+      },
+      { kind: "tool", text: "Bash: git diff --stat", tool: "Bash" },
       { kind: "text", text: "Changed three to THREE." },
     ]);
     expect(summary.texts).toEqual(["Reading app.txt.", "Changed three to THREE."]);
@@ -102,6 +106,45 @@ describe("job/agents/claude-stream", () => {
       {
         kind: "error",
         text: "the MCP server agent_bridge did not connect (failed): its tools are unavailable",
+      },
+    ]);
+  });
+
+  it("aborts when the required MCP server is not connected in the init line, and names its status", () => {
+    const init = readFileSync(new URL("./fixtures/claude-success.jsonl", import.meta.url), "utf8").split(
+      "\n",
+    )[0]!;
+    const connected = createClaudeStreamReader(() => undefined, { requiredServer: "agent_bridge" });
+    expect(connected.push(init)).toBeUndefined();
+    expect(connected.summary().requiredServerDown).toBeNull();
+
+    const pending = createClaudeStreamReader(() => undefined, { requiredServer: "agent_bridge" });
+    expect(pending.push(init.replace('"status":"connected"', '"status":"pending"'))).toBe("abort");
+    expect(pending.summary().requiredServerDown).toBe("pending");
+
+    const absent = createClaudeStreamReader(() => undefined, { requiredServer: "other_server" });
+    expect(absent.push(init)).toBe("abort");
+    expect(absent.summary().requiredServerDown).toBe("missing");
+  });
+
+  it("names each tool call's tool, MCP tools as mcp__server__tool", () => {
+    const events: AgentEvent[] = [];
+    const reader = createClaudeStreamReader((event) => events.push(event));
+    reader.push(
+      JSON.stringify({
+        type: "assistant",
+        message: {
+          content: [
+            { type: "tool_use", name: "mcp__agent_bridge__create_inline_comment", input: { path: "a.ts" } },
+          ],
+        },
+      }),
+    );
+    expect(events).toEqual([
+      {
+        kind: "tool",
+        text: "mcp__agent_bridge__create_inline_comment: a.ts",
+        tool: "mcp__agent_bridge__create_inline_comment",
       },
     ]);
   });

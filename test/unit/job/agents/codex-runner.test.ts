@@ -89,7 +89,7 @@ describe("job/agents/codex-runner: command line and config", () => {
         'env = { "AGENT_BRIDGE_TOOLS_URL" = "http://127.0.0.1:1", "AGENT_BRIDGE_TOOLS_CAPABILITY" = "cap" }',
         'default_tools_approval_mode = "approve"',
         "required = true",
-        "startup_timeout_sec = 30",
+        "startup_timeout_sec = 60",
         "",
       ].join("\n"),
     );

@@ -20,7 +20,7 @@ describe("job/agents/codex-stream", () => {
       { kind: "text", text: "Planning." },
       { kind: "tool", text: "$ cat app.txt" },
       { kind: "tool", text: "Edited /work/repo/app.txt (update)" },
-      { kind: "tool", text: "agent_bridge.update_progress" },
+      { kind: "tool", text: "agent_bridge.update_progress", tool: "mcp__agent_bridge__update_progress" },
       { kind: "text", text: "Changed three to THREE." },
     ]);
     expect(summary).toMatchObject({

@@ -101,6 +101,18 @@ describe("job/agents/process", () => {
     expect(lines).toEqual(["working", "the end"]);
   });
 
+  it("stops the CLI at once when a line says the run cannot succeed", async () => {
+    const { lines, promise } = run({
+      args: ["-e", "console.log('init: tools missing'); setInterval(() => console.log('still going'), 5)"],
+      onLine: (line) => {
+        lines.push(line);
+        return line.startsWith("init:") ? "abort" : undefined;
+      },
+    });
+    expect(await promise).toMatchObject({ stopped: "aborted", signal: "SIGTERM" });
+    expect(lines[0]).toBe("init: tools missing");
+  });
+
   it("stops on the caller's signal, and does not start when it already fired", async () => {
     const controller = new AbortController();
     const { promise } = run({
