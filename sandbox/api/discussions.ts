@@ -18,9 +18,10 @@ import {
   notesInOrder,
   readNoteBody,
   setResolved,
-  updateNoteBody,
 } from "./note-service.ts";
-import { canReadNote, findNote, readCreatedAt, readInternalFlag } from "./notes.ts";
+import { canReadNote, editNoteWithQuickActions, findNote, readCreatedAt, readInternalFlag } from "./notes.ts";
+import type { Extraction } from "./quick-action-extractor.ts";
+import { applyQuickActions, extractCommands } from "./quick-actions.ts";
 import { levelOf, loadNoteable, NOTEABLE_KINDS, type Noteable } from "./noteables.ts";
 import { versionDiffs } from "./merge-request-git.ts";
 
@@ -132,6 +133,19 @@ async function readPosition(
   return { position, lineCode: code };
 }
 
+/**
+ * The quick actions of a new thread note or reply. A body of only commands runs them and is then refused:
+ * the discussions API checks `note.valid?` on the emptied note (lib/api/discussions.rb), which is blank.
+ */
+async function commandsOrBlank(ctx: RequestContext, noteable: Noteable, body: string): Promise<Extraction> {
+  const extraction = extractCommands(body);
+  if (extraction.commands.length > 0 && extraction.content === "") {
+    await applyQuickActions(ctx.sb, noteable, ctx.requireUser(), extraction, { persisted: true });
+    throw noteValidationError({ note: ["can't be blank"] }, "discussions");
+  }
+  return extraction;
+}
+
 export function registerDiscussions(r: RouteRegistrar): void {
   for (const kind of NOTEABLE_KINDS) {
     const base = `/projects/:id/${kind}/:noteable_id/discussions`;
@@ -162,13 +176,15 @@ export function registerDiscussions(r: RouteRegistrar): void {
       if (rawPosition !== undefined && noteable.type === "MergeRequest") {
         diff = await readPosition(ctx, noteable.record, rawPosition);
       }
+      const extraction = await commandsOrBlank(ctx, noteable, body);
       const note = await createNote(ctx.sb, noteable, user, {
-        body,
+        body: extraction.content,
         internal,
         type: diff ? "DiffNote" : "DiscussionNote",
         ...(diff ? { position: diff.position, lineCode: diff.lineCode } : {}),
         ...(createdAt === undefined ? {} : { createdAt }),
       });
+      await applyQuickActions(ctx.sb, noteable, user, extraction, { persisted: true });
       return json(discussionJson(ctx.sb, [note]), 201);
     });
 
@@ -188,8 +204,9 @@ export function registerDiscussions(r: RouteRegistrar): void {
         first.type = "DiscussionNote";
         first.resolvable = noteable.type === "MergeRequest";
       }
+      const extraction = await commandsOrBlank(ctx, noteable, body);
       const note = await createNote(ctx.sb, noteable, user, {
-        body,
+        body: extraction.content,
         internal: first.internal,
         type: first.type === "DiffNote" ? "DiffNote" : "DiscussionNote",
         discussionId: first.discussion_id,
@@ -197,6 +214,7 @@ export function registerDiscussions(r: RouteRegistrar): void {
         lineCode: first.line_code ?? null,
         ...(createdAt === undefined ? {} : { createdAt }),
       });
+      await applyQuickActions(ctx.sb, noteable, user, extraction, { persisted: true });
       return json(noteJson(ctx.sb, note), 201);
     });
 
@@ -217,7 +235,8 @@ export function registerDiscussions(r: RouteRegistrar): void {
         if (note.system || (note.author_id !== user.id && !user.admin)) throw forbidden();
         const errors = noteBodyErrors(body);
         if (errors) throw noteValidationError(errors, "discussions");
-        await updateNoteBody(ctx.sb, noteable, note, user, body);
+        const edited = await editNoteWithQuickActions(ctx.sb, noteable, note, user, body);
+        if (edited !== null) return json(edited, 202);
       } else if (resolved !== undefined) {
         if (!note.resolvable)
           throw new ApiError(400, { message: "400 Bad request - Note is not resolvable" });

@@ -3,6 +3,7 @@ import type { RouteRegistrar } from "../http/context.ts";
 import { registerAwardEmoji } from "./award-emoji.ts";
 import { registerDiscussions } from "./discussions.ts";
 import { registerIssues } from "./issues.ts";
+import { registerMergeRequestApprovals } from "./merge-request-approvals.ts";
 import { registerMergeRequests } from "./merge-requests.ts";
 import { registerNotes } from "./notes.ts";
 import { registerPipelines } from "./pipelines.ts";
@@ -17,6 +18,7 @@ export function registerApiRoutes(r: RouteRegistrar): void {
   registerRepository(r);
   registerIssues(r);
   registerMergeRequests(r);
+  registerMergeRequestApprovals(r);
   registerNotes(r);
   registerDiscussions(r);
   registerAwardEmoji(r);

@@ -11,6 +11,7 @@ import { now } from "../state/store.ts";
 import { votes } from "./award-emoji.ts";
 import { createSystemNote, userNotesCount } from "./note-service.ts";
 import { canReadIssue, findIssue, labelReference, levelOf, projectWebUrl } from "./noteables.ts";
+import { applyQuickActions, extractCommands } from "./quick-actions.ts";
 import { userBasic } from "./serialize.ts";
 
 const MAX_TITLE = 255;
@@ -46,7 +47,7 @@ export function issueJson(sb: SandboxServices, project: Project, issue: Issue): 
     ...votes(sb, "Issue", issue.id),
     due_date: null,
     confidential: issue.confidential,
-    discussion_locked: null,
+    discussion_locked: issue.discussion_locked ?? null,
     issue_type: "issue",
     web_url: web,
     time_stats: {
@@ -231,6 +232,9 @@ export function registerIssues(r: RouteRegistrar): void {
     if (description.length > 1_048_576) {
       throw badRequest({ description: ["is too long (maximum is 1048576 characters)"] });
     }
+    // Quick actions in the description run as the author (Issues::CreateService via
+    // IssuableBaseService#handle_quick_actions); on a new issue only /label and /assign can apply.
+    const extraction = extractCommands(description);
     const at = now();
     const member = levelOf(ctx.sb, project, user) >= ACCESS.planner;
     const createdAtRaw = ctx.body.string("created_at");
@@ -245,7 +249,7 @@ export function registerIssues(r: RouteRegistrar): void {
       iid: ctx.sb.state.nextIid(project.id, "issue"),
       project_id: project.id,
       title,
-      description,
+      description: extraction.content,
       state: "opened",
       // Only project members may set labels and assignees on creation; GitLab drops them for others.
       labels: member ? (readLabels(ctx.body, "labels") ?? []) : [],
@@ -258,6 +262,8 @@ export function registerIssues(r: RouteRegistrar): void {
       closed_by_id: null,
     };
     ctx.sb.state.issues.set(issue.id, issue);
+    const created = { type: "Issue" as const, project, record: issue };
+    await applyQuickActions(ctx.sb, created, user, extraction, { persisted: false });
     return json(issueJson(ctx.sb, project, issue), 201);
   });
 
@@ -296,8 +302,8 @@ export function registerIssues(r: RouteRegistrar): void {
       titleErrors(title);
       issue.title = title;
     }
-    const description = ctx.body.string("description");
-    if (description !== undefined) issue.description = description;
+    const extraction = extractCommands(ctx.body.string("description") ?? "");
+    if (ctx.body.has("description")) issue.description = extraction.content;
     const confidential = ctx.body.bool("confidential");
     if (confidential !== undefined) issue.confidential = confidential;
     const assignees = readAssignees(ctx, project);
@@ -319,6 +325,7 @@ export function registerIssues(r: RouteRegistrar): void {
       issue.closed_by_id = null;
       await createSystemNote(ctx.sb, noteable, user, "reopened");
     }
+    await applyQuickActions(ctx.sb, noteable, user, extraction, { persisted: true });
     return json(issueJson(ctx.sb, project, issue));
   });
 }

@@ -38,6 +38,7 @@ import {
   type Noteable,
 } from "./noteables.ts";
 import { pipelineBasic } from "./pipelines.ts";
+import { applyQuickActions, extractCommands } from "./quick-actions.ts";
 import { userBasic } from "./serialize.ts";
 
 const DRAFT = /^\s*(\[draft\]|\(draft\)|draft:|draft\s-\s|\[wip\]|wip:|wip\s-\s)/i;
@@ -83,6 +84,7 @@ export function mergeRequestJson(
   const reference = `!${mr.iid}`;
   const pipeline = headPipeline(sb, mr);
   const noteable: Noteable = { type: "MergeRequest", project, record: mr };
+  const assignees = (mr.assignee_ids ?? []).map(user).filter((u) => u !== null);
   const base: Record<string, unknown> = {
     id: mr.id,
     iid: mr.iid,
@@ -102,8 +104,8 @@ export function mergeRequestJson(
     user_notes_count: userNotesCount(sb, noteable),
     ...votes(sb, "MergeRequest", mr.id),
     author: user(mr.author_id),
-    assignees: [],
-    assignee: null,
+    assignees,
+    assignee: assignees[0] ?? null,
     reviewers: [],
     source_project_id: mr.source_project_id,
     target_project_id: mr.target_project_id,
@@ -120,7 +122,7 @@ export function mergeRequestJson(
     sha: headSha(mr),
     merge_commit_sha: mr.merge_commit_sha ?? null,
     squash_commit_sha: null,
-    discussion_locked: null,
+    discussion_locked: mr.discussion_locked ?? null,
     should_remove_source_branch: null,
     force_remove_source_branch: mr.remove_source_branch,
     prepared_at: latestVersion(mr)?.created_at ?? null,
@@ -283,7 +285,7 @@ export function registerMergeRequests(r: RouteRegistrar): void {
       source_project_id: source.id,
       target_project_id: target.id,
       title,
-      description: ctx.body.string("description") ?? "",
+      description: "",
       state: "opened",
       source_branch: sourceBranch,
       target_branch: targetBranch,
@@ -301,8 +303,15 @@ export function registerMergeRequests(r: RouteRegistrar): void {
       merged_by_id: null,
       merge_commit_sha: null,
     };
+    // Quick actions in the description run as the author (MergeRequests::CreateService via
+    // IssuableBaseService#handle_quick_actions); on a new merge request only those without a persisted
+    // condition (/label, /assign) can apply.
+    const extraction = extractCommands(ctx.body.string("description") ?? "");
+    mr.description = extraction.content;
     sb.state.mergeRequests.set(mr.id, mr);
     await withMergeRequestLock(sb, mr, () => recordVersion(sb, mr));
+    const created: Noteable = { type: "MergeRequest", project: target, record: mr };
+    await applyQuickActions(sb, created, user, extraction, { persisted: false });
     return json(mergeRequestJson(sb, target, mr, true), 201);
   });
 
@@ -416,7 +425,8 @@ export function registerMergeRequests(r: RouteRegistrar): void {
       if (mr.draft !== wasDraft)
         notes.push(`marked this merge request as **${mr.draft ? "draft" : "ready"}**`);
     }
-    const description = ctx.body.string("description");
+    const extraction = extractCommands(ctx.body.string("description") ?? "");
+    const description = ctx.body.has("description") ? extraction.content : undefined;
     if (description !== undefined && description !== mr.description) {
       mr.description = description;
       notes.push("changed the description");
@@ -459,6 +469,7 @@ export function registerMergeRequests(r: RouteRegistrar): void {
       await withMergeRequestLock(sb, mr, () => recordVersion(sb, mr));
     }
     for (const body of notes) await createSystemNote(sb, noteable, user, body);
+    await applyQuickActions(sb, noteable, user, extraction, { persisted: true });
     return json(mergeRequestJson(sb, project, mr, true));
   });
 

@@ -124,6 +124,14 @@ export async function updateNoteBody(
   await fireNoteHook(sb, noteable, note, user, "update");
 }
 
+/** Removes a note and the award emoji on it. */
+export function deleteNote(sb: SandboxServices, note: Note): void {
+  sb.state.notes.delete(note.id);
+  for (const [id, award] of sb.state.awards) {
+    if (award.awardable_type === "Note" && award.awardable_id === note.id) sb.state.awards.delete(id);
+  }
+}
+
 /** Resolves or unresolves one resolvable note. */
 export function setResolved(note: Note, user: User, resolved: boolean): void {
   if (!note.resolvable || note.resolved === resolved) return;

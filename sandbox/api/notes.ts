@@ -9,12 +9,14 @@ import { ACCESS, type Note, type User } from "../state/model.ts";
 import { noteJson } from "./note-serialize.ts";
 import {
   createNote,
+  deleteNote,
   noteBodyErrors,
   noteValidationError,
   notesInOrder,
   readNoteBody,
   updateNoteBody,
 } from "./note-service.ts";
+import { applyQuickActions, extractCommands, noteCommandsJson } from "./quick-actions.ts";
 import { canSeeInternalNotes, levelOf, loadNoteable, NOTEABLE_KINDS, type Noteable } from "./noteables.ts";
 
 /** Whether `user` may read this note: internal notes need Reporter (Planner on issues) or authorship. */
@@ -52,6 +54,28 @@ export function readCreatedAt(ctx: RequestContext, noteable: Noteable): string |
   if (Number.isNaN(parsed)) throw new ApiError(400, { error: "created_at is invalid" });
   const user = ctx.requireUser();
   return levelOf(ctx.sb, noteable.project, user) >= ACCESS.owner ? new Date(parsed).toISOString() : undefined;
+}
+
+/**
+ * An edit runs quick actions too (Notes::UpdateService): the command lines leave the body, and a body of only
+ * commands deletes the note and answers 202 with the commands' outcome. Null when the note stays.
+ */
+export async function editNoteWithQuickActions(
+  sb: SandboxServices,
+  noteable: Noteable,
+  note: Note,
+  user: User,
+  body: string,
+): Promise<Record<string, unknown> | null> {
+  const extraction = extractCommands(body);
+  if (extraction.commands.length > 0 && extraction.content === "") {
+    const result = await applyQuickActions(sb, noteable, user, extraction, { persisted: true });
+    deleteNote(sb, note);
+    return noteCommandsJson(result);
+  }
+  await updateNoteBody(sb, noteable, note, user, extraction.content);
+  await applyQuickActions(sb, noteable, user, extraction, { persisted: true });
+  return null;
 }
 
 export function registerNotes(r: RouteRegistrar): void {
@@ -96,13 +120,20 @@ export function registerNotes(r: RouteRegistrar): void {
       const body = readNoteBody(ctx.body, "notes");
       const internal = readInternalFlag(ctx, noteable);
       const createdAt = readCreatedAt(ctx, noteable);
-      // A merge request comment may be started as a resolvable thread right away (`merge_request_diff_head_sha`
-      // is accepted and ignored: it only guards quick actions).
+      // Quick actions run as the author; a body of only commands stores no note and answers 202 with
+      // Entities::NoteCommands (API::Helpers::NotesHelpers#process_note_creation_result). The
+      // `merge_request_diff_head_sha` that guards /merge is accepted and ignored.
+      const extraction = extractCommands(body);
+      if (extraction.commands.length > 0 && extraction.content === "") {
+        const result = await applyQuickActions(ctx.sb, noteable, user, extraction, { persisted: true });
+        return json(noteCommandsJson(result), 202);
+      }
       const note = await createNote(ctx.sb, noteable, user, {
-        body,
+        body: extraction.content,
         internal,
         ...(createdAt === undefined ? {} : { createdAt }),
       });
+      await applyQuickActions(ctx.sb, noteable, user, extraction, { persisted: true });
       return json(noteJson(ctx.sb, note), 201);
     });
 
@@ -121,7 +152,8 @@ export function registerNotes(r: RouteRegistrar): void {
       if (body !== undefined) {
         const errors = noteBodyErrors(body);
         if (errors) throw noteValidationError(errors, "notes");
-        await updateNoteBody(ctx.sb, noteable, note, user, body);
+        const edited = await editNoteWithQuickActions(ctx.sb, noteable, note, user, body);
+        if (edited !== null) return json(edited, 202);
       }
       return json(noteJson(ctx.sb, note));
     });
@@ -134,10 +166,7 @@ export function registerNotes(r: RouteRegistrar): void {
       const allowed =
         note.author_id === user.id || levelOf(ctx.sb, noteable.project, user) >= ACCESS.maintainer;
       if (note.system || !allowed) throw forbidden();
-      ctx.sb.state.notes.delete(note.id);
-      for (const [id, award] of ctx.sb.state.awards) {
-        if (award.awardable_type === "Note" && award.awardable_id === note.id) ctx.sb.state.awards.delete(id);
-      }
+      deleteNote(ctx.sb, note);
       return { status: 204 };
     });
   }

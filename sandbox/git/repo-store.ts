@@ -349,6 +349,45 @@ export class RepoStore {
   }
 
   /**
+   * A merge commit of `sourceSha` into `targetBranch`, as GitLab's merge method "merge commit" makes it:
+   * the tree from `git merge-tree`, two parents, the branch moved with a compare-and-swap. Null on conflicts.
+   */
+  async mergeInto(
+    projectPath: string,
+    options: { targetBranch: string; sourceSha: string; message: string; author: Identity },
+  ): Promise<string | null> {
+    const gitDir = this.repoDir(projectPath);
+    return this.writes.run(gitDir, async () => {
+      const target = await this.refValue(gitDir, `refs/heads/${options.targetBranch}`);
+      if (target === null || rev(options.sourceSha) === null) return null;
+      const merged = await runGit(["merge-tree", "--write-tree", target, options.sourceSha], {
+        gitDir,
+        okCodes: [1],
+      });
+      if (merged.code !== 0) return null;
+      const tree = merged.stdout.toString("utf8").split("\n")[0] ?? "";
+      const now = gitlabNow();
+      const who = options.author;
+      const id = await gitText(["commit-tree", tree, "-p", target, "-p", options.sourceSha, "-F", "-"], {
+        gitDir,
+        input: options.message,
+        env: {
+          GIT_AUTHOR_NAME: who.name,
+          GIT_AUTHOR_EMAIL: who.email,
+          GIT_AUTHOR_DATE: now.git,
+          GIT_COMMITTER_NAME: who.name,
+          GIT_COMMITTER_EMAIL: who.email,
+          GIT_COMMITTER_DATE: now.git,
+        },
+      });
+      await runGit(["update-ref", "-m", "sandbox: merge", `refs/heads/${options.targetBranch}`, id, target], {
+        gitDir,
+      });
+      return id;
+    });
+  }
+
+  /**
    * By GitLab's rules: the commit the new one goes on top of (null for the first commit of an empty repository)
    * and the branch's current head (null when the commit creates it).
    */

@@ -125,6 +125,8 @@ export interface Issue {
   updated_at: string;
   closed_at: string | null;
   closed_by_id?: number | null;
+  /** Set by /lock and /unlock (or discussion_locked); unset reads as null, as GitLab shows it. */
+  discussion_locked?: boolean;
 }
 
 export interface MergeRequest {
@@ -152,6 +154,10 @@ export interface MergeRequest {
   merged_at?: string | null;
   merged_by_id?: number | null;
   merge_commit_sha?: string | null;
+  discussion_locked?: boolean;
+  assignee_ids?: number[];
+  /** Who approved (/approve), for GET .../approvals. */
+  approved_by_ids?: number[];
 }
 
 export interface MergeRequestVersion {

@@ -2,6 +2,7 @@
 // cold start, and the bridge needs exact control of which calls are retried, since a retried POST that had
 // already been applied would post a second note or start a second pipeline.
 // It never reads the environment, the clock or the network on its own: fetch, now and sleep come in.
+// Every text field it sends in a POST or PUT is neutralized against GitLab's quick actions.
 //
 //   const gitlab = createGitLabClient({ baseUrl: "https://gitlab.example.com", token, fetch, now: Date.now,
 //     sleep: (ms, signal) => setTimeout(ms, undefined, { signal }) }); // node:timers/promises
@@ -9,6 +10,7 @@
 import type { z } from "zod";
 import { errorBodyMessage } from "./api-schema.ts";
 import { GitLabApiError, type GitLabApiErrorKind } from "./gitlab-api-error.ts";
+import { neutralizeBodyFields } from "./quick-actions.ts";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 export type QueryValue = string | number | boolean | undefined;
@@ -238,12 +240,17 @@ function buildRequest(
     "user-agent": "agent-bridge",
   };
   let body: string | undefined;
+  // Every text the bridge sends to GitLab (replies, placeholders, progress, inline comments, merge request
+  // titles and descriptions, patch replies) passes here, so no line of it can run as a quick action, and
+  // no new call can forget it. See quick-actions.ts.
+  const writes = method === "POST" || method === "PUT";
   if (opts.json !== undefined) {
     headers["content-type"] = "application/json";
-    body = JSON.stringify(opts.json);
+    body = JSON.stringify(writes ? neutralizeBodyFields(opts.json) : opts.json);
   } else if (opts.form !== undefined) {
     headers["content-type"] = "application/x-www-form-urlencoded";
-    body = new URLSearchParams(Object.entries(opts.form)).toString();
+    const form = writes ? neutralizeBodyFields(opts.form) : opts.form;
+    body = new URLSearchParams(Object.entries(form)).toString();
   }
   const init: RequestInit = { method, headers };
   if (body !== undefined) init.body = body;

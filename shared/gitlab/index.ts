@@ -6,4 +6,5 @@ export * from "./gitlab-api-error.ts";
 export * from "./marker.ts";
 export * from "./paths.ts";
 export * from "./placeholder-text.ts";
+export * from "./quick-actions.ts";
 export * from "./webhook-schema.ts";
