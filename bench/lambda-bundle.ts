@@ -1,7 +1,7 @@
-// The deployable Lambda artifact, measured: esbuild bundles functions/aws/handler.ts as the CDK's
-// NodejsFunction should (ESM, node22, minified, mainFields module-first, the createRequire banner,
-// everything bundled: the AWS SDK v3 included for version pinning), and, for comparison, the same with the
-// SDK left to the Lambda runtime. Then a fresh `node`
+// The deployable Lambda artifact, measured: esbuild bundles functions/aws/handler.ts with the build's own
+// options (scripts/build.ts, lambdaBuildOptions: ESM, node22, minified, mainFields module-first, the
+// createRequire banner, everything bundled: the AWS SDK v3 included for version pinning), and, for
+// comparison, the same with the SDK left to the Lambda runtime. Then a fresh `node`
 // process imports each bundle, as a cold start does, and reports how long the import took.
 //
 //   const bundles = await bundleLambdaHandler();   // [{ variant, file, bytes, gzipBytes, inputs }]
@@ -12,10 +12,10 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
+import { lambdaBuildOptions } from "../scripts/build.ts";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const ENTRY = `${ROOT}functions/aws/handler.ts`;
 // Inside node_modules so a bundle with the SDK left external still resolves it from the project.
 const OUT_DIR = `${ROOT}node_modules/.cache/agent-bridge-bench`;
 
@@ -35,28 +35,10 @@ export async function bundleLambdaHandler(): Promise<LambdaBundle[]> {
   const bundles: LambdaBundle[] = [];
   for (const variant of ["sdk-bundled", "sdk-external"] as const) {
     const outfile = `${OUT_DIR}/lambda-${variant}.mjs`;
-    const result = await build({
-      entryPoints: [ENTRY],
-      outfile,
-      bundle: true,
-      format: "esm",
-      platform: "node",
-      target: "node22",
-      minify: true,
-      legalComments: "none",
-      // The SDK's and zod's ESM builds: they tree-shake (the CJS builds esbuild picks by default on
-      // platform node are ~15 % larger and import ~25 % slower).
-      mainFields: ["module", "main"],
-      // CJS code inside an ESM bundle may still call require() for a Node builtin; ESM has none.
-      banner: {
-        js: 'import{createRequire as __createRequire}from"node:module";const require=__createRequire(import.meta.url);',
-      },
-      metafile: true,
-      logLevel: "error",
-      // The Lambda Node 22 runtime ships the SDK v3 under these scopes.
-      external: variant === "sdk-external" ? ["@aws-sdk/*", "@smithy/*"] : [],
-    });
-    const output = Object.values(result.metafile.outputs)[0];
+    // The Lambda Node 22 runtime ships the SDK v3 under these scopes.
+    const external = variant === "sdk-external" ? ["@aws-sdk/*", "@smithy/*"] : [];
+    const result = await build({ ...lambdaBuildOptions(outfile, external), metafile: true });
+    const output = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith(".mjs"))?.[1];
     const code = await readFile(outfile);
     const bySource = new Map<string, number>();
     for (const [path, input] of Object.entries(output?.inputs ?? {})) {

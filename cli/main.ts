@@ -21,5 +21,5 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`agent-bridge: unknown command '${name}'.\n\n${usage}`);
     return 2;
   }
-  return command.run(rest);
+  return (await command.load()).run(rest);
 }

@@ -16,8 +16,6 @@ Options:
   -h, --help      show this help`;
 
 export const demoCommand: Command = {
-  name: "demo",
-  summary: "run the whole flow offline: sandbox GitLab, receiver, CI job, real CLI, scripted model",
   async run(args) {
     let values;
     try {

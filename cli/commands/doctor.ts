@@ -211,7 +211,5 @@ export async function runDoctor(
 }
 
 export const doctorCommand: Command = {
-  name: "doctor",
-  summary: "check a project's GitLab setup for the bridge",
   run: (args) => runDoctor(args, process.env),
 };

@@ -23,8 +23,6 @@ Environment:
 ${jobSettingsHelp(["gitlab", "event"])}`;
 
 export const finalizeCommand: Command = {
-  name: "finalize",
-  summary: 'after_script: mark a placeholder left "working" as failed',
   async run(args) {
     let values;
     try {

@@ -11,8 +11,6 @@ update_progress and, on merge requests, create_inline_comment, and forwards each
 $AGENT_BRIDGE_TOOLS_URL with the capability in $AGENT_BRIDGE_TOOLS_CAPABILITY. Not meant to be run by hand.`;
 
 export const mcpServerCommand: Command = {
-  name: "mcp-server",
-  summary: "(internal) the agent's MCP server, started by the CLI during 'run'",
   async run(args) {
     if (args.includes("--help") || args.includes("-h")) {
       console.error(help);
@@ -23,14 +21,7 @@ export const mcpServerCommand: Command = {
       return 2;
     }
     // Loaded here so that other commands do not pay for the MCP SDK.
-    const { McpServerSetupError, runMcpServer } = await import("../../job/mcp/mcp-server.ts");
-    try {
-      await runMcpServer({ env: process.env });
-      return 0;
-    } catch (error) {
-      if (!(error instanceof McpServerSetupError)) throw error;
-      console.error(`agent-bridge mcp-server: ${error.message}`);
-      return 1;
-    }
+    const { mcpServerMain } = await import("../../job/mcp/mcp-server.ts");
+    return mcpServerMain(process.env);
   },
 };

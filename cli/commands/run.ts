@@ -33,8 +33,6 @@ GCP_SERVICE_ACCOUNT, ANTHROPIC_VERTEX_PROJECT_ID, CLOUD_ML_REGION) and the job's
 everything posted to GitLab.`;
 
 export const runCommand: Command = {
-  name: "run",
-  summary: "run the assistant for one mention (what the CI job executes)",
   async run(args) {
     let values;
     try {

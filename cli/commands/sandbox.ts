@@ -24,8 +24,6 @@ Options:
 'sandbox model' starts a scripted Anthropic Messages or OpenAI Responses server; see its --help.`;
 
 export const sandboxCommand: Command = {
-  name: "sandbox",
-  summary: "start the local GitLab sandbox (or a scripted model server)",
   async run(args) {
     if (args[0] === "model") return runModelCommand(args.slice(1));
     let values;

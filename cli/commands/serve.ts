@@ -44,8 +44,6 @@ Environment:
 ${settingsHelp()}`;
 
 export const serveCommand: Command = {
-  name: "serve",
-  summary: "run the webhook receiver as an HTTP server",
   async run(args) {
     let values;
     try {

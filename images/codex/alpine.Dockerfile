@@ -3,6 +3,29 @@
 # Codex CLI (pinned; its executable is a static musl build) and agent-bridge, run as an unprivileged user. Build
 # it from the repository root:
 #   docker build -f images/codex/alpine.Dockerfile -t registry.example.com/agent-bridge/codex:0.1.0-alpine .
+# agent-bridge, built and packed from this repository, then installed from its own tarball with the
+# lockfile's runtime dependencies only: the image gets the package (bin/ and dist/), never the sources, the
+# tests, the sandbox or a development dependency. The build needs the development dependencies (esbuild,
+# tsx); they stay in this stage.
+FROM node:22.23.3-alpine AS package
+WORKDIR /src
+COPY package.json package-lock.json tsconfig.json ./
+RUN npm ci --ignore-scripts --no-fund --no-audit
+COPY bin ./bin
+COPY cli ./cli
+COPY functions ./functions
+COPY job ./job
+COPY shared ./shared
+COPY scripts/build.ts ./scripts/build.ts
+RUN npm run build:package \
+    && npm pack --ignore-scripts --pack-destination /tmp \
+    && tar -xzf /tmp/agent-bridge-*.tgz -C /opt \
+    && mv /opt/package /opt/agent-bridge \
+    && cp package-lock.json /opt/agent-bridge/
+WORKDIR /opt/agent-bridge
+RUN npm ci --omit=dev --ignore-scripts --no-fund --no-audit \
+    && rm package-lock.json
+
 FROM node:22.23.3-alpine
 
 ARG CODEX_VERSION=0.169.0
@@ -20,17 +43,8 @@ RUN npm install -g --no-fund --no-audit "@openai/codex@${CODEX_VERSION}" \
     && npm cache clean --force \
     && codex --version
 
-# agent-bridge from this repository: the lockfile's runtime dependencies only, no install scripts.
-WORKDIR /opt/agent-bridge
-COPY package.json package-lock.json tsconfig.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-fund --no-audit \
-    && npm cache clean --force
-COPY bin ./bin
-COPY cli ./cli
-COPY functions ./functions
-COPY job ./job
-COPY sandbox ./sandbox
-COPY shared ./shared
+# agent-bridge: the package from the stage above, nothing else.
+COPY --from=package /opt/agent-bridge /opt/agent-bridge
 RUN ln -s /opt/agent-bridge/bin/agent-bridge.js /usr/local/bin/agent-bridge \
     && agent-bridge --help > /dev/null
 

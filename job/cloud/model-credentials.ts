@@ -3,7 +3,6 @@
 // masked CI/CD variable); `bedrock` and `vertex` go through the workload identity trust.
 //
 //   const { env, secrets } = await modelCredentials("bedrock", { env: process.env, directory: tmp });
-import { getBedrockCredentials } from "./bedrock-credentials.ts";
 import { DEFAULT_ID_TOKEN_VARIABLE } from "./id-token.ts";
 import { writeVertexCredentials } from "./vertex-credentials.ts";
 
@@ -36,6 +35,8 @@ export async function modelCredentials(
     case "anthropic":
       return { env: {}, secrets: [] };
     case "bedrock": {
+      // Loaded here: the AWS SDK costs every other run its start-up time (test/unit/cli/import-graph.test.ts).
+      const { getBedrockCredentials } = await import("./bedrock-credentials.ts");
       const { env } = await getBedrockCredentials({
         env: options.env,
         ...idToken,

@@ -93,3 +93,15 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
   await closed;
   await server.close();
 }
+
+/** The server as a process: serves until stdin ends; a setup problem is one line on stderr and exit 1. */
+export async function mcpServerMain(env: McpServerOptions["env"]): Promise<number> {
+  try {
+    await runMcpServer({ env });
+    return 0;
+  } catch (error) {
+    if (!(error instanceof McpServerSetupError)) throw error;
+    console.error(`agent-bridge mcp-server: ${error.message}`);
+    return 1;
+  }
+}

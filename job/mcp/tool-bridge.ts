@@ -38,11 +38,24 @@ import {
 export const DEFAULT_MAX_INLINE_COMMENTS = 30;
 const MAX_REQUEST_BYTES = 256 * 1024;
 
-/** How the CLI starts the MCP server by default: this package's own `agent-bridge mcp-server`, same node. */
-export const defaultMcpServerCommand = (): { command: string; args: string[] } => ({
-  command: process.execPath,
-  args: [fileURLToPath(new URL("../../bin/agent-bridge.js", import.meta.url)), "mcp-server"],
-});
+/**
+ * How the CLI starts the MCP server by default: its own small entry, never the whole CLI, with this node.
+ * Built, this module is a chunk in dist/ beside dist/mcp-server.js; from the sources it is a .ts file, and
+ * the server's source entry runs through tsx.
+ */
+export const defaultMcpServerCommand = (): { command: string; args: string[] } =>
+  import.meta.url.endsWith(".ts")
+    ? {
+        command: process.execPath,
+        args: [
+          fileURLToPath(new URL("../../bin/run-ts.js", import.meta.url)),
+          fileURLToPath(new URL("./main.ts", import.meta.url)),
+        ],
+      }
+    : {
+        command: process.execPath,
+        args: ["--enable-source-maps", fileURLToPath(new URL("./mcp-server.js", import.meta.url))],
+      };
 
 export interface ToolBridgeOptions {
   gitlab: GitLabRequester;

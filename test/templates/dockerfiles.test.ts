@@ -1,10 +1,12 @@
 // The images' Dockerfiles, checked statically (no Docker engine here) with hadolint's most useful rules and
 // the project's own: pinned bases, the CLI at exactly package.json's version, a non-root user, no secrets,
-// package lists cleaned, and agent-bridge copied whole (every folder and package `bin/agent-bridge.js` loads).
+// package lists cleaned, and agent-bridge installed as its packed package only (the tarball `npm pack` makes:
+// no sources, tests, sandbox or development dependencies), built from exactly the folders the build reads.
 import { existsSync, readFileSync } from "node:fs";
+import { isBuiltin } from "node:module";
 import { resolve } from "node:path";
-import { describe, expect, it } from "vitest";
-import { importClosure } from "./support/import-closure.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packedPackage, type PackedPackage } from "./support/packed-package.ts";
 import {
   finalStage,
   globalNpmInstalls,
@@ -17,9 +19,20 @@ import { readRepoFile, repoRoot } from "./support/components.ts";
 
 const pkg = JSON.parse(readRepoFile("package.json")) as {
   version: string;
+  bin: Record<string, string>;
+  exports: Record<string, string>;
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
 };
+
+// Built and listed once for the file (a real esbuild run and `npm pack --dry-run`).
+let packed: PackedPackage;
+beforeAll(async () => {
+  packed = await packedPackage();
+}, 120_000);
+afterAll(async () => {
+  await packed.remove();
+});
 
 const IMAGES = [
   { path: "images/claude/Dockerfile", assistant: "claude", variant: "ubuntu" },
@@ -61,9 +74,15 @@ function env(file: Dockerfile): Record<string, string> {
   ) as Record<string, string>;
 }
 
-/** `COPY a b ./dest` sources, without the ones from another stage. */
-function contextCopies(file: Dockerfile): string[] {
-  return finalStage(file)
+/** The instructions of the stage named `name`. */
+function stage(file: Dockerfile, name: string): Instruction[] {
+  const index = file.stages.findIndex((s) => s.name === name);
+  return file.instructions.filter((i) => index >= 0 && i.stage === index);
+}
+
+/** `COPY a b ./dest` sources, without the ones from another stage (default: the final stage's). */
+function contextCopies(file: Dockerfile, instructions: Instruction[] = finalStage(file)): string[] {
+  return instructions
     .filter((i) => i.keyword === "COPY" && !/--from=/.test(i.args))
     .flatMap((i) =>
       i.args
@@ -170,19 +189,34 @@ describe.each(IMAGES)("$path", ({ path, assistant, variant }) => {
     expect(text).not.toMatch(/--mount=type=secret|\.npmrc|_authToken/);
   });
 
-  it("installs agent-bridge from the repository with its runtime dependencies only", () => {
-    expect(text).toMatch(/npm ci --omit=dev --ignore-scripts/);
+  it("installs agent-bridge as its packed package only, with the lockfile's runtime dependencies", () => {
+    // The final stage takes nothing from the build context: only the package stage's install.
+    expect(contextCopies(file)).toEqual([]);
+    const copies = last.filter((i) => i.keyword === "COPY").map((i) => i.args);
+    expect(copies).toContain("--from=package /opt/agent-bridge /opt/agent-bridge");
     expect(text).toContain("ln -s /opt/agent-bridge/bin/agent-bridge.js /usr/local/bin/agent-bridge");
     expect(text).toContain("agent-bridge --help > /dev/null");
-    const sources = contextCopies(file);
+    // The package stage builds, packs, and installs the tarball's contents with the lockfile, no dev deps.
+    const packaging = stage(file, "package");
+    const commands = packaging.filter((i) => i.keyword === "RUN").map((i) => i.args);
+    expect(commands.join(" && ")).toMatch(
+      /npm run build:package && npm pack --ignore-scripts --pack-destination \/tmp && tar -xzf \/tmp\/agent-bridge-\*\.tgz -C \/opt && mv \/opt\/package \/opt\/agent-bridge && cp package-lock\.json \/opt\/agent-bridge\//,
+    );
+    const workdirs = packaging.filter((i) => i.keyword === "WORKDIR").map((i) => i.args);
+    expect(workdirs.at(-1)).toBe("/opt/agent-bridge");
+    expect(commands.at(-1)).toMatch(/^npm ci --omit=dev --ignore-scripts .*&& rm package-lock\.json$/);
+  });
+
+  it("builds from exactly what the build reads: never the sandbox, the tests or the infrastructure", () => {
+    const sources = contextCopies(file, stage(file, "package"));
     for (const source of sources) expect(existsSync(resolve(repoRoot, source)), source).toBe(true);
-    // Every folder the CLI loads, plus job/ (`agent-bridge run`, its MCP server) even before cli/ imports it.
-    const closure = importClosure(repoRoot, "bin/agent-bridge.js");
-    const folders = new Set([...closure.files.map((f) => f.split("/")[0] as string), "job"]);
-    for (const folder of folders) expect(sources, folder).toContain(folder);
-    expect(sources).toEqual(expect.arrayContaining(["package.json", "package-lock.json"]));
-    // `npm ci --omit=dev` leaves devDependencies out: the CLI may import only dependencies.
-    for (const name of closure.packages) expect(Object.keys(pkg.dependencies), name).toContain(name);
+    const read = new Set(
+      Object.keys(packed.metafile.inputs)
+        .filter((path) => !path.includes("node_modules/"))
+        .map((path) => path.split("/")[0] as string),
+    );
+    const needed = [...read, "bin", "scripts/build.ts", "package.json", "package-lock.json", "tsconfig.json"];
+    expect([...sources].sort()).toEqual([...needed].sort());
   });
 
   it("keeps the build context to what it copies (its own .dockerignore)", () => {
@@ -194,7 +228,13 @@ describe.each(IMAGES)("$path", ({ path, assistant, variant }) => {
     const allowed = ignore
       .filter((line) => line.startsWith("!"))
       .map((line) => line.slice(1).replace(/\/$/, ""));
-    expect(allowed.sort()).toEqual([...contextCopies(file)].sort());
+    const copied = file.stages.flatMap((_, index) =>
+      contextCopies(
+        file,
+        file.instructions.filter((i) => i.stage === index),
+      ),
+    );
+    expect(allowed.sort()).toEqual([...copied].sort());
   });
 
   it("labels the image with the project's version, and starts a plain shell (exec form)", () => {
@@ -234,6 +274,9 @@ describe("the image variants", () => {
       const pick = (file: Dockerfile) => ({
         cli: runs(file).flatMap((run) => globalNpmInstalls(run.args)),
         copies: contextCopies(file),
+        packaging: stage(file, "package")
+          .filter((i) => i.keyword !== "FROM")
+          .map((i) => `${i.keyword} ${i.args}`),
         user: finalStage(file)
           .filter((i) => i.keyword === "USER")
           .map((i) => i.args),
@@ -242,6 +285,41 @@ describe("the image variants", () => {
       expect(pick(alpine as Dockerfile)).toEqual(pick(ubuntu as Dockerfile));
     },
   );
+});
+
+describe("the package the images install (npm pack)", () => {
+  it("holds the launcher, the bundles and their maps, package.json and the README: nothing else", () => {
+    const allowed = /^(bin\/agent-bridge\.js|package\.json|README\.md|dist\/[\w.-]+\.js(\.map)?)$/;
+    for (const path of packed.files) expect(path, path).toMatch(allowed);
+    for (const path of packed.files) expect(path, path).not.toMatch(/\.ts$|^(test|sandbox|cli|job|shared)\//);
+    for (const target of [...Object.values(pkg.bin), ...Object.values(pkg.exports)]) {
+      expect(packed.files, target).toContain(target.replace(/^\.\//, ""));
+    }
+    expect(packed.files).toContain("dist/mcp-server.js");
+  });
+
+  it("imports only its dependencies; tsx only where a development command is loaded from a checkout", () => {
+    const imported = (kind: "static" | "dynamic") =>
+      new Set(
+        Object.values(packed.metafile.outputs)
+          .flatMap((output) => output.imports)
+          .filter((i) => i.external && !isBuiltin(i.path) && !i.path.startsWith("."))
+          .filter((i) => (kind === "dynamic") === (i.kind === "dynamic-import"))
+          .map((i) =>
+            (i.path.startsWith("@") ? i.path.split("/").slice(0, 2) : i.path.split("/").slice(0, 1)).join(
+              "/",
+            ),
+          ),
+      );
+    for (const name of imported("static")) expect(Object.keys(pkg.dependencies), name).toContain(name);
+    for (const name of imported("dynamic")) {
+      expect([...Object.keys(pkg.dependencies), "tsx"], name).toContain(name);
+    }
+    // Development and the tests only: the sandbox is tested with gitbeaker, the sources run through tsx.
+    expect(Object.keys(pkg.devDependencies)).toEqual(expect.arrayContaining(["tsx", "@gitbeaker/rest"]));
+    expect(Object.keys(pkg.dependencies)).not.toContain("tsx");
+    expect(Object.keys(pkg.dependencies)).not.toContain("@gitbeaker/rest");
+  });
 });
 
 describe("the Dockerfile reader", () => {

@@ -113,8 +113,10 @@ describe("job/mcp/tool-bridge: access", () => {
     ]);
     expect(b.launch.env["AGENT_BRIDGE_TOOLS_CAPABILITY"]).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(b.launch.command).toBe(process.execPath);
-    expect(b.launch.args[0]).toMatch(/\/bin\/agent-bridge\.js$/);
-    expect(b.launch.args[1]).toBe("mcp-server");
+    // From the sources: the server's own small entry through tsx, not the whole CLI (the build's entry is
+    // checked in test/unit/build/package-build.test.ts).
+    expect(b.launch.args[0]).toMatch(/\/bin\/run-ts\.js$/);
+    expect(b.launch.args[1]).toMatch(/\/job\/mcp\/main\.ts$/);
   });
 
   it("refuses requests without the capability, for another host, or not a JSON POST", async () => {

@@ -1,0 +1,122 @@
+// `npm run build`: the distributable JavaScript, one esbuild run per artifact, into dist/:
+//   dist/cli.js, dist/mcp-server.js (+ shared chunks)  the package: `bin/agent-bridge.js` runs dist/cli.js; the
+//                                                      agent's CLI starts dist/mcp-server.js, its own small entry
+//   dist/lambda/handler.mjs                            the webhook receiver's Lambda artifact (what the CDK deploys)
+//   dist/gcp-function/                                 the Cloud Function's source and zip (infra/gcp/tooling)
+//
+// Why esbuild and not tsc: the sources import each other with `.ts` extensions and run as they are in
+// development; esbuild turns each process entry into one ESM file plus chunks shared between the entries
+// (a Node start that loads a handful of files instead of ~150), splits lazily loaded commands into their own
+// chunks, and already bundles the Lambda and the Cloud Function. It does no type checking: `tsc --noEmit`
+// (npm test) does. The package leaves its dependencies external (npm installs them from `dependencies`);
+// the receivers' bundles inline them, as their platforms need. This script never reads the environment.
+//
+//   node bin/run-ts.js scripts/build.ts            # all of dist/
+//   node bin/run-ts.js scripts/build.ts --package  # the package's part only (the images)
+//   await buildPackage({ root, outDir });        // the package's part only (tests, the startup bench)
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join, relative, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build, type BuildOptions, type Metafile, type Plugin } from "esbuild";
+
+const REPOSITORY_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** The package's process entries: output name → source. */
+export const PACKAGE_ENTRIES = { cli: "cli/main.ts", "mcp-server": "job/mcp/main.ts" } as const;
+
+/** Written beside the package's bundles: which sources they came from (bin/agent-bridge.js checks them). */
+export const BUILD_INFO = "build-info.json";
+
+// The commands that need a development checkout stay out of the package: imported as the checkout's own
+// TypeScript files, relative to the output directory (cli/commands/development.ts loads them through tsx).
+const DEVELOPMENT_COMMANDS = /^\.\/(demo|sandbox)\.ts$/;
+
+function developmentCommandsExternal(outDir: string): Plugin {
+  return {
+    name: "development-commands-external",
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: DEVELOPMENT_COMMANDS }, (args) => {
+        if (!args.importer.endsWith(join("cli", "commands", "index.ts"))) return undefined;
+        const path = relative(outDir, resolve(args.resolveDir, args.path));
+        return { path: path.startsWith(".") ? path : `./${path}`, external: true };
+      });
+    },
+  };
+}
+
+// CommonJS code inside an ESM bundle may still call require() for a Node built-in; ESM has no require.
+const REQUIRE_SHIM =
+  'import{createRequire as __agentBridgeCreateRequire}from"node:module";const require=__agentBridgeCreateRequire(import.meta.url);';
+
+export interface BuildPackageOptions {
+  outDir: string;
+  /** Default: this repository. */
+  root?: string;
+}
+
+export async function buildPackage(options: BuildPackageOptions): Promise<Metafile> {
+  const root = options.root ?? REPOSITORY_ROOT;
+  const outDir = resolve(options.outDir);
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: Object.entries(PACKAGE_ENTRIES).map(([out, source]) => ({ out, in: join(root, source) })),
+    outdir: outDir,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    packages: "external",
+    sourcemap: "linked",
+    sourcesContent: false,
+    metafile: true,
+    logLevel: "error",
+    plugins: [developmentCommandsExternal(outDir)],
+  });
+  const sources = Object.keys(result.metafile.inputs).filter((path) => !path.includes("node_modules/"));
+  await writeFile(join(outDir, BUILD_INFO), `${JSON.stringify({ sources: sources.sort() }, null, 2)}\n`);
+  return result.metafile;
+}
+
+/** The Lambda handler as the CDK's NodejsFunction bundles it (infra/aws/webhook-stack.ts): ESM, node22, minified. */
+export function lambdaBuildOptions(outfile: string, external: string[] = []): BuildOptions {
+  return {
+    entryPoints: [join(REPOSITORY_ROOT, "functions", "aws", "handler.ts")],
+    outfile,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node22",
+    minify: true,
+    legalComments: "none",
+    // The SDK's and zod's ESM builds: they tree-shake (the CJS builds esbuild picks by default on platform
+    // node are ~15 % larger and import ~25 % slower).
+    mainFields: ["module", "main"],
+    banner: { js: REQUIRE_SHIM },
+    sourcemap: "linked",
+    sourcesContent: false,
+    metafile: true,
+    logLevel: "error",
+    // Everything is bundled by default, the AWS SDK v3 included: its version is the one package-lock.json pins.
+    external,
+  };
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const dist = join(REPOSITORY_ROOT, "dist");
+  await rm(dist, { recursive: true, force: true });
+  await mkdir(dist, { recursive: true });
+  await buildPackage({ outDir: dist });
+  if (argv.includes("--package")) return;
+  await build(lambdaBuildOptions(join(dist, "lambda", "handler.mjs")));
+  // Loaded here: the images build the package only, without the infrastructure's tooling.
+  const { bundleGcpSource } = await import("../infra/gcp/tooling/bundle-source.ts");
+  await bundleGcpSource({ outDir: join(dist, "gcp-function") });
+  console.log(
+    `built ${relative(process.cwd(), dist) || dist}/: cli.js, mcp-server.js, lambda/, gcp-function/`,
+  );
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  await main(process.argv.slice(2));
+}
