@@ -62,7 +62,8 @@ export function codexArgs(options: Pick<AgentRunOptions, "model" | "images" | "e
     "--strict-config",
     "--sandbox",
     "workspace-write",
-    // Codex reads AGENTS.md on its own; CODEX.md only when named (it is read where AGENTS.md is absent).
+    // Codex reads AGENTS.md on its own; CODEX.md only when named, and only where AGENTS.md is absent:
+    // rules-files.ts sets AGENTS.md aside for the run when the base branch has CODEX.md.
     "-c",
     'project_doc_fallback_filenames=["CODEX.md"]',
   ];

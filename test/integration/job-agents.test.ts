@@ -19,6 +19,7 @@ import type {
   MergeRequestFacts,
 } from "../../job/contracts.ts";
 import type { MergeRequestFileDiff } from "../../job/mcp/diff-position.ts";
+import { applyBaseRules } from "../../job/rules-files.ts";
 import { startToolBridge, type ToolBridge } from "../../job/mcp/tool-bridge.ts";
 import { BRIDGE_CAPABILITY_ENV } from "../../job/mcp/tool-specs.ts";
 import { createGitLabClient } from "../../shared/gitlab/client.ts";
@@ -164,6 +165,8 @@ interface RunSetup {
   mcpServer?: { command: string; args: string[] };
   /** The runner's clock (default Date.now); the deadline is counted on it. */
   now?: () => number;
+  /** Called with the working tree once the files are written, before the CLI starts. */
+  prepare?: (repo: string) => Promise<void>;
 }
 
 async function runAgent(setup: RunSetup): Promise<Harness> {
@@ -174,6 +177,7 @@ async function runAgent(setup: RunSetup): Promise<Harness> {
     await mkdir(dirname(join(repo.path, path)), { recursive: true });
     await writeFile(join(repo.path, path), content);
   }
+  await setup.prepare?.(repo.path);
   const server =
     setup.cli === "claude"
       ? await startAnthropicModelServer({ script: setup.script(repo.path) })
@@ -625,3 +629,41 @@ async function waitFor(condition: () => boolean, timeoutMs = 60_000): Promise<vo
     await sleep(50);
   }
 }
+
+describe("the codex runner with the project's rules", { timeout: 180_000 }, () => {
+  it("reads the base branch's CODEX.md, not AGENTS.md nor the branch's own CODEX.md", async () => {
+    let restore: (() => Promise<void>) | undefined;
+    const run = await runAgent({
+      cli: "codex",
+      files: { "CODEX.md": "RULES-FROM-CODEX-MD\n", "AGENTS.md": "RULES-FROM-AGENTS-MD\n" },
+      prepare: async (repo) => {
+        const commit = (message: string) =>
+          git(
+            repo,
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@example.invalid",
+            "commit",
+            "-q",
+            "-am",
+            message,
+          );
+        git(repo, "add", "-A");
+        commit("rules on main");
+        git(repo, "checkout", "-q", "-b", "mr");
+        await writeFile(join(repo, "CODEX.md"), "RULES-FROM-THE-BRANCH\n");
+        commit("the branch rewrites its rules");
+        restore = (await applyBaseRules({ workdir: repo, baseRef: "main", assistant: "codex" })).restore;
+      },
+      script: () => ({ turns: [[{ text: "Read the rules." }]] }),
+    });
+    expect(run.result, JSON.stringify(run.result)).toMatchObject({ status: "success" });
+    const first = JSON.stringify(run.server.requests.find((r) => r.kind === "turn")?.body);
+    expect(first).toContain("RULES-FROM-CODEX-MD");
+    expect(first).not.toContain("RULES-FROM-AGENTS-MD");
+    expect(first).not.toContain("RULES-FROM-THE-BRANCH");
+    await restore?.();
+    expect(git(run.repo.path, "status", "--porcelain")).toBe("");
+  });
+});
