@@ -98,6 +98,10 @@ export interface AgentRunOptions {
   homeDir: string;
   model?: string;
   maxTurns?: number;
+  /** Codex: `--sandbox` (default workspace-write). */
+  sandboxMode?: "read-only" | "workspace-write";
+  /** Codex: `-c model_reasoning_effort=...`. */
+  reasoningEffort?: string;
   allowedTools?: string[];
   disallowedTools?: string[];
   extraArgs: string[];
@@ -120,6 +124,8 @@ export interface AgentRunResult {
   turns?: number;
   costUsd?: number;
   inputTokens?: number;
+  /** Of inputTokens, those served from the provider's prompt cache (billed lower). */
+  cachedInputTokens?: number;
   outputTokens?: number;
 }
 

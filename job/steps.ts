@@ -2,20 +2,23 @@
 // the work (context/, publish/, rules-files.ts, prompt.ts, agents/, mcp/, cloud/). run.ts only orchestrates;
 // tests replace any of these through RunJobOptions.steps.
 import { join } from "node:path";
+import type { CodexOptions } from "../shared/config/codex-options.ts";
 import { getCurrentUser } from "../shared/gitlab/calls.ts";
 import { noteablePath } from "../shared/gitlab/paths.ts";
 import { createClaudeRunner } from "./agents/claude-runner.ts";
+import { codexCostUsd } from "./agents/codex-prices.ts";
 import { createCodexRunner } from "./agents/codex-runner.ts";
 import { modelCredentials } from "./cloud/model-credentials.ts";
 import { buildContext } from "./context/build-context.ts";
 import { readPages } from "./context/paginate.ts";
 import { FileDiffListSchema } from "./context/schemas.ts";
-import type { JobContext } from "./contracts.ts";
+import type { AgentRunOptions, JobContext } from "./contracts.ts";
 import type { MergeRequestFileDiff } from "./mcp/diff-position.ts";
 import { startToolBridge } from "./mcp/tool-bridge.ts";
 import { buildPrompt } from "./prompt.ts";
 import { prepareWorkspace } from "./publish/prepare-workspace.ts";
 import { publishChanges } from "./publish/publish-changes.ts";
+import { requestKind } from "./request-kind.ts";
 import { applyBaseRules } from "./rules-files.ts";
 import type { JobSteps, ModelEnv, StepBase } from "./run.ts";
 
@@ -77,6 +80,24 @@ async function reviewDiffs(
     diff: file.diff,
     ...(file.deleted_file ? { deletedFile: true } : {}),
   }));
+}
+
+/** Codex's sandbox and reasoning effort; under `auto`, reviews and questions run read-only. */
+export function codexRunOptions(
+  codex: CodexOptions | undefined,
+  note: string,
+): Pick<AgentRunOptions, "sandboxMode" | "reasoningEffort"> {
+  if (codex === undefined) return {};
+  const sandboxMode =
+    codex.sandboxMode !== "auto"
+      ? codex.sandboxMode
+      : requestKind(note) === "change"
+        ? "workspace-write"
+        : "read-only";
+  return {
+    sandboxMode,
+    ...(codex.reasoningEffort !== undefined ? { reasoningEffort: codex.reasoningEffort } : {}),
+  };
 }
 
 export const defaultJobSteps: JobSteps = {
@@ -156,13 +177,13 @@ export const defaultJobSteps: JobSteps = {
     };
   },
 
-  runAgent: (input) => {
+  runAgent: async (input) => {
     const { settings } = input;
     const runner =
       input.event.assistant === "claude"
         ? createClaudeRunner({ hostEnv: input.env })
         : createCodexRunner({ hostEnv: input.env });
-    return runner.run({
+    const result = await runner.run({
       prompt: input.prompt.prompt,
       ...(input.prompt.systemPrompt !== undefined ? { systemPrompt: input.prompt.systemPrompt } : {}),
       workdir: input.workspace.dir,
@@ -171,6 +192,7 @@ export const defaultJobSteps: JobSteps = {
       ...(settings.maxTurns !== undefined ? { maxTurns: settings.maxTurns } : {}),
       ...(settings.allowedTools !== undefined ? { allowedTools: settings.allowedTools } : {}),
       ...(settings.disallowedTools !== undefined ? { disallowedTools: settings.disallowedTools } : {}),
+      ...codexRunOptions(settings.codex, input.context.trigger.body),
       extraArgs: settings.extraArgs,
       images: input.context.images,
       env: input.modelEnv.env,
@@ -179,6 +201,9 @@ export const defaultJobSteps: JobSteps = {
       signal: input.signal,
       onEvent: input.onEvent,
     });
+    if (settings.codex === undefined || result.costUsd !== undefined) return result;
+    const cost = codexCostUsd(result, settings.model, settings.codex.prices);
+    return cost === undefined ? result : { ...result, costUsd: cost };
   },
 
   publishChanges: async (input) => {

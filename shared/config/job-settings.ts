@@ -10,6 +10,13 @@
 import { z } from "zod";
 import type { Assistant } from "../mention/index.ts";
 import { ASSISTANTS, validateMentionOptions } from "../mention/index.ts";
+import {
+  CODEX_REASONING_EFFORTS,
+  CODEX_SANDBOX_MODES,
+  CodexOptionsSchema,
+  codexOptionsFrom,
+  type CodexOptions,
+} from "./codex-options.ts";
 import { clean, integer, oneOf, problem, raw, required } from "./env-values.ts";
 import { policyFields } from "./policy-fields.ts";
 import { SettingsError, type SettingsProblem } from "./settings-error.ts";
@@ -73,6 +80,8 @@ export interface JobSettings {
   pushMode: PushMode;
   customInstructions: string | undefined;
   contextBudgetChars: number;
+  /** Set when Codex runs. */
+  codex: CodexOptions | undefined;
 }
 
 /** The Note Hook rules the job applies itself when the payload comes straight from GitLab (TRIGGER_PAYLOAD). */
@@ -170,7 +179,8 @@ export const JOB_SETTINGS_DOC: readonly JobSettingDoc[] = [
     name: "AGENT_MAX_TURNS",
     group: "agent",
     required: false,
-    description: "Most turns the agent may take (1 to 1000).",
+    description:
+      "Claude only: most turns the agent may take (1 to 1000). `codex exec` has no turn limit; AGENT_TIMEOUT_MINUTES bounds a Codex run.",
     default: null,
   },
   {
@@ -305,6 +315,28 @@ export const JOB_SETTINGS_DOC: readonly JobSettingDoc[] = [
     required: false,
     description: "Extra `codex exec` arguments, split like a shell would, never run through one.",
     default: null,
+  },
+  {
+    name: "CODEX_REASONING_EFFORT",
+    group: "codex",
+    required: false,
+    description: `Codex's model_reasoning_effort: ${CODEX_REASONING_EFFORTS.join(", ")} (the model must support it: \`codex debug models\`).`,
+    default: "the model's default",
+  },
+  {
+    name: "CODEX_SANDBOX_MODE",
+    group: "codex",
+    required: false,
+    description: `${CODEX_SANDBOX_MODES.join(", ")}. auto: read-only for reviews and questions, workspace-write for changes. The sandbox never has network.`,
+    default: "auto",
+  },
+  {
+    name: "CODEX_PRICE_USD_PER_MTOK",
+    group: "codex",
+    required: false,
+    description:
+      'The run\'s model prices for the cost on the placeholder: "input,cached input,output" in US dollars per million tokens.',
+    default: "agent-bridge's price table (job/agents/codex-prices.ts); no cost for a model not in it",
   },
   // TRIGGER_PAYLOAD only
   {
@@ -557,6 +589,7 @@ const CodexSchema = z.object({
   OPENAI_BASE_URL: optionalUrl("the OpenAI-compatible endpoint, ending in /v1"),
   CODEX_MODEL: model(),
   CODEX_ARGS: cliArgs("codex exec"),
+  ...CodexOptionsSchema.shape,
 });
 
 const TriggerSchema = z.object(policyFields);
@@ -702,7 +735,8 @@ export function loadJobSettings(env: Env, assistant: Assistant): JobSettings {
     apiKey,
     baseUrl,
     model: cliSettings.model,
-    maxTurns: a.AGENT_MAX_TURNS,
+    // Codex has no turn limit to pass it to.
+    maxTurns: assistant === "claude" ? a.AGENT_MAX_TURNS : undefined,
     timeoutMs: Math.round(timeout.minutes * 60_000),
     allowedTools: a.AGENT_ALLOWED_TOOLS,
     disallowedTools: a.AGENT_DISALLOWED_TOOLS,
@@ -712,6 +746,7 @@ export function loadJobSettings(env: Env, assistant: Assistant): JobSettings {
     pushMode: a.AGENT_PUSH_MODE ?? "commit",
     customInstructions: a.AGENT_CUSTOM_INSTRUCTIONS,
     contextBudgetChars: a.AGENT_CONTEXT_BUDGET_CHARS ?? DEFAULT_CONTEXT_BUDGET_CHARS,
+    codex: codex?.data ? codexOptionsFrom(codex.data) : undefined,
   };
 }
 

@@ -165,6 +165,8 @@ interface RunSetup {
   mcpServer?: { command: string; args: string[] };
   /** The runner's clock (default Date.now); the deadline is counted on it. */
   now?: () => number;
+  /** More runner options (Codex's sandbox and reasoning effort). */
+  options?: Partial<Pick<AgentRunOptions, "sandboxMode" | "reasoningEffort">>;
   /** Called with the working tree once the files are written, before the CLI starts. */
   prepare?: (repo: string) => Promise<void>;
 }
@@ -258,6 +260,7 @@ async function runAgent(setup: RunSetup): Promise<Harness> {
     onEvent: (e) => events.push(e),
   };
   if (setup.allowedTools !== undefined) options.allowedTools = setup.allowedTools;
+  Object.assign(options, setup.options);
   const running = runner.run(options);
   await setup.during?.({ bridge, home });
   const result = await running;
@@ -665,5 +668,28 @@ describe("the codex runner with the project's rules", { timeout: 180_000 }, () =
     expect(first).not.toContain("RULES-FROM-THE-BRANCH");
     await restore?.();
     expect(git(run.repo.path, "status", "--porcelain")).toBe("");
+  });
+});
+
+describe("the codex runner's sandbox and reasoning effort", { timeout: 180_000 }, () => {
+  it("runs a review read-only: the patch is refused, the effort reaches the model, steps and tokens counted", async () => {
+    const run = await runAgent({
+      cli: "codex",
+      options: { sandboxMode: "read-only", reasoningEffort: "high" },
+      script: (repo) => ({ turns: [...editTurns("codex", repo), [{ text: "Reviewed; no edits." }]] }),
+    });
+    expect(run.result, JSON.stringify(run.result)).toMatchObject({
+      status: "success",
+      finalText: "Reviewed; no edits.",
+    });
+    expect(await readFile(join(run.repo.path, "app.txt"), "utf8")).toBe("one\ntwo\nthree\n");
+    expect(git(run.repo.path, "status", "--porcelain")).toBe("");
+    const first = run.server.requests.find((r) => r.kind === "turn")?.body as {
+      reasoning?: { effort?: string };
+    };
+    expect(first.reasoning?.effort).toBe("high");
+    expect(run.result.turns).toBeGreaterThanOrEqual(1);
+    expect(run.result.inputTokens).toBeGreaterThan(0);
+    expect(run.result.outputTokens).toBeGreaterThan(0);
   });
 });

@@ -138,7 +138,7 @@ describe.each(ASSISTANT_NAMES)("the %s component's job, run by the sandbox runne
       assistant,
       provider: assistant === "claude" ? "anthropic" : "openai",
       apiKey: assistant === "claude" ? secrets.CLAUDE_API_KEY : secrets.OPENAI_API_KEY,
-      maxTurns: 40,
+      maxTurns: assistant === "claude" ? 40 : undefined,
       timeoutMs: 25 * 60_000,
       branchPrefix: `${assistant}/`,
       baseBranch: "main",
