@@ -98,6 +98,10 @@ export interface AgentRunOptions {
   homeDir: string;
   model?: string;
   maxTurns?: number;
+  /** Claude: the project's settings, under the runner's own (disableAllHooks). */
+  claudeSettings?: Record<string, unknown>;
+  /** Claude: the project's MCP servers, beside the runner's agent_bridge server. */
+  mcpServers?: Record<string, unknown>;
   /** Codex: `--sandbox` (default workspace-write). */
   sandboxMode?: "read-only" | "workspace-write";
   /** Codex: `-c model_reasoning_effort=...`. */

@@ -136,6 +136,12 @@ export async function applyBaseRules(options: ApplyBaseRulesOptions): Promise<Ap
   };
 }
 
+/** A file as the base branch has it (a link followed one hop inside the repository), or null. */
+export async function readBaseFile(workdir: string, baseRef: string, path: string): Promise<string | null> {
+  const bytes = await blobAt(workdir, `${baseRef}^{commit}`, path);
+  return bytes === null ? null : bytes.toString("utf8");
+}
+
 function git(cwd: string, args: string[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     execFile(

@@ -6,6 +6,7 @@ import type { CodexOptions } from "../shared/config/codex-options.ts";
 import { getCurrentUser } from "../shared/gitlab/calls.ts";
 import { noteablePath } from "../shared/gitlab/paths.ts";
 import { createClaudeRunner } from "./agents/claude-runner.ts";
+import { claudeProjectConfig } from "./agents/claude-config.ts";
 import { codexCostUsd } from "./agents/codex-prices.ts";
 import { createCodexRunner } from "./agents/codex-runner.ts";
 import { modelCredentials } from "./cloud/model-credentials.ts";
@@ -34,9 +35,14 @@ export async function modelEnvFor(input: Pick<StepBase, "settings" | "env" | "ru
   switch (settings.provider) {
     case "anthropic": {
       const env: Record<string, string> = {};
+      const secrets: string[] = [];
       if (settings.apiKey !== undefined) env["ANTHROPIC_API_KEY"] = settings.apiKey;
       if (settings.baseUrl !== undefined) env["ANTHROPIC_BASE_URL"] = settings.baseUrl;
-      return { env, secrets: settings.apiKey !== undefined ? [settings.apiKey] : [] };
+      // A subscription instead of a key: Claude Code reads it under its own name.
+      const oauthToken = settings.claude?.oauthToken;
+      if (oauthToken !== undefined) env["CLAUDE_CODE_OAUTH_TOKEN"] = oauthToken;
+      for (const value of [settings.apiKey, oauthToken]) if (value !== undefined) secrets.push(value);
+      return { env, secrets };
     }
     case "openai": {
       const env: Record<string, string> = {};
@@ -179,6 +185,14 @@ export const defaultJobSteps: JobSteps = {
 
   runAgent: async (input) => {
     const { settings } = input;
+    const claudeConfig = settings.claude
+      ? await claudeProjectConfig({
+          settings: settings.claude.settings,
+          mcpConfig: settings.claude.mcpConfig,
+          workdir: input.workspace.dir,
+          baseRef: `refs/remotes/origin/${input.workspace.baseBranch}`,
+        })
+      : {};
     const runner =
       input.event.assistant === "claude"
         ? createClaudeRunner({ hostEnv: input.env })
@@ -193,6 +207,8 @@ export const defaultJobSteps: JobSteps = {
       ...(settings.allowedTools !== undefined ? { allowedTools: settings.allowedTools } : {}),
       ...(settings.disallowedTools !== undefined ? { disallowedTools: settings.disallowedTools } : {}),
       ...codexRunOptions(settings.codex, input.context.trigger.body),
+      ...(claudeConfig.settings !== undefined ? { claudeSettings: claudeConfig.settings } : {}),
+      ...(claudeConfig.mcpServers !== undefined ? { mcpServers: claudeConfig.mcpServers } : {}),
       extraArgs: settings.extraArgs,
       images: input.context.images,
       env: input.modelEnv.env,

@@ -56,8 +56,9 @@ const BRIDGE_TOOLS = [mcpToolName("update_progress"), mcpToolName("create_inline
 export const MCP_WAIT_MS = 60_000;
 
 // Settings given on the command line outrank the repository's .claude/settings.json, whose hooks would
-// otherwise run commands chosen by whoever last changed that file on the branch.
-const FLAG_SETTINGS = JSON.stringify({ disableAllHooks: true });
+// otherwise run commands chosen by whoever last changed that file on the branch; the project's own settings
+// (CLAUDE_SETTINGS) go under them.
+const FLAG_SETTINGS = { disableAllHooks: true };
 
 export interface ClaudeRunnerOptions extends CliRunnerOptions {
   /**
@@ -80,6 +81,7 @@ export function claudeArgs(options: AgentRunOptions): string[] {
   const disallowed = unique(options.disallowedTools ?? DEFAULT_CLAUDE_DISALLOWED_TOOLS);
   const mcpConfig = {
     mcpServers: {
+      ...options.mcpServers,
       [MCP_SERVER_NAME]: {
         type: "stdio",
         command: options.mcp.command,
@@ -113,7 +115,7 @@ export function claudeArgs(options: AgentRunOptions): string[] {
     // Only our MCP server: not the repository's .mcp.json, which the branch under review may have changed.
     "--strict-mcp-config",
     "--settings",
-    FLAG_SETTINGS,
+    JSON.stringify({ ...options.claudeSettings, ...FLAG_SETTINGS }),
     "--no-session-persistence",
     ...options.extraArgs,
   );

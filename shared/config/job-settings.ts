@@ -34,6 +34,15 @@ export const PROVIDERS_BY_ASSISTANT: Readonly<Record<Assistant, readonly AgentPr
 
 export type PushMode = "commit" | "amend";
 
+export interface ClaudeOptions {
+  /** CLAUDE_CODE_OAUTH_TOKEN (a Claude subscription), for provider anthropic when no API key is set. */
+  oauthToken: string | undefined;
+  /** CLAUDE_SETTINGS: Claude Code settings as JSON text, or a file path read from the base branch. */
+  settings: string | undefined;
+  /** CLAUDE_MCP_CONFIG: MCP servers ({"mcpServers": ...}) as JSON text, or a file path from the base branch. */
+  mcpConfig: string | undefined;
+}
+
 /** What the job needs to reach GitLab and to name itself: enough for finalize and for error notes. */
 export interface JobGitLabSettings {
   /** CI_SERVER_URL without a trailing slash, e.g. https://gitlab.example.com */
@@ -82,6 +91,8 @@ export interface JobSettings {
   contextBudgetChars: number;
   /** Set when Codex runs. */
   codex: CodexOptions | undefined;
+  /** Set when Claude runs. */
+  claude: ClaudeOptions | undefined;
 }
 
 /** The Note Hook rules the job applies itself when the payload comes straight from GitLab (TRIGGER_PAYLOAD). */
@@ -266,6 +277,15 @@ export const JOB_SETTINGS_DOC: readonly JobSettingDoc[] = [
     default: null,
   },
   {
+    name: "CLAUDE_CODE_OAUTH_TOKEN",
+    group: "claude",
+    required: false,
+    secret: true,
+    description:
+      "A Claude subscription's token (`claude setup-token`) instead of an API key, for provider anthropic; passed to Claude Code under this name. An API key wins when both are set.",
+    default: null,
+  },
+  {
     name: "ANTHROPIC_BASE_URL",
     group: "claude",
     required: false,
@@ -284,6 +304,22 @@ export const JOB_SETTINGS_DOC: readonly JobSettingDoc[] = [
     group: "claude",
     required: false,
     description: "Extra `claude` arguments, split like a shell would (quotes group), never run through one.",
+    default: null,
+  },
+  {
+    name: "CLAUDE_SETTINGS",
+    group: "claude",
+    required: false,
+    description:
+      "Claude Code settings: JSON, or the path of a JSON file in the repository, read from the base branch. Hooks stay off (disableAllHooks wins).",
+    default: null,
+  },
+  {
+    name: "CLAUDE_MCP_CONFIG",
+    group: "claude",
+    required: false,
+    description:
+      'More MCP servers for Claude: {"mcpServers": {...}} as JSON, or the path of such a file in the repository, read from the base branch.',
     default: null,
   },
   // Codex
@@ -511,6 +547,26 @@ function model() {
   });
 }
 
+/** JSON text (an object), or a relative path inside the repository (no "..", no leading "/"). */
+function jsonOrPath(what: string) {
+  return raw.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    if (value.startsWith("{")) {
+      try {
+        const parsed: unknown = JSON.parse(value);
+        if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) return value;
+      } catch {
+        // reported below
+      }
+      return problem(ctx, `${what} as a JSON object, or the path of a JSON file in the repository`);
+    }
+    const parts = value.split("/");
+    return !value.startsWith("/") && parts.every((part) => part !== "" && part !== "." && part !== "..")
+      ? value
+      : problem(ctx, `${what}: a JSON object, or a relative path inside the repository (no ..)`);
+  });
+}
+
 function secret(what: string) {
   return raw.transform((value, ctx) => {
     if (value === undefined) return undefined;
@@ -582,6 +638,9 @@ const ClaudeSchema = z.object({
   ANTHROPIC_BASE_URL: optionalUrl("the Anthropic API endpoint"),
   CLAUDE_MODEL: model(),
   CLAUDE_ARGS: cliArgs("claude"),
+  CLAUDE_CODE_OAUTH_TOKEN: secret("a Claude OAuth token"),
+  CLAUDE_SETTINGS: jsonOrPath("Claude Code settings"),
+  CLAUDE_MCP_CONFIG: jsonOrPath('an MCP configuration ({"mcpServers": ...})'),
 });
 
 const CodexSchema = z.object({
@@ -694,11 +753,15 @@ export function loadJobSettings(env: Env, assistant: Assistant): JobSettings {
   if (claude?.data) {
     apiKey = claude.data.CLAUDE_API_KEY ?? claude.data.ANTHROPIC_API_KEY;
     baseUrl = claude.data.ANTHROPIC_BASE_URL;
-    if (provider === "anthropic" && apiKey === undefined) {
+    if (
+      provider === "anthropic" &&
+      apiKey === undefined &&
+      claude.data.CLAUDE_CODE_OAUTH_TOKEN === undefined
+    ) {
       problems.push({
         variable: "CLAUDE_API_KEY",
         expected:
-          "required for AGENT_PROVIDER=anthropic (or set ANTHROPIC_API_KEY): an Anthropic API key as a masked CI/CD variable; or choose AGENT_PROVIDER=bedrock or vertex",
+          "required for AGENT_PROVIDER=anthropic (or set ANTHROPIC_API_KEY, or a subscription's CLAUDE_CODE_OAUTH_TOKEN): an Anthropic API key as a masked CI/CD variable; or choose AGENT_PROVIDER=bedrock or vertex",
       });
     }
     // Bedrock and Vertex authenticate through the cloud: a key or an Anthropic endpoint would be ignored.
@@ -747,6 +810,17 @@ export function loadJobSettings(env: Env, assistant: Assistant): JobSettings {
     customInstructions: a.AGENT_CUSTOM_INSTRUCTIONS,
     contextBudgetChars: a.AGENT_CONTEXT_BUDGET_CHARS ?? DEFAULT_CONTEXT_BUDGET_CHARS,
     codex: codex?.data ? codexOptionsFrom(codex.data) : undefined,
+    claude: claude?.data
+      ? {
+          // Bedrock and Vertex authenticate through the cloud, and an API key wins over the subscription.
+          oauthToken:
+            provider === "anthropic" && apiKey === undefined
+              ? claude.data.CLAUDE_CODE_OAUTH_TOKEN
+              : undefined,
+          settings: claude.data.CLAUDE_SETTINGS,
+          mcpConfig: claude.data.CLAUDE_MCP_CONFIG,
+        }
+      : undefined,
   };
 }
 

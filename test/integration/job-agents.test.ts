@@ -166,7 +166,7 @@ interface RunSetup {
   /** The runner's clock (default Date.now); the deadline is counted on it. */
   now?: () => number;
   /** More runner options (Codex's sandbox and reasoning effort). */
-  options?: Partial<Pick<AgentRunOptions, "sandboxMode" | "reasoningEffort">>;
+  options?: Partial<Pick<AgentRunOptions, "sandboxMode" | "reasoningEffort" | "claudeSettings">>;
   /** Called with the working tree once the files are written, before the CLI starts. */
   prepare?: (repo: string) => Promise<void>;
 }
@@ -253,7 +253,10 @@ async function runAgent(setup: RunSetup): Promise<Harness> {
         return join(home.path, name);
       }),
     ),
-    env: { ...modelEnv, ...setup.env },
+    // An empty value in setup.env removes the variable.
+    env: Object.fromEntries(
+      Object.entries({ ...modelEnv, ...setup.env }).filter(([, value]) => value !== ""),
+    ),
     mcp: bridge.launch,
     deadlineAt: now() + (setup.deadlineMs ?? 90_000),
     signal: setup.signal ?? new AbortController().signal,
@@ -691,5 +694,32 @@ describe("the codex runner's sandbox and reasoning effort", { timeout: 180_000 }
     expect(run.result.turns).toBeGreaterThanOrEqual(1);
     expect(run.result.inputTokens).toBeGreaterThan(0);
     expect(run.result.outputTokens).toBeGreaterThan(0);
+  });
+});
+
+describe("the claude runner with a subscription and the project's settings", { timeout: 180_000 }, () => {
+  it("authenticates with CLAUDE_CODE_OAUTH_TOKEN and applies the settings, hooks still off", async () => {
+    const token = "sk-ant-oat01-canarySubscriptionToken0123456789";
+    const run = await runAgent({
+      cli: "claude",
+      env: { ANTHROPIC_API_KEY: "", CLAUDE_CODE_OAUTH_TOKEN: token },
+      options: {
+        claudeSettings: {
+          env: { ANTHROPIC_CUSTOM_HEADERS: "x-project-settings: applied" },
+          // The runner's own key wins: the repository's hook below must not run.
+          disableAllHooks: false,
+          hooks: {
+            SessionStart: [{ hooks: [{ type: "command", command: "touch /tmp/never-from-settings" }] }],
+          },
+        },
+      },
+      script: () => ({ turns: [[{ text: "Done." }]] }),
+    });
+    expect(run.result, JSON.stringify(run.result)).toMatchObject({ status: "success", finalText: "Done." });
+    const turn = run.server.requests.find((r) => r.kind === "turn");
+    expect(turn?.headers["authorization"]).toBe(`Bearer ${token}`);
+    expect(turn?.headers["x-api-key"]).toBeUndefined();
+    expect(turn?.headers["x-project-settings"]).toBe("applied");
+    expect(existsSync("/tmp/never-from-settings")).toBe(false);
   });
 });

@@ -184,6 +184,23 @@ describe("the claude component's job on Bedrock and Vertex AI", () => {
     expect(settings.apiKey).toBeUndefined();
   });
 
+  it("passes settings and mcp_config through as written, and a CLAUDE_CODE_OAUTH_TOKEN instead of a key", async () => {
+    const settingsJson = '{"permissions":{"deny":["Bash(curl:*)"]},"env":{"HOME_NOTE":"$HOME"}}';
+    const { calls } = await runComponentJob("claude", {
+      pipeline: pipelineVariables("api", { AGENT_BRIDGE_EVENT: bridgeEvent("claude") }),
+      inputs: { settings: settingsJson, mcp_config: "ci/mcp.json" },
+      project: { CLAUDE_API_KEY: "", CLAUDE_CODE_OAUTH_TOKEN: "sk-ant-oat01-canary-subscription" },
+    });
+    const env = calls[0]?.env ?? {};
+    const settings = loadJobSettings(env, "claude");
+    expect(settings.apiKey).toBeUndefined();
+    expect(settings.claude).toEqual({
+      oauthToken: "sk-ant-oat01-canary-subscription",
+      settings: settingsJson,
+      mcpConfig: "ci/mcp.json",
+    });
+  });
+
   it("lets a project's AWS_ROLE_TO_ASSUME variable name the role when the input is empty", async () => {
     const role = "arn:aws:iam::123456789012:role/from-project-variable";
     const { calls } = await runComponentJob("claude", {

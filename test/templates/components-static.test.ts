@@ -26,6 +26,8 @@ const CLAUDE_ONLY_INPUTS = new Set([
   "provider",
   // `codex exec` has no turn limit.
   "max_turns",
+  "settings",
+  "mcp_config",
   "allowed_tools",
   "disallowed_tools",
   "aws_role_arn",
@@ -304,6 +306,8 @@ describe("the two components", () => {
       "AGENT_ALLOWED_TOOLS",
       "AGENT_DISALLOWED_TOOLS",
       "AGENT_MAX_TURNS",
+      "CLAUDE_SETTINGS",
+      "CLAUDE_MCP_CONFIG",
       "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
     ]);
     const expected = Object.fromEntries(
