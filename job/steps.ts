@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { CodexOptions } from "../shared/config/codex-options.ts";
 import { getCurrentUser } from "../shared/gitlab/calls.ts";
 import { noteablePath } from "../shared/gitlab/paths.ts";
-import { createClaudeRunner } from "./agents/claude-runner.ts";
+import { createClaudeRunner, type ClaudeRunnerOptions } from "./agents/claude-runner.ts";
 import { claudeProjectConfig } from "./agents/claude-config.ts";
 import { codexCostUsd } from "./agents/codex-prices.ts";
 import { createCodexRunner } from "./agents/codex-runner.ts";
@@ -106,6 +106,53 @@ export function codexRunOptions(
   };
 }
 
+/**
+ * The agent step: the assistant's runner with the project's Claude or Codex options. `claudeRunner` is for
+ * the offline demo only (its env scrub off on a machine without bubblewrap); `agent-bridge run` passes none.
+ */
+export function runAgentStep(
+  claudeRunner: Pick<ClaudeRunnerOptions, "subprocessEnvScrub"> = {},
+): JobSteps["runAgent"] {
+  return async (input) => {
+    const { settings } = input;
+    const claudeConfig = settings.claude
+      ? await claudeProjectConfig({
+          settings: settings.claude.settings,
+          mcpConfig: settings.claude.mcpConfig,
+          workdir: input.workspace.dir,
+          baseRef: `refs/remotes/origin/${input.workspace.baseBranch}`,
+        })
+      : {};
+    const runner =
+      input.event.assistant === "claude"
+        ? createClaudeRunner({ ...claudeRunner, hostEnv: input.env })
+        : createCodexRunner({ hostEnv: input.env });
+    const result = await runner.run({
+      prompt: input.prompt.prompt,
+      ...(input.prompt.systemPrompt !== undefined ? { systemPrompt: input.prompt.systemPrompt } : {}),
+      workdir: input.workspace.dir,
+      homeDir: input.homeDir,
+      ...(settings.model !== undefined ? { model: settings.model } : {}),
+      ...(settings.maxTurns !== undefined ? { maxTurns: settings.maxTurns } : {}),
+      ...(settings.allowedTools !== undefined ? { allowedTools: settings.allowedTools } : {}),
+      ...(settings.disallowedTools !== undefined ? { disallowedTools: settings.disallowedTools } : {}),
+      ...codexRunOptions(settings.codex, input.context.trigger.body),
+      ...(claudeConfig.settings !== undefined ? { claudeSettings: claudeConfig.settings } : {}),
+      ...(claudeConfig.mcpServers !== undefined ? { mcpServers: claudeConfig.mcpServers } : {}),
+      extraArgs: settings.extraArgs,
+      images: input.context.images,
+      env: input.modelEnv.env,
+      mcp: input.mcp,
+      deadlineAt: input.deadlineAt,
+      signal: input.signal,
+      onEvent: input.onEvent,
+    });
+    if (settings.codex === undefined || result.costUsd !== undefined) return result;
+    const cost = codexCostUsd(result, settings.model, settings.codex.prices);
+    return cost === undefined ? result : { ...result, costUsd: cost };
+  };
+}
+
 export const defaultJobSteps: JobSteps = {
   buildContext: (input) =>
     buildContext({
@@ -183,44 +230,7 @@ export const defaultJobSteps: JobSteps = {
     };
   },
 
-  runAgent: async (input) => {
-    const { settings } = input;
-    const claudeConfig = settings.claude
-      ? await claudeProjectConfig({
-          settings: settings.claude.settings,
-          mcpConfig: settings.claude.mcpConfig,
-          workdir: input.workspace.dir,
-          baseRef: `refs/remotes/origin/${input.workspace.baseBranch}`,
-        })
-      : {};
-    const runner =
-      input.event.assistant === "claude"
-        ? createClaudeRunner({ hostEnv: input.env })
-        : createCodexRunner({ hostEnv: input.env });
-    const result = await runner.run({
-      prompt: input.prompt.prompt,
-      ...(input.prompt.systemPrompt !== undefined ? { systemPrompt: input.prompt.systemPrompt } : {}),
-      workdir: input.workspace.dir,
-      homeDir: input.homeDir,
-      ...(settings.model !== undefined ? { model: settings.model } : {}),
-      ...(settings.maxTurns !== undefined ? { maxTurns: settings.maxTurns } : {}),
-      ...(settings.allowedTools !== undefined ? { allowedTools: settings.allowedTools } : {}),
-      ...(settings.disallowedTools !== undefined ? { disallowedTools: settings.disallowedTools } : {}),
-      ...codexRunOptions(settings.codex, input.context.trigger.body),
-      ...(claudeConfig.settings !== undefined ? { claudeSettings: claudeConfig.settings } : {}),
-      ...(claudeConfig.mcpServers !== undefined ? { mcpServers: claudeConfig.mcpServers } : {}),
-      extraArgs: settings.extraArgs,
-      images: input.context.images,
-      env: input.modelEnv.env,
-      mcp: input.mcp,
-      deadlineAt: input.deadlineAt,
-      signal: input.signal,
-      onEvent: input.onEvent,
-    });
-    if (settings.codex === undefined || result.costUsd !== undefined) return result;
-    const cost = codexCostUsd(result, settings.model, settings.codex.prices);
-    return cost === undefined ? result : { ...result, costUsd: cost };
-  },
+  runAgent: runAgentStep(),
 
   publishChanges: async (input) => {
     const { settings, event } = input;

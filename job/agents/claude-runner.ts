@@ -14,6 +14,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { AgentRunner, AgentRunOptions, AgentRunResult } from "../contracts.ts";
 import { MCP_SERVER_NAME, mcpToolName } from "../mcp/tool-specs.ts";
+import { missingBoxTools, missingBoxToolsError } from "./box-tools.ts";
 import { hostBaseEnv, modelEnv, type CliRunnerOptions, type HostEnv } from "./agent-env.ts";
 import { claudeInputTokens, claudeResultError, createClaudeStreamReader } from "./claude-stream.ts";
 import { toolsDidNotStart } from "./event-text.ts";
@@ -157,6 +158,17 @@ async function runClaude(runner: ClaudeRunnerOptions, options: AgentRunOptions):
   const reader = createClaudeStreamReader((event) => options.onEvent(event), {
     requiredServer: MCP_SERVER_NAME,
   });
+  const scrub = runner.subprocessEnvScrub ?? true;
+  const env = claudeEnv(options, runner.hostEnv ?? process.env, scrub);
+  const missing = scrub ? missingBoxTools(env["PATH"]) : [];
+  if (missing.length > 0) {
+    return {
+      status: "error",
+      finalText: "",
+      error: missingBoxToolsError(missing),
+      durationMs: now() - started,
+    };
+  }
   let proc;
   try {
     await mkdir(join(options.homeDir, ".claude"), { recursive: true });
@@ -164,7 +176,7 @@ async function runClaude(runner: ClaudeRunnerOptions, options: AgentRunOptions):
       command: runner.bin ?? "claude",
       args: claudeArgs(options),
       cwd: options.workdir,
-      env: claudeEnv(options, runner.hostEnv ?? process.env, runner.subprocessEnvScrub ?? true),
+      env,
       stdin: claudePrompt(options),
       deadlineAt: options.deadlineAt,
       signal: options.signal,
