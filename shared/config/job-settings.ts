@@ -18,7 +18,7 @@ import {
   type CodexOptions,
 } from "./codex-options.ts";
 import { clean, integer, oneOf, problem, raw, required } from "./env-values.ts";
-import { policyFields } from "./policy-fields.ts";
+import { AUTHOR_POLICY_DOC, policyFields } from "./policy-fields.ts";
 import { SettingsError, type SettingsProblem } from "./settings-error.ts";
 import { splitArgs, SplitArgsError } from "./split-args.ts";
 import type { SettingDoc } from "./webhook-settings.ts";
@@ -98,6 +98,9 @@ export interface JobSettings {
 /** The Note Hook rules the job applies itself when the payload comes straight from GitLab (TRIGGER_PAYLOAD). */
 export interface TriggerPolicySettings {
   minAccessLevel: number;
+  allowedBots: readonly string[];
+  deniedUsers: readonly string[];
+  allowedUsers: readonly string[];
   aliases: Partial<Record<Assistant, readonly string[]>>;
   allowedProjects: readonly string[];
   allowedGroups: readonly string[];
@@ -383,6 +386,7 @@ export const JOB_SETTINGS_DOC: readonly JobSettingDoc[] = [
       "Least access a note's author needs: guest, planner, reporter, developer, maintainer, owner, or 10 to 50.",
     default: "developer",
   },
+  ...AUTHOR_POLICY_DOC.map((doc): JobSettingDoc => ({ ...doc, group: "trigger" })),
   {
     name: "CLAUDE_ALIASES",
     group: "trigger",
@@ -875,6 +879,9 @@ export function loadTriggerPolicySettings(env: Env): TriggerPolicySettings {
   }
   return {
     minAccessLevel: data.MIN_ACCESS_LEVEL,
+    allowedBots: data.ALLOWED_BOTS,
+    deniedUsers: data.DENIED_USERS,
+    allowedUsers: data.ALLOWED_USERS,
     aliases,
     allowedProjects: data.ALLOWED_PROJECTS,
     allowedGroups: data.ALLOWED_GROUPS,
