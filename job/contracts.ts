@@ -98,6 +98,14 @@ export interface AgentRunOptions {
   homeDir: string;
   model?: string;
   maxTurns?: number;
+  /** Claude: the project's settings, under the runner's own (disableAllHooks). */
+  claudeSettings?: Record<string, unknown>;
+  /** Claude: the project's MCP servers, beside the runner's agent_bridge server. */
+  mcpServers?: Record<string, unknown>;
+  /** Codex: `--sandbox` (default workspace-write). */
+  sandboxMode?: "read-only" | "workspace-write";
+  /** Codex: `-c model_reasoning_effort=...`. */
+  reasoningEffort?: string;
   allowedTools?: string[];
   disallowedTools?: string[];
   extraArgs: string[];
@@ -120,6 +128,8 @@ export interface AgentRunResult {
   turns?: number;
   costUsd?: number;
   inputTokens?: number;
+  /** Of inputTokens, those served from the provider's prompt cache (billed lower). */
+  cachedInputTokens?: number;
   outputTokens?: number;
 }
 

@@ -1,5 +1,5 @@
-// The project's rules for the agent (CLAUDE.md for Claude; AGENTS.md and CODEX.md for Codex) taken from the
-// base branch, so that a merge request cannot rewrite the rules its own run obeys: for the run, the working
+// The project's rules for the agent (CLAUDE.md for Claude; CODEX.md, else AGENTS.md, for Codex) taken from
+// the base branch, so that a merge request cannot rewrite the rules its own run obeys: for the run, the working
 // tree holds the base branch's versions, and a rules file the base branch does not have is removed. After
 // the run, restore() puts the HEAD versions back, unless the agent edited the file itself (then its edit is
 // its work and stays), so the swap never shows up in a commit.
@@ -29,7 +29,17 @@ export const RULES_FILES: Record<Assistant, readonly string[]> = {
     ".claude/settings.local.json",
     ".mcp.json",
   ],
-  codex: ["AGENTS.md", "AGENTS.override.md", "CODEX.md"],
+  // CODEX.md first: see SET_ASIDE_BY.
+  codex: ["CODEX.md", "AGENTS.override.md", "AGENTS.md"],
+};
+
+/**
+ * Codex reads only the first of AGENTS.override.md, AGENTS.md and its fallback CODEX.md that the folder has,
+ * but the product's rule is CODEX.md first, AGENTS.md as the fallback. So when the base branch has CODEX.md,
+ * the other two are set aside for the run (absent from the working tree, put back by restore).
+ */
+const SET_ASIDE_BY: Readonly<Record<string, readonly string[]>> = {
+  "CODEX.md": ["AGENTS.override.md", "AGENTS.md"],
 };
 
 export interface RulesFile {
@@ -82,8 +92,10 @@ export async function applyBaseRules(options: ApplyBaseRulesOptions): Promise<Ap
   const replacedParents: string[] = [];
   const createdDirs: string[] = [];
   const files: RulesFile[] = [];
+  const setAside = new Set<string>();
   for (const path of RULES_FILES[options.assistant]) {
-    const content = await blobAt(workdir, baseSha, path);
+    const content = setAside.has(path) ? null : await blobAt(workdir, baseSha, path);
+    if (content !== null) for (const other of SET_ASIDE_BY[path] ?? []) setAside.add(other);
     const inHead = (await treeEntry(workdir, headSha, path)) !== null;
     const target = join(workdir, ...path.split("/"));
     const exists = (await lstatOrNull(target)) !== null;
@@ -122,6 +134,12 @@ export async function applyBaseRules(options: ApplyBaseRulesOptions): Promise<Ap
       }
     },
   };
+}
+
+/** A file as the base branch has it (a link followed one hop inside the repository), or null. */
+export async function readBaseFile(workdir: string, baseRef: string, path: string): Promise<string | null> {
+  const bytes = await blobAt(workdir, `${baseRef}^{commit}`, path);
+  return bytes === null ? null : bytes.toString("utf8");
 }
 
 function git(cwd: string, args: string[]): Promise<Buffer> {

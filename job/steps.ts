@@ -2,20 +2,24 @@
 // the work (context/, publish/, rules-files.ts, prompt.ts, agents/, mcp/, cloud/). run.ts only orchestrates;
 // tests replace any of these through RunJobOptions.steps.
 import { join } from "node:path";
+import type { CodexOptions } from "../shared/config/codex-options.ts";
 import { getCurrentUser } from "../shared/gitlab/calls.ts";
 import { noteablePath } from "../shared/gitlab/paths.ts";
-import { createClaudeRunner } from "./agents/claude-runner.ts";
+import { createClaudeRunner, type ClaudeRunnerOptions } from "./agents/claude-runner.ts";
+import { claudeProjectConfig } from "./agents/claude-config.ts";
+import { codexCostUsd } from "./agents/codex-prices.ts";
 import { createCodexRunner } from "./agents/codex-runner.ts";
 import { modelCredentials } from "./cloud/model-credentials.ts";
 import { buildContext } from "./context/build-context.ts";
 import { readPages } from "./context/paginate.ts";
 import { FileDiffListSchema } from "./context/schemas.ts";
-import type { JobContext } from "./contracts.ts";
+import type { AgentRunOptions, JobContext } from "./contracts.ts";
 import type { MergeRequestFileDiff } from "./mcp/diff-position.ts";
 import { startToolBridge } from "./mcp/tool-bridge.ts";
 import { buildPrompt } from "./prompt.ts";
 import { prepareWorkspace } from "./publish/prepare-workspace.ts";
 import { publishChanges } from "./publish/publish-changes.ts";
+import { requestKind } from "./request-kind.ts";
 import { applyBaseRules } from "./rules-files.ts";
 import type { JobSteps, ModelEnv, StepBase } from "./run.ts";
 
@@ -31,9 +35,14 @@ export async function modelEnvFor(input: Pick<StepBase, "settings" | "env" | "ru
   switch (settings.provider) {
     case "anthropic": {
       const env: Record<string, string> = {};
+      const secrets: string[] = [];
       if (settings.apiKey !== undefined) env["ANTHROPIC_API_KEY"] = settings.apiKey;
       if (settings.baseUrl !== undefined) env["ANTHROPIC_BASE_URL"] = settings.baseUrl;
-      return { env, secrets: settings.apiKey !== undefined ? [settings.apiKey] : [] };
+      // A subscription instead of a key: Claude Code reads it under its own name.
+      const oauthToken = settings.claude?.oauthToken;
+      if (oauthToken !== undefined) env["CLAUDE_CODE_OAUTH_TOKEN"] = oauthToken;
+      for (const value of [settings.apiKey, oauthToken]) if (value !== undefined) secrets.push(value);
+      return { env, secrets };
     }
     case "openai": {
       const env: Record<string, string> = {};
@@ -77,6 +86,71 @@ async function reviewDiffs(
     diff: file.diff,
     ...(file.deleted_file ? { deletedFile: true } : {}),
   }));
+}
+
+/** Codex's sandbox and reasoning effort; under `auto`, reviews and questions run read-only. */
+export function codexRunOptions(
+  codex: CodexOptions | undefined,
+  note: string,
+): Pick<AgentRunOptions, "sandboxMode" | "reasoningEffort"> {
+  if (codex === undefined) return {};
+  const sandboxMode =
+    codex.sandboxMode !== "auto"
+      ? codex.sandboxMode
+      : requestKind(note) === "change"
+        ? "workspace-write"
+        : "read-only";
+  return {
+    sandboxMode,
+    ...(codex.reasoningEffort !== undefined ? { reasoningEffort: codex.reasoningEffort } : {}),
+  };
+}
+
+/**
+ * The agent step: the assistant's runner with the project's Claude or Codex options. `claudeRunner` is for
+ * the offline demo only (its env scrub off on a machine without bubblewrap); `agent-bridge run` passes none.
+ */
+export function runAgentStep(
+  claudeRunner: Pick<ClaudeRunnerOptions, "subprocessEnvScrub"> = {},
+): JobSteps["runAgent"] {
+  return async (input) => {
+    const { settings } = input;
+    const claudeConfig = settings.claude
+      ? await claudeProjectConfig({
+          settings: settings.claude.settings,
+          mcpConfig: settings.claude.mcpConfig,
+          workdir: input.workspace.dir,
+          baseRef: `refs/remotes/origin/${input.workspace.baseBranch}`,
+        })
+      : {};
+    const runner =
+      input.event.assistant === "claude"
+        ? createClaudeRunner({ ...claudeRunner, hostEnv: input.env })
+        : createCodexRunner({ hostEnv: input.env });
+    const result = await runner.run({
+      prompt: input.prompt.prompt,
+      ...(input.prompt.systemPrompt !== undefined ? { systemPrompt: input.prompt.systemPrompt } : {}),
+      workdir: input.workspace.dir,
+      homeDir: input.homeDir,
+      ...(settings.model !== undefined ? { model: settings.model } : {}),
+      ...(settings.maxTurns !== undefined ? { maxTurns: settings.maxTurns } : {}),
+      ...(settings.allowedTools !== undefined ? { allowedTools: settings.allowedTools } : {}),
+      ...(settings.disallowedTools !== undefined ? { disallowedTools: settings.disallowedTools } : {}),
+      ...codexRunOptions(settings.codex, input.context.trigger.body),
+      ...(claudeConfig.settings !== undefined ? { claudeSettings: claudeConfig.settings } : {}),
+      ...(claudeConfig.mcpServers !== undefined ? { mcpServers: claudeConfig.mcpServers } : {}),
+      extraArgs: settings.extraArgs,
+      images: input.context.images,
+      env: input.modelEnv.env,
+      mcp: input.mcp,
+      deadlineAt: input.deadlineAt,
+      signal: input.signal,
+      onEvent: input.onEvent,
+    });
+    if (settings.codex === undefined || result.costUsd !== undefined) return result;
+    const cost = codexCostUsd(result, settings.model, settings.codex.prices);
+    return cost === undefined ? result : { ...result, costUsd: cost };
+  };
 }
 
 export const defaultJobSteps: JobSteps = {
@@ -156,30 +230,7 @@ export const defaultJobSteps: JobSteps = {
     };
   },
 
-  runAgent: (input) => {
-    const { settings } = input;
-    const runner =
-      input.event.assistant === "claude"
-        ? createClaudeRunner({ hostEnv: input.env })
-        : createCodexRunner({ hostEnv: input.env });
-    return runner.run({
-      prompt: input.prompt.prompt,
-      ...(input.prompt.systemPrompt !== undefined ? { systemPrompt: input.prompt.systemPrompt } : {}),
-      workdir: input.workspace.dir,
-      homeDir: input.homeDir,
-      ...(settings.model !== undefined ? { model: settings.model } : {}),
-      ...(settings.maxTurns !== undefined ? { maxTurns: settings.maxTurns } : {}),
-      ...(settings.allowedTools !== undefined ? { allowedTools: settings.allowedTools } : {}),
-      ...(settings.disallowedTools !== undefined ? { disallowedTools: settings.disallowedTools } : {}),
-      extraArgs: settings.extraArgs,
-      images: input.context.images,
-      env: input.modelEnv.env,
-      mcp: input.mcp,
-      deadlineAt: input.deadlineAt,
-      signal: input.signal,
-      onEvent: input.onEvent,
-    });
-  },
+  runAgent: runAgentStep(),
 
   publishChanges: async (input) => {
     const { settings, event } = input;

@@ -12,6 +12,7 @@ import {
   awardEmojiOnNote,
   getCurrentUser,
   getMemberAccessLevel,
+  getUser,
   listNotes,
   type GitLabRequester,
   type NoteRef,
@@ -23,7 +24,7 @@ import { ASSISTANTS, type Assistant } from "../shared/mention/index.ts";
 import type { TriggerPolicySettings } from "../shared/config/job-settings.ts";
 import { CLAIM_EMOJI, isAlreadyTaken } from "../shared/webhook/claim.ts";
 import { eventFor, postPlaceholder } from "../shared/webhook/dispatch.ts";
-import { decide, isByBridgeUser } from "../shared/webhook/policy.ts";
+import { authorRefusal, decide, isByBridgeUser } from "../shared/webhook/policy.ts";
 import type { Redact } from "./contracts.ts";
 import type { EventInput } from "./event-input.ts";
 import { describe } from "./placeholder.ts";
@@ -62,12 +63,17 @@ export async function acceptTriggerPayload(options: AcceptTriggerOptions): Promi
 
   const bridgeUserId = policy.bridgeUserId ?? (await getCurrentUser(gitlab)).id;
   if (isByBridgeUser(hook, bridgeUserId)) return skip("note by the bridge's user");
-  const access = await getMemberAccessLevel(gitlab, hook.project.id, hook.user.id);
-  if (access === null || access < policy.minAccessLevel) {
+  const [access, author] = await Promise.all([
+    getMemberAccessLevel(gitlab, hook.project.id, hook.user.id),
+    getUser(gitlab, hook.user.id),
+  ]);
+  const refusal = authorRefusal({ username: author.username, bot: author.bot === true }, access, policy);
+  if (refusal === "insufficient access") {
     return skip(
       `the author's access (${access ?? "none"}) is below MIN_ACCESS_LEVEL (${policy.minAccessLevel})`,
     );
   }
+  if (refusal !== null) return skip(refusal);
 
   const where = {
     projectId: hook.project.id,

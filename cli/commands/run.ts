@@ -26,7 +26,8 @@ Options:
 Environment:
 ${jobSettingsHelp(["gitlab", "event", "agent", "claude", "codex", "trigger"])}
 
-Provider bedrock or vertex reads its own variables (AWS_ROLE_ARN, AWS_REGION; GCP_WORKLOAD_IDENTITY_PROVIDER,
+Provider bedrock or vertex reads its own variables (AWS_ROLE_ARN or AWS_ROLE_TO_ASSUME, AWS_REGION;
+GCP_WORKLOAD_IDENTITY_PROVIDER,
 GCP_SERVICE_ACCOUNT, ANTHROPIC_VERTEX_PROJECT_ID, CLOUD_ML_REGION) and the job's ID token
 (AGENT_BRIDGE_ID_TOKEN, from the template's id_tokens:). Values of variables named like secrets (*TOKEN*,
 *SECRET*, *PASSWORD*, *API_KEY*, ...) and of those listed in AGENT_SECRET_VARIABLES are redacted from

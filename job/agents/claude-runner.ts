@@ -14,6 +14,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { AgentRunner, AgentRunOptions, AgentRunResult } from "../contracts.ts";
 import { MCP_SERVER_NAME, mcpToolName } from "../mcp/tool-specs.ts";
+import { missingBoxTools, missingBoxToolsError } from "./box-tools.ts";
 import { hostBaseEnv, modelEnv, type CliRunnerOptions, type HostEnv } from "./agent-env.ts";
 import { claudeInputTokens, claudeResultError, createClaudeStreamReader } from "./claude-stream.ts";
 import { toolsDidNotStart } from "./event-text.ts";
@@ -56,8 +57,9 @@ const BRIDGE_TOOLS = [mcpToolName("update_progress"), mcpToolName("create_inline
 export const MCP_WAIT_MS = 60_000;
 
 // Settings given on the command line outrank the repository's .claude/settings.json, whose hooks would
-// otherwise run commands chosen by whoever last changed that file on the branch.
-const FLAG_SETTINGS = JSON.stringify({ disableAllHooks: true });
+// otherwise run commands chosen by whoever last changed that file on the branch; the project's own settings
+// (CLAUDE_SETTINGS) go under them.
+const FLAG_SETTINGS = { disableAllHooks: true };
 
 export interface ClaudeRunnerOptions extends CliRunnerOptions {
   /**
@@ -80,6 +82,7 @@ export function claudeArgs(options: AgentRunOptions): string[] {
   const disallowed = unique(options.disallowedTools ?? DEFAULT_CLAUDE_DISALLOWED_TOOLS);
   const mcpConfig = {
     mcpServers: {
+      ...options.mcpServers,
       [MCP_SERVER_NAME]: {
         type: "stdio",
         command: options.mcp.command,
@@ -113,7 +116,7 @@ export function claudeArgs(options: AgentRunOptions): string[] {
     // Only our MCP server: not the repository's .mcp.json, which the branch under review may have changed.
     "--strict-mcp-config",
     "--settings",
-    FLAG_SETTINGS,
+    JSON.stringify({ ...options.claudeSettings, ...FLAG_SETTINGS }),
     "--no-session-persistence",
     ...options.extraArgs,
   );
@@ -155,6 +158,17 @@ async function runClaude(runner: ClaudeRunnerOptions, options: AgentRunOptions):
   const reader = createClaudeStreamReader((event) => options.onEvent(event), {
     requiredServer: MCP_SERVER_NAME,
   });
+  const scrub = runner.subprocessEnvScrub ?? true;
+  const env = claudeEnv(options, runner.hostEnv ?? process.env, scrub);
+  const missing = scrub ? missingBoxTools(env["PATH"]) : [];
+  if (missing.length > 0) {
+    return {
+      status: "error",
+      finalText: "",
+      error: missingBoxToolsError(missing),
+      durationMs: now() - started,
+    };
+  }
   let proc;
   try {
     await mkdir(join(options.homeDir, ".claude"), { recursive: true });
@@ -162,7 +176,7 @@ async function runClaude(runner: ClaudeRunnerOptions, options: AgentRunOptions):
       command: runner.bin ?? "claude",
       args: claudeArgs(options),
       cwd: options.workdir,
-      env: claudeEnv(options, runner.hostEnv ?? process.env, runner.subprocessEnvScrub ?? true),
+      env,
       stdin: claudePrompt(options),
       deadlineAt: options.deadlineAt,
       signal: options.signal,

@@ -51,7 +51,9 @@ export function createCodexRunner(runnerOptions: CodexRunnerOptions = {}): Agent
 }
 
 /** The command line (without the executable); the prompt goes to stdin. */
-export function codexArgs(options: Pick<AgentRunOptions, "model" | "images" | "extraArgs">): string[] {
+export function codexArgs(
+  options: Pick<AgentRunOptions, "model" | "images" | "extraArgs" | "sandboxMode" | "reasoningEffort">,
+): string[] {
   const args = [
     "exec",
     "--json",
@@ -61,12 +63,15 @@ export function codexArgs(options: Pick<AgentRunOptions, "model" | "images" | "e
     // silently stop applying.
     "--strict-config",
     "--sandbox",
-    "workspace-write",
-    // Codex reads AGENTS.md on its own; CODEX.md only when named (it is read where AGENTS.md is absent).
+    options.sandboxMode ?? "workspace-write",
+    // Codex reads AGENTS.md on its own; CODEX.md only when named, and only where AGENTS.md is absent:
+    // rules-files.ts sets AGENTS.md aside for the run when the base branch has CODEX.md.
     "-c",
     'project_doc_fallback_filenames=["CODEX.md"]',
   ];
   if (options.model !== undefined && options.model !== "") args.push("-m", options.model);
+  if (options.reasoningEffort !== undefined)
+    args.push("-c", `model_reasoning_effort=${toml(options.reasoningEffort)}`);
   for (const image of options.images) args.push("-i", image);
   args.push(...options.extraArgs);
   return args;
@@ -203,8 +208,10 @@ async function runCodex(runner: CodexRunnerOptions, options: AgentRunOptions): P
   };
   if (summary.turnsCompleted > 0) {
     base.inputTokens = summary.inputTokens;
+    base.cachedInputTokens = summary.cachedInputTokens;
     base.outputTokens = summary.outputTokens;
   }
+  if (summary.steps > 0) base.turns = summary.steps;
 
   if (proc.stopped === "signal") return { ...base, status: "canceled", error: "the run was canceled" };
   if (summary.failure !== null) return { ...base, status: "error", error: summary.failure };

@@ -35,12 +35,25 @@ const todoList = z.looseObject({
 });
 const errorItem = z.looseObject({ message: z.string() });
 
+const STEP_TYPES = new Set([
+  "agent_message",
+  "command_execution",
+  "file_change",
+  "mcp_tool_call",
+  "web_search",
+]);
+
 /** What the stream said about the run once it ended. */
 export interface CodexStreamSummary {
   /** Every agent message, in order; the last one is the answer. */
   messages: string[];
-  /** turn.completed lines seen. */
+  /** turn.completed lines seen (`codex exec` runs one turn). */
   turnsCompleted: number;
+  /**
+   * Agent steps: completed messages, commands, file changes, MCP calls and web searches. The stream does not
+   * show the model's requests, so this stands for Claude's num_turns on the placeholder.
+   */
+  steps: number;
   /** The turn.failed message (its API error text when the message wraps one), or null. */
   failure: string | null;
   /** The last top-level error event's message (retry notices left out), or null. */
@@ -61,6 +74,7 @@ export function createCodexStreamReader(onEvent: (event: AgentEvent) => void): C
   const state: CodexStreamSummary = {
     messages: [],
     turnsCompleted: 0,
+    steps: 0,
     failure: null,
     lastError: null,
     inputTokens: 0,
@@ -86,6 +100,7 @@ export function createCodexStreamReader(onEvent: (event: AgentEvent) => void): C
       return;
     }
     if (phase === "item.updated") return;
+    if (phase === "item.completed" && STEP_TYPES.has(raw.type)) state.steps++;
     if (raw.type === "agent_message") {
       if (phase !== "item.completed") return;
       const parsed = agentMessage.safeParse(raw);

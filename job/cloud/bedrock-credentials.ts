@@ -7,8 +7,9 @@
 //   const { env } = await getBedrockCredentials({ env: process.env });
 //   spawn("claude", args, { env: { ...baseEnv, ...env } });
 //
-// CI/CD variables read: AWS_ROLE_ARN (the stack's RoleArn output), AWS_REGION (or AWS_DEFAULT_REGION), the
-// ID token variable (default AGENT_BRIDGE_ID_TOKEN), and CI_PROJECT_ID / CI_JOB_ID for the session name
+// CI/CD variables read: AWS_ROLE_ARN (the stack's RoleArn output; AWS_ROLE_TO_ASSUME, the name
+// aws-actions/configure-aws-credentials taught many teams, is read when AWS_ROLE_ARN is empty), AWS_REGION
+// (or AWS_DEFAULT_REGION), the ID token variable (default AGENT_BRIDGE_ID_TOKEN), and CI_PROJECT_ID / CI_JOB_ID for the session name
 // that CloudTrail shows.
 import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { z } from "zod";
@@ -50,7 +51,10 @@ const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
 const SettingsSchema = z.object({
   AWS_ROLE_ARN: z
-    .string({ error: "required: the role's ARN (the Bedrock access stack's RoleArn output)" })
+    .string({
+      error:
+        "required: the role's ARN (the Bedrock access stack's RoleArn output), or set AWS_ROLE_TO_ASSUME",
+    })
     .trim()
     .regex(ROLE_ARN, {
       error: "an IAM role ARN, arn:aws:iam::ACCOUNT:role/NAME (the stack's RoleArn output)",
@@ -64,6 +68,14 @@ const SettingsSchema = z.object({
     .regex(REGION, { error: "an AWS region name, e.g. us-east-1" }),
 });
 
+/**
+ * AWS_ROLE_ARN, else AWS_ROLE_TO_ASSUME: the component's empty `aws_role_arn` input sets the first to "",
+ * which must not hide the second.
+ */
+export function roleArnFrom(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  return env["AWS_ROLE_ARN"]?.trim() || env["AWS_ROLE_TO_ASSUME"]?.trim() || undefined;
+}
+
 /** RoleSessionName allows 2-64 of [\w+=,.@-]; CloudTrail shows it, so it names the project and job. */
 export function roleSessionName(env: Readonly<Record<string, string | undefined>>): string {
   const project = env["CI_PROJECT_ID"]?.replace(/[^\w+=,.@-]/g, "") || "unknown";
@@ -76,7 +88,7 @@ export async function getBedrockCredentials(options: BedrockCredentialsOptions):
   const { env } = options;
   const problems: SettingsProblem[] = [];
   const parsed = SettingsSchema.safeParse({
-    AWS_ROLE_ARN: env["AWS_ROLE_ARN"] || undefined,
+    AWS_ROLE_ARN: roleArnFrom(env),
     AWS_REGION: env["AWS_REGION"] || env["AWS_DEFAULT_REGION"] || undefined,
   });
   if (!parsed.success) {

@@ -14,6 +14,11 @@ export function userBasic(sb: SandboxServices, user: User): Record<string, unkno
   };
 }
 
+/** API::Entities::User (lib/api/entities/user.rb): UserBasic plus the public profile, `bot` among it. */
+export function userPublic(sb: SandboxServices, user: User): Record<string, unknown> {
+  return { ...userBasic(sb, user), public_email: null, bot: user.bot };
+}
+
 export function userFull(sb: SandboxServices, user: User): Record<string, unknown> {
   return {
     ...userBasic(sb, user),

@@ -4,7 +4,7 @@ import { json, type RequestContext, type RouteRegistrar } from "../http/context.
 import { paginate } from "../http/pagination.ts";
 import { ACCESS, type AccessToken, type Group } from "../state/model.ts";
 import { newSecret, now } from "../state/store.ts";
-import { userBasic, userFull } from "./serialize.ts";
+import { userBasic, userFull, userPublic } from "./serialize.ts";
 
 const USERNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const TOKEN_SCOPES = [
@@ -59,7 +59,8 @@ export function registerUsers(r: RouteRegistrar): void {
   r.get("/users/:user_id", (ctx) => {
     ctx.requireUser();
     const user = ctx.sb.state.user(Number(ctx.params["user_id"]));
-    return json(ctx.user?.admin ? userFull(ctx.sb, user) : userBasic(ctx.sb, user));
+    // lib/api/users.rb: administrators get UserDetailsWithAdmin, everyone else Entities::User (with `bot`).
+    return json(ctx.user?.admin ? userFull(ctx.sb, user) : userPublic(ctx.sb, user));
   });
 
   r.post("/users", (ctx) => {

@@ -7,6 +7,7 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { missingBoxTools } from "../../job/agents/box-tools.ts";
 import { createHandlerFromEnv } from "../../functions/shared-wiring.ts";
 import { startWebhookServer } from "../../functions/node/server.ts";
 import { addMember, createProject, createUser, RestClient } from "../admin-client.ts";
@@ -59,10 +60,19 @@ export async function runDemo(options: {
 }): Promise<DemoResult> {
   const { assistant, say } = options;
   const binDir = await mkdtemp(join(tmpdir(), "agent-bridge-demo-"));
+  // Claude Code's env scrub needs bubblewrap and socat; a fresh machine may lack them. The demo then runs
+  // the job with the scrub off (the safest mode left: its key is a fake one) and says so.
+  const missing = assistant === "claude" ? missingBoxTools(process.env["PATH"]) : [];
+  if (missing.length > 0) {
+    say(
+      `${missing.join(" and ")} not installed: the demo runs Claude Code without its env scrub (its key is a fake one); a real \`agent-bridge run\` refuses to (apt-get install bubblewrap socat)`,
+    );
+  }
+  const entry = missing.length > 0 ? ["bin/run-ts.js", "sandbox/demo/demo-job.ts"] : ["bin/agent-bridge.js"];
   // The component's job runs `agent-bridge` and the CLI by name, as in the CI image: put this checkout's first.
   await writeFile(
     join(binDir, "agent-bridge"),
-    `#!/bin/sh\nexec "${process.execPath}" "${root("bin/agent-bridge.js")}" "$@"\n`,
+    `#!/bin/sh\nexec "${process.execPath}" ${entry.map((file) => `"${root(file)}"`).join(" ")} "$@"\n`,
   );
   await chmod(join(binDir, "agent-bridge"), 0o755);
   process.env["PATH"] = `${binDir}:${root("node_modules/.bin")}:${process.env["PATH"] ?? ""}`;

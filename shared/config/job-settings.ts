@@ -10,8 +10,15 @@
 import { z } from "zod";
 import type { Assistant } from "../mention/index.ts";
 import { ASSISTANTS, validateMentionOptions } from "../mention/index.ts";
+import {
+  CODEX_REASONING_EFFORTS,
+  CODEX_SANDBOX_MODES,
+  CodexOptionsSchema,
+  codexOptionsFrom,
+  type CodexOptions,
+} from "./codex-options.ts";
 import { clean, integer, oneOf, problem, raw, required } from "./env-values.ts";
-import { policyFields } from "./policy-fields.ts";
+import { AUTHOR_POLICY_DOC, policyFields } from "./policy-fields.ts";
 import { SettingsError, type SettingsProblem } from "./settings-error.ts";
 import { splitArgs, SplitArgsError } from "./split-args.ts";
 import type { SettingDoc } from "./webhook-settings.ts";
@@ -26,6 +33,15 @@ export const PROVIDERS_BY_ASSISTANT: Readonly<Record<Assistant, readonly AgentPr
 };
 
 export type PushMode = "commit" | "amend";
+
+export interface ClaudeOptions {
+  /** CLAUDE_CODE_OAUTH_TOKEN (a Claude subscription), for provider anthropic when no API key is set. */
+  oauthToken: string | undefined;
+  /** CLAUDE_SETTINGS: Claude Code settings as JSON text, or a file path read from the base branch. */
+  settings: string | undefined;
+  /** CLAUDE_MCP_CONFIG: MCP servers ({"mcpServers": ...}) as JSON text, or a file path from the base branch. */
+  mcpConfig: string | undefined;
+}
 
 /** What the job needs to reach GitLab and to name itself: enough for finalize and for error notes. */
 export interface JobGitLabSettings {
@@ -73,11 +89,18 @@ export interface JobSettings {
   pushMode: PushMode;
   customInstructions: string | undefined;
   contextBudgetChars: number;
+  /** Set when Codex runs. */
+  codex: CodexOptions | undefined;
+  /** Set when Claude runs. */
+  claude: ClaudeOptions | undefined;
 }
 
 /** The Note Hook rules the job applies itself when the payload comes straight from GitLab (TRIGGER_PAYLOAD). */
 export interface TriggerPolicySettings {
   minAccessLevel: number;
+  allowedBots: readonly string[];
+  deniedUsers: readonly string[];
+  allowedUsers: readonly string[];
   aliases: Partial<Record<Assistant, readonly string[]>>;
   allowedProjects: readonly string[];
   allowedGroups: readonly string[];
@@ -170,7 +193,8 @@ export const JOB_SETTINGS_DOC: readonly JobSettingDoc[] = [
     name: "AGENT_MAX_TURNS",
     group: "agent",
     required: false,
-    description: "Most turns the agent may take (1 to 1000).",
+    description:
+      "Claude only: most turns the agent may take (1 to 1000). `codex exec` has no turn limit; AGENT_TIMEOUT_MINUTES bounds a Codex run.",
     default: null,
   },
   {
@@ -256,6 +280,15 @@ export const JOB_SETTINGS_DOC: readonly JobSettingDoc[] = [
     default: null,
   },
   {
+    name: "CLAUDE_CODE_OAUTH_TOKEN",
+    group: "claude",
+    required: false,
+    secret: true,
+    description:
+      "A Claude subscription's token (`claude setup-token`) instead of an API key, for provider anthropic; passed to Claude Code under this name. An API key wins when both are set.",
+    default: null,
+  },
+  {
     name: "ANTHROPIC_BASE_URL",
     group: "claude",
     required: false,
@@ -274,6 +307,22 @@ export const JOB_SETTINGS_DOC: readonly JobSettingDoc[] = [
     group: "claude",
     required: false,
     description: "Extra `claude` arguments, split like a shell would (quotes group), never run through one.",
+    default: null,
+  },
+  {
+    name: "CLAUDE_SETTINGS",
+    group: "claude",
+    required: false,
+    description:
+      "Claude Code settings: JSON, or the path of a JSON file in the repository, read from the base branch. Hooks stay off (disableAllHooks wins).",
+    default: null,
+  },
+  {
+    name: "CLAUDE_MCP_CONFIG",
+    group: "claude",
+    required: false,
+    description:
+      'More MCP servers for Claude: {"mcpServers": {...}} as JSON, or the path of such a file in the repository, read from the base branch.',
     default: null,
   },
   // Codex
@@ -306,6 +355,28 @@ export const JOB_SETTINGS_DOC: readonly JobSettingDoc[] = [
     description: "Extra `codex exec` arguments, split like a shell would, never run through one.",
     default: null,
   },
+  {
+    name: "CODEX_REASONING_EFFORT",
+    group: "codex",
+    required: false,
+    description: `Codex's model_reasoning_effort: ${CODEX_REASONING_EFFORTS.join(", ")} (the model must support it: \`codex debug models\`).`,
+    default: "the model's default",
+  },
+  {
+    name: "CODEX_SANDBOX_MODE",
+    group: "codex",
+    required: false,
+    description: `${CODEX_SANDBOX_MODES.join(", ")}. auto: read-only for reviews and questions, workspace-write for changes. The sandbox never has network.`,
+    default: "auto",
+  },
+  {
+    name: "CODEX_PRICE_USD_PER_MTOK",
+    group: "codex",
+    required: false,
+    description:
+      'The run\'s model prices for the cost on the placeholder: "input,cached input,output" in US dollars per million tokens.',
+    default: "agent-bridge's price table (job/agents/codex-prices.ts); no cost for a model not in it",
+  },
   // TRIGGER_PAYLOAD only
   {
     name: "MIN_ACCESS_LEVEL",
@@ -315,6 +386,7 @@ export const JOB_SETTINGS_DOC: readonly JobSettingDoc[] = [
       "Least access a note's author needs: guest, planner, reporter, developer, maintainer, owner, or 10 to 50.",
     default: "developer",
   },
+  ...AUTHOR_POLICY_DOC.map((doc): JobSettingDoc => ({ ...doc, group: "trigger" })),
   {
     name: "CLAUDE_ALIASES",
     group: "trigger",
@@ -479,6 +551,26 @@ function model() {
   });
 }
 
+/** JSON text (an object), or a relative path inside the repository (no "..", no leading "/"). */
+function jsonOrPath(what: string) {
+  return raw.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    if (value.startsWith("{")) {
+      try {
+        const parsed: unknown = JSON.parse(value);
+        if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) return value;
+      } catch {
+        // reported below
+      }
+      return problem(ctx, `${what} as a JSON object, or the path of a JSON file in the repository`);
+    }
+    const parts = value.split("/");
+    return !value.startsWith("/") && parts.every((part) => part !== "" && part !== "." && part !== "..")
+      ? value
+      : problem(ctx, `${what}: a JSON object, or a relative path inside the repository (no ..)`);
+  });
+}
+
 function secret(what: string) {
   return raw.transform((value, ctx) => {
     if (value === undefined) return undefined;
@@ -550,6 +642,9 @@ const ClaudeSchema = z.object({
   ANTHROPIC_BASE_URL: optionalUrl("the Anthropic API endpoint"),
   CLAUDE_MODEL: model(),
   CLAUDE_ARGS: cliArgs("claude"),
+  CLAUDE_CODE_OAUTH_TOKEN: secret("a Claude OAuth token"),
+  CLAUDE_SETTINGS: jsonOrPath("Claude Code settings"),
+  CLAUDE_MCP_CONFIG: jsonOrPath('an MCP configuration ({"mcpServers": ...})'),
 });
 
 const CodexSchema = z.object({
@@ -557,6 +652,7 @@ const CodexSchema = z.object({
   OPENAI_BASE_URL: optionalUrl("the OpenAI-compatible endpoint, ending in /v1"),
   CODEX_MODEL: model(),
   CODEX_ARGS: cliArgs("codex exec"),
+  ...CodexOptionsSchema.shape,
 });
 
 const TriggerSchema = z.object(policyFields);
@@ -661,11 +757,15 @@ export function loadJobSettings(env: Env, assistant: Assistant): JobSettings {
   if (claude?.data) {
     apiKey = claude.data.CLAUDE_API_KEY ?? claude.data.ANTHROPIC_API_KEY;
     baseUrl = claude.data.ANTHROPIC_BASE_URL;
-    if (provider === "anthropic" && apiKey === undefined) {
+    if (
+      provider === "anthropic" &&
+      apiKey === undefined &&
+      claude.data.CLAUDE_CODE_OAUTH_TOKEN === undefined
+    ) {
       problems.push({
         variable: "CLAUDE_API_KEY",
         expected:
-          "required for AGENT_PROVIDER=anthropic (or set ANTHROPIC_API_KEY): an Anthropic API key as a masked CI/CD variable; or choose AGENT_PROVIDER=bedrock or vertex",
+          "required for AGENT_PROVIDER=anthropic (or set ANTHROPIC_API_KEY, or a subscription's CLAUDE_CODE_OAUTH_TOKEN): an Anthropic API key as a masked CI/CD variable; or choose AGENT_PROVIDER=bedrock or vertex",
       });
     }
     // Bedrock and Vertex authenticate through the cloud: a key or an Anthropic endpoint would be ignored.
@@ -702,7 +802,8 @@ export function loadJobSettings(env: Env, assistant: Assistant): JobSettings {
     apiKey,
     baseUrl,
     model: cliSettings.model,
-    maxTurns: a.AGENT_MAX_TURNS,
+    // Codex has no turn limit to pass it to.
+    maxTurns: assistant === "claude" ? a.AGENT_MAX_TURNS : undefined,
     timeoutMs: Math.round(timeout.minutes * 60_000),
     allowedTools: a.AGENT_ALLOWED_TOOLS,
     disallowedTools: a.AGENT_DISALLOWED_TOOLS,
@@ -712,6 +813,18 @@ export function loadJobSettings(env: Env, assistant: Assistant): JobSettings {
     pushMode: a.AGENT_PUSH_MODE ?? "commit",
     customInstructions: a.AGENT_CUSTOM_INSTRUCTIONS,
     contextBudgetChars: a.AGENT_CONTEXT_BUDGET_CHARS ?? DEFAULT_CONTEXT_BUDGET_CHARS,
+    codex: codex?.data ? codexOptionsFrom(codex.data) : undefined,
+    claude: claude?.data
+      ? {
+          // Bedrock and Vertex authenticate through the cloud, and an API key wins over the subscription.
+          oauthToken:
+            provider === "anthropic" && apiKey === undefined
+              ? claude.data.CLAUDE_CODE_OAUTH_TOKEN
+              : undefined,
+          settings: claude.data.CLAUDE_SETTINGS,
+          mcpConfig: claude.data.CLAUDE_MCP_CONFIG,
+        }
+      : undefined,
   };
 }
 
@@ -766,6 +879,9 @@ export function loadTriggerPolicySettings(env: Env): TriggerPolicySettings {
   }
   return {
     minAccessLevel: data.MIN_ACCESS_LEVEL,
+    allowedBots: data.ALLOWED_BOTS,
+    deniedUsers: data.DENIED_USERS,
+    allowedUsers: data.ALLOWED_USERS,
     aliases,
     allowedProjects: data.ALLOWED_PROJECTS,
     allowedGroups: data.ALLOWED_GROUPS,

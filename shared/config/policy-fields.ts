@@ -2,6 +2,7 @@
 // job that takes a raw TRIGGER_PAYLOAD (and so applies the receiver's rules itself).
 import { ACCESS_LEVELS, accessLevelOf } from "../gitlab/access-levels.ts";
 import { list, problem, raw } from "./env-values.ts";
+import type { SettingDoc } from "./webhook-settings.ts";
 
 const USERNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const NAMESPACE_PATH = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*(\/[A-Za-z0-9_.][A-Za-z0-9_.-]*)*$/;
@@ -12,6 +13,16 @@ function aliasList(assistant: string) {
     return names.every((name) => USERNAME.test(name))
       ? names
       : problem(ctx, `comma-separated GitLab usernames (letters, digits, _ . -) that summon ${assistant}`);
+  });
+}
+
+/** Lower-cased (GitLab usernames are case-insensitive), @ dropped; `*` kept when `star` allows it. */
+function userList(what: string, star = false) {
+  return raw.transform((value, ctx) => {
+    const names = list(value).map((name) => name.replace(/^@/, "").toLowerCase());
+    return names.every((name) => USERNAME.test(name) || (star && name === "*"))
+      ? names
+      : problem(ctx, `comma-separated GitLab usernames${star ? " (or *)" : ""} ${what}`);
   });
 }
 
@@ -35,6 +46,9 @@ export const policyFields = {
   }),
   CLAUDE_ALIASES: aliasList("Claude"),
   CODEX_ALIASES: aliasList("Codex"),
+  ALLOWED_BOTS: userList("of bot users that may summon (bots are refused by default)", true),
+  DENIED_USERS: userList("that may never summon, bots or people"),
+  ALLOWED_USERS: userList("that may summon whatever their access level"),
   ALLOWED_PROJECTS: pathList("project paths or ids"),
   ALLOWED_GROUPS: pathList("group paths"),
   HANDLE_EDITS: raw.transform((value, ctx) => {
@@ -51,3 +65,27 @@ export const policyFields = {
       : problem(ctx, "the numeric id of the bridge's GitLab user");
   }),
 };
+
+/** The docs of the author rules, for the receiver's table and the job's (TRIGGER_PAYLOAD) table. */
+export const AUTHOR_POLICY_DOC: readonly SettingDoc[] = [
+  {
+    name: "ALLOWED_BOTS",
+    required: false,
+    description:
+      "Comma-separated usernames of bot users (project or group access tokens, service accounts: `bot: true` in GitLab's users API) that may summon, or * for all; they still need MIN_ACCESS_LEVEL. Bots are refused by default: bots answering bots is how loops start.",
+    default: null,
+  },
+  {
+    name: "DENIED_USERS",
+    required: false,
+    description: "Comma-separated usernames that may never summon, whatever their access.",
+    default: null,
+  },
+  {
+    name: "ALLOWED_USERS",
+    required: false,
+    description:
+      "Comma-separated usernames that may summon whatever their access level (people below MIN_ACCESS_LEVEL).",
+    default: null,
+  },
+];

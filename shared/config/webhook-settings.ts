@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { ASSISTANTS, validateMentionOptions, type Assistant } from "../mention/index.ts";
 import { clean, integer, list, oneOf, problem, raw, required } from "./env-values.ts";
-import { policyFields } from "./policy-fields.ts";
+import { AUTHOR_POLICY_DOC, policyFields } from "./policy-fields.ts";
 import { SettingsError, type SettingsProblem } from "./settings-error.ts";
 
 export interface WebhookSettings {
@@ -18,6 +18,12 @@ export interface WebhookSettings {
   /** The decoded key of WEBHOOK_SIGNING_SECRET (Standard Webhooks), when set. */
   webhookSigningKey: Uint8Array | undefined;
   minAccessLevel: number;
+  /** Lower-cased usernames of bot users that may summon; `*` for every bot. Empty: no bot may. */
+  allowedBots: readonly string[];
+  /** Lower-cased usernames that may never summon. */
+  deniedUsers: readonly string[];
+  /** Lower-cased usernames that may summon below minAccessLevel. */
+  allowedUsers: readonly string[];
   aliases: Partial<Record<Assistant, readonly string[]>>;
   enabledAssistants: readonly Assistant[];
   /** Lower-cased project paths, or numeric project ids as strings. Empty with allowedGroups empty: all. */
@@ -82,6 +88,7 @@ export const WEBHOOK_SETTINGS_DOC: readonly SettingDoc[] = [
       "Least access a note's author needs to summon an assistant: guest, planner, reporter, developer, maintainer, owner, or 10 to 50.",
     default: "developer",
   },
+  ...AUTHOR_POLICY_DOC,
   {
     name: "CLAUDE_ALIASES",
     required: false,
@@ -329,6 +336,9 @@ export function loadWebhookSettings(env: Readonly<Record<string, string | undefi
     webhookSecrets: e.WEBHOOK_SECRET,
     webhookSigningKey: e.WEBHOOK_SIGNING_SECRET,
     minAccessLevel: e.MIN_ACCESS_LEVEL,
+    allowedBots: e.ALLOWED_BOTS,
+    deniedUsers: e.DENIED_USERS,
+    allowedUsers: e.ALLOWED_USERS,
     aliases,
     enabledAssistants: e.ENABLED_ASSISTANTS,
     allowedProjects: e.ALLOWED_PROJECTS,

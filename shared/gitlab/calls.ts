@@ -36,6 +36,11 @@ export function getCurrentUser(gl: GitLabRequester): Promise<User> {
   return gl.request("GET", "/user", { schema: UserSchema });
 }
 
+/** GET /users/:id: a user's username and whether it is a bot (access token user, service account). */
+export function getUser(gl: GitLabRequester, userId: number): Promise<User> {
+  return gl.request("GET", `/users/${segment(userId)}`, { schema: UserSchema });
+}
+
 /**
  * The user's effective access level in the project, inherited group membership included; null when the
  * user is not a member (GitLab answers 404) or the membership grants nothing yet (awaiting approval,

@@ -4,15 +4,16 @@
 //   const handle = createWebhookHandler({ settings, gitlab, now: Date.now, log: (line) => console.log(line) });
 //   const { status, headers, body } = await handle({ headers: req.headers, rawBody });
 //
-// verify ▸ parse ▸ policy ▸ (bridge user ∥ member check ∥ 👀 claim) ▸ placeholders ▸ pipelines.
+// verify ▸ parse ▸ policy ▸ (bridge user ∥ member check ∥ author ∥ 👀 claim) ▸ placeholders ▸ pipelines.
 // A note without a mention is answered with no outbound call. A mention costs three sequential round trips
-// and, for one assistant, four calls (a fifth, GET /user, once per process when BRIDGE_USER_ID is unset):
+// and, for one assistant, five calls (a sixth, GET /user, once per process when BRIDGE_USER_ID is unset):
 // inside GitLab's 10 s even with retries, since every call shares the DEADLINE_MS budget.
 import type { WebhookSettings } from "../config/webhook-settings.ts";
 import {
   deleteAwardEmoji,
   getCurrentUser,
   getMemberAccessLevel,
+  getUser,
   type GitLabRequester,
 } from "../gitlab/calls.ts";
 import type { GitLabClient } from "../gitlab/client.ts";
@@ -23,7 +24,7 @@ import { describeError, dispatchRuns, type RunOutcome } from "./dispatch.ts";
 import { headerValue } from "./headers.ts";
 import { formatDeliveryLog, type CallRecord, type DeliveryResult } from "./log.ts";
 import { checkBodySize, parseNoteHook } from "./parse.ts";
-import { decide, isByBridgeUser } from "./policy.ts";
+import { authorRefusal, decide, isByBridgeUser } from "./policy.ts";
 import { verifyWebhook } from "./verify.ts";
 
 export interface WebhookRequest {
@@ -160,9 +161,11 @@ export function createWebhookHandler(
         noteId: hook.object_attributes.id,
       };
       const bridgeUser = resolveBridgeUserId(gl);
-      const [me, access, claim] = await Promise.allSettled([
+      const [me, access, author, claim] = await Promise.allSettled([
         bridgeUser,
         getMemberAccessLevel(gl, hook.project.id, hook.user.id),
+        // Whether the author is a bot, and their name, as GitLab says (not as the payload says).
+        getUser(gl, hook.user.id),
         claimNote(gl, {
           note,
           assistants: decision.assistants,
@@ -195,9 +198,18 @@ export function createWebhookHandler(
         await release();
         return failed(access.reason, "checking the author's access");
       }
-      if (access.value === null || access.value < settings.minAccessLevel) {
+      if (author.status === "rejected") {
         await release();
-        return ignored("insufficient access");
+        return failed(author.reason, "looking up the author");
+      }
+      const refusal = authorRefusal(
+        { username: author.value.username, bot: author.value.bot === true },
+        access.value,
+        settings,
+      );
+      if (refusal !== null) {
+        await release();
+        return ignored(refusal);
       }
 
       const assistants = claim.value.status === "recovered" ? claim.value.missing : decision.assistants;

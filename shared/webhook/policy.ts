@@ -84,3 +84,30 @@ function noteableTarget(
   }
   return undefined;
 }
+
+export type AuthorPolicy = Pick<
+  WebhookSettings,
+  "minAccessLevel" | "allowedBots" | "deniedUsers" | "allowedUsers"
+>;
+
+/**
+ * Whether the person (or bot) who caused the event may summon, from what GitLab says of them: the users
+ * API's `username` and `bot` (project and group access tokens' users, service accounts) and their access
+ * in the project. DENIED_USERS first; a bot only when ALLOWED_BOTS names it (or is `*`), since bots
+ * summoning bots is how loops start; ALLOWED_USERS below MIN_ACCESS_LEVEL; everyone else by access level.
+ * Returns the reason for a refusal, or null.
+ */
+export function authorRefusal(
+  author: { username: string; bot: boolean },
+  accessLevel: number | null,
+  policy: AuthorPolicy,
+): string | null {
+  const username = author.username.toLowerCase();
+  if (policy.deniedUsers.includes(username)) return "author in DENIED_USERS";
+  if (author.bot && !policy.allowedBots.includes(username) && !policy.allowedBots.includes("*")) {
+    return "author is a bot user not in ALLOWED_BOTS";
+  }
+  if (policy.allowedUsers.includes(username)) return null;
+  if (accessLevel === null || accessLevel < policy.minAccessLevel) return "insufficient access";
+  return null;
+}

@@ -157,7 +157,10 @@ describe("issue → merge request with Codex", { timeout: 180_000 }, () => {
     expect(mr, await jobTraces()).toBeDefined();
     expect(mr!.source_branch).toMatch(new RegExp(`^codex/${issue.iid}-`));
     expect(await raw("src/greeting.js", mr!.source_branch)).toContain("hello codex world");
-    expect(await placeholderFor(noteId, "codex")).toContain(`!${mr!.iid}`);
+    const placeholder = await placeholderFor(noteId, "codex");
+    expect(placeholder).toContain(`!${mr!.iid}`);
+    // Steps, tokens and cost from Codex's --json stream, as Claude's result line gives them.
+    expect(placeholder).toMatch(/ · \d+ turns? · [\d.,k]+ in \/ [\d.,k]+ out tokens · \$\d+\.\d+/);
   });
 });
 

@@ -19,6 +19,7 @@ import type {
   MergeRequestFacts,
 } from "../../job/contracts.ts";
 import type { MergeRequestFileDiff } from "../../job/mcp/diff-position.ts";
+import { applyBaseRules } from "../../job/rules-files.ts";
 import { startToolBridge, type ToolBridge } from "../../job/mcp/tool-bridge.ts";
 import { BRIDGE_CAPABILITY_ENV } from "../../job/mcp/tool-specs.ts";
 import { createGitLabClient } from "../../shared/gitlab/client.ts";
@@ -164,6 +165,10 @@ interface RunSetup {
   mcpServer?: { command: string; args: string[] };
   /** The runner's clock (default Date.now); the deadline is counted on it. */
   now?: () => number;
+  /** More runner options (Codex's sandbox and reasoning effort). */
+  options?: Partial<Pick<AgentRunOptions, "sandboxMode" | "reasoningEffort" | "claudeSettings">>;
+  /** Called with the working tree once the files are written, before the CLI starts. */
+  prepare?: (repo: string) => Promise<void>;
 }
 
 async function runAgent(setup: RunSetup): Promise<Harness> {
@@ -174,6 +179,7 @@ async function runAgent(setup: RunSetup): Promise<Harness> {
     await mkdir(dirname(join(repo.path, path)), { recursive: true });
     await writeFile(join(repo.path, path), content);
   }
+  await setup.prepare?.(repo.path);
   const server =
     setup.cli === "claude"
       ? await startAnthropicModelServer({ script: setup.script(repo.path) })
@@ -247,13 +253,17 @@ async function runAgent(setup: RunSetup): Promise<Harness> {
         return join(home.path, name);
       }),
     ),
-    env: { ...modelEnv, ...setup.env },
+    // An empty value in setup.env removes the variable.
+    env: Object.fromEntries(
+      Object.entries({ ...modelEnv, ...setup.env }).filter(([, value]) => value !== ""),
+    ),
     mcp: bridge.launch,
     deadlineAt: now() + (setup.deadlineMs ?? 90_000),
     signal: setup.signal ?? new AbortController().signal,
     onEvent: (e) => events.push(e),
   };
   if (setup.allowedTools !== undefined) options.allowedTools = setup.allowedTools;
+  Object.assign(options, setup.options);
   const running = runner.run(options);
   await setup.during?.({ bridge, home });
   const result = await running;
@@ -625,3 +635,91 @@ async function waitFor(condition: () => boolean, timeoutMs = 60_000): Promise<vo
     await sleep(50);
   }
 }
+
+describe("the codex runner with the project's rules", { timeout: 180_000 }, () => {
+  it("reads the base branch's CODEX.md, not AGENTS.md nor the branch's own CODEX.md", async () => {
+    let restore: (() => Promise<void>) | undefined;
+    const run = await runAgent({
+      cli: "codex",
+      files: { "CODEX.md": "RULES-FROM-CODEX-MD\n", "AGENTS.md": "RULES-FROM-AGENTS-MD\n" },
+      prepare: async (repo) => {
+        const commit = (message: string) =>
+          git(
+            repo,
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@example.invalid",
+            "commit",
+            "-q",
+            "-am",
+            message,
+          );
+        git(repo, "add", "-A");
+        commit("rules on main");
+        git(repo, "checkout", "-q", "-b", "mr");
+        await writeFile(join(repo, "CODEX.md"), "RULES-FROM-THE-BRANCH\n");
+        commit("the branch rewrites its rules");
+        restore = (await applyBaseRules({ workdir: repo, baseRef: "main", assistant: "codex" })).restore;
+      },
+      script: () => ({ turns: [[{ text: "Read the rules." }]] }),
+    });
+    expect(run.result, JSON.stringify(run.result)).toMatchObject({ status: "success" });
+    const first = JSON.stringify(run.server.requests.find((r) => r.kind === "turn")?.body);
+    expect(first).toContain("RULES-FROM-CODEX-MD");
+    expect(first).not.toContain("RULES-FROM-AGENTS-MD");
+    expect(first).not.toContain("RULES-FROM-THE-BRANCH");
+    await restore?.();
+    expect(git(run.repo.path, "status", "--porcelain")).toBe("");
+  });
+});
+
+describe("the codex runner's sandbox and reasoning effort", { timeout: 180_000 }, () => {
+  it("runs a review read-only: the patch is refused, the effort reaches the model, steps and tokens counted", async () => {
+    const run = await runAgent({
+      cli: "codex",
+      options: { sandboxMode: "read-only", reasoningEffort: "high" },
+      script: (repo) => ({ turns: [...editTurns("codex", repo), [{ text: "Reviewed; no edits." }]] }),
+    });
+    expect(run.result, JSON.stringify(run.result)).toMatchObject({
+      status: "success",
+      finalText: "Reviewed; no edits.",
+    });
+    expect(await readFile(join(run.repo.path, "app.txt"), "utf8")).toBe("one\ntwo\nthree\n");
+    expect(git(run.repo.path, "status", "--porcelain")).toBe("");
+    const first = run.server.requests.find((r) => r.kind === "turn")?.body as {
+      reasoning?: { effort?: string };
+    };
+    expect(first.reasoning?.effort).toBe("high");
+    expect(run.result.turns).toBeGreaterThanOrEqual(1);
+    expect(run.result.inputTokens).toBeGreaterThan(0);
+    expect(run.result.outputTokens).toBeGreaterThan(0);
+  });
+});
+
+describe("the claude runner with a subscription and the project's settings", { timeout: 180_000 }, () => {
+  it("authenticates with CLAUDE_CODE_OAUTH_TOKEN and applies the settings, hooks still off", async () => {
+    const token = "sk-ant-oat01-canarySubscriptionToken0123456789";
+    const run = await runAgent({
+      cli: "claude",
+      env: { ANTHROPIC_API_KEY: "", CLAUDE_CODE_OAUTH_TOKEN: token },
+      options: {
+        claudeSettings: {
+          env: { ANTHROPIC_CUSTOM_HEADERS: "x-project-settings: applied" },
+          // The runner's own key wins: the repository's hook below must not run.
+          disableAllHooks: false,
+          hooks: {
+            SessionStart: [{ hooks: [{ type: "command", command: "touch /tmp/never-from-settings" }] }],
+          },
+        },
+      },
+      script: () => ({ turns: [[{ text: "Done." }]] }),
+    });
+    expect(run.result, JSON.stringify(run.result)).toMatchObject({ status: "success", finalText: "Done." });
+    const turn = run.server.requests.find((r) => r.kind === "turn");
+    expect(turn?.headers["authorization"]).toBe(`Bearer ${token}`);
+    expect(turn?.headers["x-api-key"]).toBeUndefined();
+    expect(turn?.headers["x-project-settings"]).toBe("applied");
+    expect(existsSync("/tmp/never-from-settings")).toBe(false);
+  });
+});

@@ -424,4 +424,36 @@ describe("job/rules-files in a real clone", () => {
       applyBaseRules({ workdir: dir, baseRef: "origin/nope", assistant: "claude" }),
     ).rejects.toThrow(/origin\/nope is not in the checkout/);
   });
+
+  it("gives Codex the base branch's CODEX.md first, setting AGENTS.md aside for the run", async () => {
+    const project = await newProject("ctx-codex-rules", {
+      "CODEX.md": "base codex rules\n",
+      "AGENTS.md": "base agents\n",
+      "AGENTS.override.md": "base override\n",
+    });
+    await dev.client.ok("POST", `/projects/${project.id}/repository/commits`, {
+      branch: "mr",
+      start_branch: "main",
+      commit_message: "Rewrite the rules",
+      actions: [
+        { action: "update", file_path: "CODEX.md", content: "mr codex rules\n" },
+        { action: "update", file_path: "AGENTS.md", content: "mr agents\n" },
+      ],
+    });
+    const dir = join(workDir, "clone-codex-rules");
+    await git(workDir, "clone", "-q", cloneUrl(sandbox.url, dev.token, project.path_with_namespace), dir);
+    await git(dir, "checkout", "-q", "mr");
+    const read = (path: string) => readFile(join(dir, path), "utf8").catch(() => null);
+
+    const codex = await applyBaseRules({ workdir: dir, baseRef: "origin/main", assistant: "codex" });
+    expect(codex.files).toEqual([{ path: "CODEX.md", content: "base codex rules\n" }]);
+    expect(await read("CODEX.md")).toBe("base codex rules\n");
+    expect(await read("AGENTS.md")).toBeNull();
+    expect(await read("AGENTS.override.md")).toBeNull();
+    await codex.restore();
+    expect(await read("CODEX.md")).toBe("mr codex rules\n");
+    expect(await read("AGENTS.md")).toBe("mr agents\n");
+    expect(await read("AGENTS.override.md")).toBe("base override\n");
+    expect(await git(dir, "status", "--porcelain")).toBe("");
+  });
 });

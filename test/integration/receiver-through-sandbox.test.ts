@@ -113,8 +113,11 @@ beforeAll(async () => {
   issueIid = issue.iid;
 });
 
+let policyServe: ChildProcess | undefined;
+
 afterAll(async () => {
   serve?.kill("SIGTERM");
+  policyServe?.kill("SIGTERM");
   await sandbox?.close();
 });
 
@@ -300,5 +303,66 @@ describe("agent-bridge serve behind the sandbox's webhooks", () => {
         expect(result.events.length, label).toBe(unsafe ? 0 : 1);
       }
     }
+  });
+});
+
+describe("who may summon: bots, a denylist and people below the role threshold", () => {
+  // GitLab's users API says `bot: true` for project and group access tokens' users and service accounts
+  // (API::Entities::User exposes `bot?` as `bot`, lib/api/entities/user.rb).
+  it("refuses bots unless ALLOWED_BOTS names them, DENIED_USERS always, and lets ALLOWED_USERS in below it", async () => {
+    const ciBot = await createUser(admin, "ci-bot", { bot: true });
+    const helperBot = await createUser(admin, "helper-bot", { bot: true });
+    const intern = await createUser(admin, "intern");
+    const mallory = await createUser(admin, "mallory");
+    const project = await createProject(admin, {
+      path: "receiver-policy",
+      files: {
+        ".gitlab-ci.yml": "agent:\n  rules:\n    - if: $AGENT_BRIDGE_EVENT\n  script:\n    - echo ok\n",
+      },
+    });
+    for (const [user, level] of [
+      [bridge, 30],
+      [ciBot, 30],
+      [helperBot, 30],
+      [intern, 10],
+      [mallory, 40],
+      [dev, 30],
+    ] as const) {
+      await addMember(admin, project.id, user.id, level);
+    }
+    const started = await startServe({
+      GITLAB_URL: sandbox.url,
+      GITLAB_TOKEN: bridge.token,
+      WEBHOOK_SECRET: SECRET,
+      BRIDGE_USER_ID: String(bridge.id),
+      ALLOWED_BOTS: "Helper-Bot",
+      ALLOWED_USERS: "intern",
+      DENIED_USERS: "@mallory",
+    });
+    policyServe = started.child;
+    await admin.ok("POST", `/projects/${project.id}/hooks`, {
+      url: started.webhookUrl,
+      token: SECRET,
+      note_events: true,
+    });
+    const issue = await dev.client.ok<{ iid: number }>("POST", `/projects/${project.id}/issues`, {
+      title: "Who may ask",
+    });
+    const path = `/projects/${project.id}/issues/${issue.iid}/notes`;
+    const runs = async (user: SandboxUser) =>
+      (await outcome(await comment(user, "@claude fix this", path))).events.length;
+    expect({
+      ciBot: await runs(ciBot),
+      helperBot: await runs(helperBot),
+      intern: await runs(intern),
+      mallory: await runs(mallory),
+      dev: await runs(dev),
+    }).toEqual({ ciBot: 0, helperBot: 1, intern: 1, mallory: 0, dev: 1 });
+  });
+
+  it("refuses a bot user by default", async () => {
+    const otherBot = await createUser(admin, "other-bot", { bot: true });
+    await addMember(admin, projectId, otherBot.id, 40);
+    expect((await outcome(await comment(otherBot, "@claude fix this"))).events).toHaveLength(0);
   });
 });

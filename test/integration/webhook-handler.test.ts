@@ -246,7 +246,8 @@ describe("webhook handler against the sandbox", () => {
     const own = deliveryFor(run?.placeholderNoteId ?? 0);
     expect(own?.body.result).toBe("ignored");
     const logs = logLines.map((l) => JSON.parse(l) as { noteId: number; callCount: number });
-    expect(logs.find((l) => l.noteId === note.id)?.callCount).toBe(4);
+    // Member check, the author (bot or not), the claim, the placeholder, the pipeline.
+    expect(logs.find((l) => l.noteId === note.id)?.callCount).toBe(5);
     const ownLog = logLines
       .map((l) => JSON.parse(l) as { noteId: number; callCount: number })
       .find((l) => l.noteId === run?.placeholderNoteId);

@@ -59,7 +59,8 @@ describe.each(ASSISTANT_NAMES)("the %s component", (assistant) => {
     expect(env).toMatchObject({
       AGENT_ASSISTANT: assistant,
       AGENT_PROVIDER: assistant === "claude" ? "anthropic" : "openai",
-      AGENT_MAX_TURNS: "40",
+      // Codex has no turn limit; its sandbox follows the request unless the input says otherwise.
+      ...(assistant === "claude" ? { AGENT_MAX_TURNS: "40" } : { CODEX_SANDBOX_MODE: "auto" }),
       AGENT_TIMEOUT_MINUTES: "25",
       AGENT_CONTEXT_BUDGET_CHARS: "120000",
       AGENT_BRANCH_PREFIX: `${assistant}/`,
@@ -154,7 +155,9 @@ describe.each(ASSISTANT_NAMES)("the %s component", (assistant) => {
     const inputs = {
       stage: "agents",
       model: assistant === "claude" ? "claude-sonnet-4-5" : "gpt-5-codex",
-      max_turns: 12,
+      ...(assistant === "claude"
+        ? { max_turns: 12 }
+        : { reasoning_effort: "high", sandbox_mode: "workspace-write" }),
       job_timeout_minutes: 90,
       agent_timeout_minutes: 80,
       context_budget_chars: 50000,
@@ -177,7 +180,9 @@ describe.each(ASSISTANT_NAMES)("the %s component", (assistant) => {
     expect(runtimeVariables(job, variables)).toMatchObject({
       [`${prefix}_MODEL`]: inputs.model,
       [`${prefix}_ARGS`]: inputs.extra_args,
-      AGENT_MAX_TURNS: "12",
+      ...(assistant === "claude"
+        ? { AGENT_MAX_TURNS: "12" }
+        : { CODEX_REASONING_EFFORT: "high", CODEX_SANDBOX_MODE: "workspace-write" }),
       AGENT_TIMEOUT_MINUTES: "80",
       AGENT_CONTEXT_BUDGET_CHARS: "50000",
       AGENT_BRANCH_PREFIX: `bots/${assistant}/`,

@@ -9,6 +9,7 @@ import { runJob } from "../../sandbox/runner/job-executor.ts";
 import type { JobResult } from "../../sandbox/runner/job-executor.ts";
 import type { PlannedJob } from "../../sandbox/runner/pipeline-plan.ts";
 import { loadJobAssistant, loadJobSettings } from "../../shared/config/job-settings.ts";
+import { roleArnFrom } from "../../job/cloud/bedrock-credentials.ts";
 import { readEventInput } from "../../job/event-input.ts";
 import { createGitFixture } from "../sandbox/runner/git-fixture.ts";
 import type { GitFixture } from "../sandbox/runner/git-fixture.ts";
@@ -137,7 +138,7 @@ describe.each(ASSISTANT_NAMES)("the %s component's job, run by the sandbox runne
       assistant,
       provider: assistant === "claude" ? "anthropic" : "openai",
       apiKey: assistant === "claude" ? secrets.CLAUDE_API_KEY : secrets.OPENAI_API_KEY,
-      maxTurns: 40,
+      maxTurns: assistant === "claude" ? 40 : undefined,
       timeoutMs: 25 * 60_000,
       branchPrefix: `${assistant}/`,
       baseBranch: "main",
@@ -181,5 +182,34 @@ describe("the claude component's job on Bedrock and Vertex AI", () => {
     expect(settings.allowedTools).toEqual(["Edit", "Write", "Read", "Bash(npm test:*)"]);
     // Bedrock authenticates through the role: the Anthropic key is not handed on.
     expect(settings.apiKey).toBeUndefined();
+  });
+
+  it("passes settings and mcp_config through as written, and a CLAUDE_CODE_OAUTH_TOKEN instead of a key", async () => {
+    const settingsJson = '{"permissions":{"deny":["Bash(curl:*)"]},"env":{"HOME_NOTE":"$HOME"}}';
+    const { calls } = await runComponentJob("claude", {
+      pipeline: pipelineVariables("api", { AGENT_BRIDGE_EVENT: bridgeEvent("claude") }),
+      inputs: { settings: settingsJson, mcp_config: "ci/mcp.json" },
+      project: { CLAUDE_API_KEY: "", CLAUDE_CODE_OAUTH_TOKEN: "sk-ant-oat01-canary-subscription" },
+    });
+    const env = calls[0]?.env ?? {};
+    const settings = loadJobSettings(env, "claude");
+    expect(settings.apiKey).toBeUndefined();
+    expect(settings.claude).toEqual({
+      oauthToken: "sk-ant-oat01-canary-subscription",
+      settings: settingsJson,
+      mcpConfig: "ci/mcp.json",
+    });
+  });
+
+  it("lets a project's AWS_ROLE_TO_ASSUME variable name the role when the input is empty", async () => {
+    const role = "arn:aws:iam::123456789012:role/from-project-variable";
+    const { calls } = await runComponentJob("claude", {
+      pipeline: pipelineVariables("api", { AGENT_BRIDGE_EVENT: bridgeEvent("claude") }),
+      inputs: { provider: "bedrock", aws_region: "us-east-1" },
+      project: { AWS_ROLE_TO_ASSUME: role },
+    });
+    const env = calls[0]?.env ?? {};
+    expect(env["AWS_ROLE_ARN"]).toBe("");
+    expect(roleArnFrom(env)).toBe(role);
   });
 });

@@ -24,6 +24,10 @@ const packageJson = JSON.parse(readRepoFile("package.json")) as { version: strin
 /** Inputs only Claude has: where its model runs (and the cloud trust), and Claude Code's tool lists. */
 const CLAUDE_ONLY_INPUTS = new Set([
   "provider",
+  // `codex exec` has no turn limit.
+  "max_turns",
+  "settings",
+  "mcp_config",
   "allowed_tools",
   "disallowed_tools",
   "aws_role_arn",
@@ -35,6 +39,8 @@ const CLAUDE_ONLY_INPUTS = new Set([
   "gcp_region",
   "gcp_id_token_audience",
 ]);
+
+const CODEX_ONLY_INPUTS = new Set(["reasoning_effort", "sandbox_mode"]);
 
 /** Variables the cloud credential code reads (job/cloud), set from the provider inputs. */
 const CLOUD_VARIABLES = [
@@ -142,7 +148,13 @@ describe.each(ASSISTANT_NAMES)("templates/%s.yml", (assistant) => {
     expect(accepts("push_mode", "force")).toBe(false);
     expect(accepts("concurrency", "serial")).toBe(true);
     expect(accepts("trigger_payload", "yes")).toBe(false);
-    expect(accepts("max_turns", "ten")).toBe(false);
+    if (assistant === "claude") expect(accepts("max_turns", "ten")).toBe(false);
+    else {
+      expect(accepts("max_turns", 10)).toBe(false);
+      expect(accepts("sandbox_mode", "danger-full-access")).toBe(false);
+      expect(accepts("reasoning_effort", "high")).toBe(true);
+      expect(accepts("reasoning_effort", "extreme")).toBe(false);
+    }
     expect(accepts("job_timeout_minutes", 90)).toBe(true);
   });
 
@@ -263,9 +275,9 @@ describe("the two components", () => {
   const claude = inputDefinitions("claude");
   const codex = inputDefinitions("codex");
 
-  it("have the same inputs, but for Claude's provider, cloud and tool inputs", () => {
+  it("have the same inputs, but for each assistant's own (Claude's provider, cloud and tools; Codex's sandbox)", () => {
     const shared = Object.keys(claude).filter((name) => !CLAUDE_ONLY_INPUTS.has(name));
-    expect(Object.keys(codex)).toEqual(shared);
+    expect(Object.keys(codex).filter((name) => !CODEX_ONLY_INPUTS.has(name))).toEqual(shared);
     for (const name of shared) {
       const { description: _claudeText, ...claudeRest } = claude[name] as Json;
       const { description: _codexText, ...codexRest } = codex[name] as Json;
@@ -293,6 +305,9 @@ describe("the two components", () => {
     const claudeOnly = new Set([
       "AGENT_ALLOWED_TOOLS",
       "AGENT_DISALLOWED_TOOLS",
+      "AGENT_MAX_TURNS",
+      "CLAUDE_SETTINGS",
+      "CLAUDE_MCP_CONFIG",
       "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
     ]);
     const expected = Object.fromEntries(
@@ -301,7 +316,12 @@ describe("the two components", () => {
         .map(([name, value]) => [rename[name] ?? name, withOtherAssistant(value)]),
     );
     // Claude's provider is set by its provider hidden jobs; Codex has one provider, set on the job.
-    const { AGENT_PROVIDER: codexProvider, ...codexVariables } = variablesOf(mainJob("codex"));
+    const {
+      AGENT_PROVIDER: codexProvider,
+      CODEX_REASONING_EFFORT: _effort,
+      CODEX_SANDBOX_MODE: _sandbox,
+      ...codexVariables
+    } = variablesOf(mainJob("codex"));
     expect(codexProvider).toBe("openai");
     expect(codexVariables).toEqual(expected);
   });

@@ -44,6 +44,20 @@ describe("docs/configuration.md", () => {
     },
   );
 
+  it.each(ASSISTANT_NAMES)(
+    "sets every input of the %s component beside the GitHub action's input it corresponds to",
+    (assistant) => {
+      const title =
+        assistant === "claude" ? "### Claude (`templates/claude.yml`)" : "### Codex (`templates/codex.yml`)";
+      const section = doc.slice(doc.indexOf(title)).split(/\n### |\n## /)[0] ?? "";
+      const rows = section.split("\n").filter((line) => line.startsWith("| `"));
+      const named = rows.flatMap((row) =>
+        [...(row.split("|")[1] ?? "").matchAll(/`([a-z_]+)`/g)].map((m) => m[1]),
+      );
+      expect(named.sort()).toEqual(Object.keys(inputDefinitions(assistant)).sort());
+    },
+  );
+
   it("names every setting of agent-bridge run, every input and every variable the components set", () => {
     for (const { name } of JOB_SETTINGS_DOC) expect(doc, name).toContain(`\`${name}\``);
     for (const assistant of ASSISTANT_NAMES) {

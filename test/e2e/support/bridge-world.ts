@@ -135,6 +135,8 @@ export async function startWorld(options: { files?: Record<string, string> } = {
     OPENAI_API_KEY: MODEL_KEYS.openai,
     OPENAI_BASE_URL: codexModel.url,
     CODEX_MODEL: codexScriptedModel,
+    // The scripted model is not in the price table: the project's own prices give the placeholder a cost.
+    CODEX_PRICE_USD_PER_MTOK: "2,0.5,8",
     CLAUDE_MODEL: "claude-sonnet-4-5",
   };
   for (const [key, value] of Object.entries(variables)) {

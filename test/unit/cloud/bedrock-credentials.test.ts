@@ -104,6 +104,24 @@ describe("job/cloud/bedrock-credentials", () => {
     );
   });
 
+  it("takes the role from AWS_ROLE_TO_ASSUME when AWS_ROLE_ARN is empty (the component's empty input)", async () => {
+    const before = sts.requests.length;
+    const result = await getBedrockCredentials({
+      env: env({ AWS_ROLE_ARN: "", AWS_ROLE_TO_ASSUME: ROLE }),
+      stsEndpoint: sts.endpoint,
+    });
+    expect(result.env.AWS_SESSION_TOKEN).toBe(ISSUED.sessionToken);
+    expect(sts.requests).toHaveLength(before + 1);
+    expect(Object.fromEntries(sts.requests.at(-1)!)["RoleArn"]).toBe(ROLE);
+    // AWS_ROLE_ARN wins when both are set: the stand-in trusts only ROLE, so the other would be refused.
+    await expect(
+      getBedrockCredentials({
+        env: env({ AWS_ROLE_TO_ASSUME: "arn:aws:iam::123456789012:role/other" }),
+        stsEndpoint: sts.endpoint,
+      }),
+    ).resolves.toMatchObject({ env: { AWS_SESSION_TOKEN: ISSUED.sessionToken } });
+  });
+
   it("lists every missing or malformed setting at once, before any request", async () => {
     const before = sts.requests.length;
     const error = await getBedrockCredentials({

@@ -27,6 +27,9 @@ describe("shared/config/webhook-settings", () => {
       webhookSecrets: ["s3cret"],
       webhookSigningKey: undefined,
       minAccessLevel: 30,
+      allowedBots: [],
+      deniedUsers: [],
+      allowedUsers: [],
       aliases: {},
       enabledAssistants: ["claude", "codex"],
       allowedProjects: [],
@@ -227,6 +230,9 @@ describe("shared/config/webhook-settings", () => {
         "WEBHOOK_SECRET",
         "WEBHOOK_SIGNING_SECRET",
         "MIN_ACCESS_LEVEL",
+        "ALLOWED_BOTS",
+        "DENIED_USERS",
+        "ALLOWED_USERS",
         "CLAUDE_ALIASES",
         "CODEX_ALIASES",
         "ENABLED_ASSISTANTS",
@@ -245,7 +251,7 @@ describe("shared/config/webhook-settings", () => {
         "SIGNATURE_TOLERANCE_SECONDS",
       ]),
     );
-    expect(names).toHaveLength(21);
+    expect(names).toHaveLength(24);
     for (const doc of WEBHOOK_SETTINGS_DOC) expect(doc.description.length).toBeGreaterThan(10);
     // Every variable the loader reports on is documented, and the required ones are the ones marked so.
     expect(Object.keys(problems({})).every((name) => names.includes(name))).toBe(true);

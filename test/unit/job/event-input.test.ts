@@ -191,6 +191,9 @@ describe("job/event-input", () => {
 const BOT = 4242;
 const policy: TriggerPolicySettings = {
   minAccessLevel: 30,
+  allowedBots: [],
+  deniedUsers: [],
+  allowedUsers: [],
   aliases: {},
   allowedProjects: [],
   allowedGroups: [],
@@ -263,6 +266,7 @@ describe("job/trigger-payload", () => {
     expect(posted?.body).toContain(JOB_URL);
     expect(gl.log()).toEqual([
       "GET /projects/5/members/all/1",
+      "GET /users/1",
       `POST ${NOTES}/1241/award_emoji`,
       `POST ${NOTES}`,
       `GET ${NOTES}`,
@@ -354,7 +358,16 @@ describe("job/trigger-payload", () => {
       kind: "skip",
       reason: expect.stringContaining("below MIN_ACCESS_LEVEL") as unknown,
     });
-    expect(gl.log()).toEqual(["GET /projects/5/members/all/1"]);
+    expect(gl.log()).toEqual(["GET /projects/5/members/all/1", "GET /users/1"]);
+  });
+
+  it("ends quietly for a bot user not in ALLOWED_BOTS, before any claim", async () => {
+    const { gl, result } = trigger(mentionHook(), "claude", {
+      "GET /users/1": () => ({ id: 1, username: "project_5_bot_1a2b", bot: true }),
+      "GET /projects/5/members/all/1": member,
+    });
+    expect(await result).toMatchObject({ kind: "skip", reason: "author is a bot user not in ALLOWED_BOTS" });
+    expect(gl.log()).not.toContain(`POST ${NOTES}/1241/award_emoji`);
   });
 
   it("ends quietly for the bot's own notes (looked up when BRIDGE_USER_ID is unset)", async () => {

@@ -243,6 +243,9 @@ describe("shared/config/job-settings", () => {
   it("reads the trigger payload's policy with the receiver's defaults", () => {
     expect(loadTriggerPolicySettings({})).toEqual({
       minAccessLevel: 30,
+      allowedBots: [],
+      deniedUsers: [],
+      allowedUsers: [],
       aliases: {},
       allowedProjects: [],
       allowedGroups: [],

@@ -12,6 +12,8 @@ const MENTION = "@claude please fix the secret-sauce bug";
 const AWARD = "POST /projects/5/issues/17/notes/1241/award_emoji";
 const DELETE_AWARD = "DELETE /projects/5/issues/17/notes/1241/award_emoji/77";
 const MEMBER = "GET /projects/5/members/all/1";
+/** Who the author is by GitLab's users API (bot or not), beside the member check. */
+const AUTHOR = "GET /users/1";
 const PLACEHOLDER = "POST /projects/5/issues/17/notes";
 const PIPELINE = "POST /projects/5/pipeline";
 
@@ -76,7 +78,7 @@ describe("shared/webhook/handler", () => {
     });
   });
 
-  it("dispatches a mention in three round trips and four calls", async () => {
+  it("dispatches a mention in three round trips and five calls", async () => {
     const { handle, gitlab } = setup();
     const response = await handle(delivery(mention()));
     expect(response.status).toBe(202);
@@ -86,6 +88,7 @@ describe("shared/webhook/handler", () => {
     });
     expect(gitlab.calls.map((c) => `${c.round} ${c.method} ${c.path}`)).toEqual([
       `1 ${MEMBER}`,
+      `1 ${AUTHOR}`,
       `1 ${AWARD}`,
       `2 ${PLACEHOLDER}`,
       `3 ${PIPELINE}`,
@@ -98,6 +101,7 @@ describe("shared/webhook/handler", () => {
     expect(gitlab.calls.filter((c) => c.round === 1).map((c) => `${c.method} ${c.path}`)).toEqual([
       "GET /user",
       MEMBER,
+      AUTHOR,
       AWARD,
     ]);
     expect(gitlab.rounds()).toBe(3);
@@ -121,7 +125,7 @@ describe("shared/webhook/handler", () => {
     const response = await handle(delivery(mention("note-on-issue", { note: "@claude @codex compare" })));
     expect(JSON.parse(response.body).runs).toHaveLength(2);
     expect(gitlab.rounds()).toBe(3);
-    expect(gitlab.calls).toHaveLength(6);
+    expect(gitlab.calls).toHaveLength(7);
   });
 
   it.each([
@@ -132,7 +136,50 @@ describe("shared/webhook/handler", () => {
     const response = await handle(delivery(mention()));
     expect(response.status).toBe(202);
     expect(JSON.parse(response.body)).toEqual({ result: "ignored", reason: "insufficient access" });
-    expect(gitlab.log()).toEqual([MEMBER, AWARD, DELETE_AWARD]);
+    expect(gitlab.log()).toEqual([MEMBER, AUTHOR, AWARD, DELETE_AWARD]);
+  });
+
+  it.each([
+    [
+      "a bot user",
+      { ALLOWED_BOTS: undefined },
+      { bot: true, username: "ci-bot" },
+      "author is a bot user not in ALLOWED_BOTS",
+    ],
+    [
+      "a bot user not named in ALLOWED_BOTS",
+      { ALLOWED_BOTS: "other-bot" },
+      { bot: true, username: "ci-bot" },
+      "author is a bot user not in ALLOWED_BOTS",
+    ],
+    [
+      "a user in DENIED_USERS",
+      { DENIED_USERS: "Mallory" },
+      { bot: false, username: "mallory" },
+      "author in DENIED_USERS",
+    ],
+  ])("ignores %s and takes the award back", async (_who, env, user, reason) => {
+    const { handle, gitlab } = setup({ env, routes: { [AUTHOR]: () => ({ id: 1, ...user }) } });
+    const response = await handle(delivery(mention()));
+    expect(JSON.parse(response.body)).toEqual({ result: "ignored", reason });
+    expect(gitlab.log()).toContain(DELETE_AWARD);
+    expect(gitlab.log()).not.toContain(PLACEHOLDER);
+  });
+
+  it("lets an ALLOWED_BOTS bot and an ALLOWED_USERS person below MIN_ACCESS_LEVEL summon", async () => {
+    const bot = setup({
+      env: { ALLOWED_BOTS: "*" },
+      routes: { [AUTHOR]: () => ({ id: 1, username: "ci-bot", bot: true }) },
+    });
+    expect(JSON.parse((await bot.handle(delivery(mention()))).body).result).toBe("dispatched");
+    const intern = setup({
+      env: { ALLOWED_USERS: "intern" },
+      routes: {
+        [AUTHOR]: () => ({ id: 1, username: "Intern", bot: false }),
+        [MEMBER]: () => apiError(404, "404 Not found"),
+      },
+    });
+    expect(JSON.parse((await intern.handle(delivery(mention()))).body).result).toBe("dispatched");
   });
 
   it("honours MIN_ACCESS_LEVEL", async () => {
@@ -273,9 +320,10 @@ describe("shared/webhook/handler", () => {
       status: 202,
       result: "dispatched",
       durationMs: 0,
-      callCount: 4,
+      callCount: 5,
       calls: [
         { method: "GET", path: "/projects/5/members/all/1", outcome: "ok", ms: 0 },
+        { method: "GET", path: "/users/1", outcome: "ok", ms: 0 },
         { method: "POST", path: "/projects/5/issues/17/notes/1241/award_emoji", outcome: "ok", ms: 0 },
         { method: "POST", path: "/projects/5/issues/17/notes", outcome: "ok", ms: 0 },
         { method: "POST", path: "/projects/5/pipeline", outcome: "ok", ms: 0 },

@@ -25,6 +25,15 @@ export function apiError(status: number, message: string, method = "GET", path =
   });
 }
 
+/** The note's author as GET /users/:id answers for a person (not a bot), unless a test scripts it. */
+const DEFAULT_ROUTES: Record<string, Route> = {
+  "GET /users/(\\d+)": (call) => ({
+    id: Number(call.path.split("/").at(-1)),
+    username: "someone",
+    bot: false,
+  }),
+};
+
 export function scriptedGitLab(routes: Record<string, Route>) {
   const calls: ScriptedCall[] = [];
   let lastFinishedRound = 0;
@@ -41,7 +50,9 @@ export function scriptedGitLab(routes: Record<string, Route>) {
       await new Promise((resolve) => setImmediate(resolve));
       lastFinishedRound = Math.max(lastFinishedRound, call.round);
       const key = `${method} ${path}`;
-      const route = Object.entries(routes).find(([pattern]) => new RegExp(`^${pattern}$`).test(key))?.[1];
+      const route = [...Object.entries(routes), ...Object.entries(DEFAULT_ROUTES)].find(([pattern]) =>
+        new RegExp(`^${pattern}$`).test(key),
+      )?.[1];
       if (!route) throw apiError(599, `no scripted route for ${key}`, method, path);
       const answer = route(call);
       if (answer instanceof Error) throw answer;

@@ -169,7 +169,8 @@ process.stdin.on("data", (d) => (input += d)).on("end", () => {
     );
     expect(result).toMatchObject({ status: "success", finalText: "Changed three to THREE." });
     expect(result.inputTokens).toBeGreaterThan(0);
-    expect(result.turns).toBeUndefined();
+    // Steps: the completed messages, commands and file changes of the stream (reasoning is not one).
+    expect(result.turns).toBe(5);
     const seen = JSON.parse(await readFile(join(dir, "call.json"), "utf8")) as {
       input: string;
       env: Record<string, string>;
