@@ -115,6 +115,7 @@ export const defaultJobSteps: JobSteps = {
       workdir: input.workspace.dir,
       baseRef: `refs/remotes/origin/${input.workspace.baseBranch}`,
       assistant: input.event.assistant,
+      hostEnv: input.env,
     }),
 
   buildPrompt: (input) =>
