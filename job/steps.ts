@@ -108,6 +108,7 @@ export const defaultJobSteps: JobSteps = {
       branchPrefix: input.settings.branchPrefix,
       redact: input.redact,
       hostEnv: input.env,
+      privateDir: join(input.runDir, "git"),
     }),
 
   applyBaseRules: (input) =>
