@@ -6,7 +6,7 @@
 // whatever the job commits, it hashes itself from the tree). Also a fingerprint of the checkout's `.git/`
 // files that steer git, to tell whether the agent changed them. It must never copy the checkout's config.
 import { createHash } from "node:crypto";
-import { copyFile, lstat, mkdir, readdir, readFile, readlink, writeFile } from "node:fs/promises";
+import { copyFile, lstat, mkdir, readdir, readFile, readlink, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { createGit, type CreateGitOptions, type Git } from "../git.ts";
 
@@ -15,7 +15,9 @@ const STEERING = [
   "config",
   "config.worktree",
   "hooks",
-  "info",
+  "info/attributes",
+  "info/grafts",
+  "info/sparse-checkout",
   "objects/info",
   "modules",
   "worktrees",
@@ -85,11 +87,38 @@ export function jobGit(
   return createGit({ ...options, dir: workTree, gitDir: dir.gitDir, indexFile: dir.indexFile });
 }
 
-/** The steering files of the checkout's `.git/` that are not as they were before the agent. */
+/**
+ * The steering files of the checkout's `.git/` that are not as they were before the agent. Claude Code's
+ * command sandbox (scrub mode) leaves stubs behind as mount points: an empty `config.worktree`, a
+ * `commondir` holding ".", empty `modules/` and `worktrees/`. A new file that is such a stub is not counted,
+ * and is removed, so that a later job on the same checkout does not find it.
+ */
 export async function changedSteeringFiles(dir: JobGitDir): Promise<string[]> {
   const now = await fingerprintOf(dir.checkoutGitDir);
-  const paths = new Set([...dir.fingerprint.keys(), ...now.keys()]);
-  return [...paths].filter((p) => dir.fingerprint.get(p) !== now.get(p)).sort();
+  const changed: string[] = [];
+  for (const path of new Set([...dir.fingerprint.keys(), ...now.keys()])) {
+    const before = dir.fingerprint.get(path);
+    const after = now.get(path);
+    if (before === after) continue;
+    if (before === undefined && (after === EMPTY || (path === "commondir" && after === DOT))) {
+      await rm(join(dir.checkoutGitDir, path), { force: true });
+      continue;
+    }
+    changed.push(path);
+  }
+  return changed.sort();
+}
+
+/**
+ * The checkout's `info/exclude` as it is now, for the job's git directory: the agent (or its CLI, which lists
+ * the stub files of its sandbox there) may only make the job publish less with it. Only a plain file of
+ * reasonable size is taken.
+ */
+export async function takeExcludes(dir: JobGitDir): Promise<void> {
+  const source = join(dir.checkoutGitDir, "info", "exclude");
+  const stat = await lstat(source).catch(() => null);
+  if (stat === null || !stat.isFile() || stat.size > 1024 * 1024) return;
+  await writeFile(join(dir.gitDir, "info", "exclude"), await readFile(source));
 }
 
 async function fingerprintOf(gitDir: string): Promise<Map<string, string>> {
@@ -110,6 +139,9 @@ async function fingerprintOf(gitDir: string): Promise<Map<string, string>> {
   for (const name of STEERING) await visit(join(gitDir, name));
   return hashes;
 }
+
+const EMPTY = hash(Buffer.alloc(0));
+const DOT = hash(Buffer.from("."));
 
 function hash(bytes: Buffer): string {
   return createHash("sha256").update(bytes).digest("hex");

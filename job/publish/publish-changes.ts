@@ -34,7 +34,7 @@ import { stagedPatch } from "./patch.ts";
 import { takenNames } from "./prepare-workspace.ts";
 import { pushCommit, PushFailedError, remoteHeads, type PushLease } from "./push.ts";
 import { findSecretsInDiff, SecretInChangesError } from "./secret-scan.ts";
-import { changedSteeringFiles, jobGit } from "./job-git-dir.ts";
+import { changedSteeringFiles, jobGit, takeExcludes } from "./job-git-dir.ts";
 import { jobGitDirOf, restoreWorkspaceConfig } from "./workspace-guard.ts";
 
 /** The agent changed files under the checkout's `.git/` that steer git: nothing is published. */
@@ -97,6 +97,7 @@ export async function publishChanges(options: PublishChangesOptions): Promise<Pu
   // The checkout may serve the runner's next job: its config goes back to what it was either way.
   await restoreWorkspaceConfig(git);
   if (tampered.length > 0) throw new GitDirChangedError(tampered);
+  await takeExcludes(own);
   const files = await stageChanges(git, { startSha: workspace.startSha, workBranch: workspace.workBranch });
   if (files.length === 0) return { kind: "none" };
 
