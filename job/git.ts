@@ -1,7 +1,11 @@
-// Small typed wrappers over the real `git` binary for the job: execFile with argument arrays (never a shell),
-// a sealed environment (no system or global config, no prompts, C locale, an explicit identity), and the bot
-// token handed to network commands only, through the environment, for the GitLab host only.
-// It must never write a credential into the repository's config or a remote URL, nor put one into an error
+// The one way the job runs `git`: execFile with argument arrays (never a shell), a sealed environment (no
+// system or global config, a HOME where nothing can be, no prompts, C locale, an explicit identity, none of
+// the job's variables but what git needs), settings on the command line that switch off everything a config
+// could make git run (hooks, fsmonitor, external diff, textconv, pager, editor, askpass, other protocols),
+// and the bot token handed to network commands only, through the environment, for the GitLab host only.
+// After the agent, the job's git reads no file the agent could write but the working tree's files: it runs
+// with the job's own git directory (`gitDir`) and index (`indexFile`) and the agent's tree as `workTree`.
+// It must never write a credential into a repository's config or a remote URL, nor put one into an error
 // message or a process's argument list (which other processes on the machine can read).
 //
 //   const repo = createGit({ dir, hostEnv: process.env, identity: bot, auth: { gitlabUrl, token } });
@@ -24,9 +28,13 @@ export interface GitHttpAuth {
 export interface CreateGitOptions {
   /** The working tree every command runs in. */
   dir: string;
+  /** A git directory of the job's own (GIT_DIR): the tree's `.git` is then never read. */
+  gitDir?: string;
+  /** An index of the job's own (GIT_INDEX_FILE), with `gitDir`. */
+  indexFile?: string;
   /**
-   * The host's environment, read only for what git needs to reach the network and find itself: PATH, HOME,
-   * TMPDIR, proxy and CA settings. Nothing else passes (no GIT_DIR, no tokens, no model keys).
+   * The host's environment, read only for what git needs to reach the network and find itself: PATH,
+   * TMPDIR, proxy and CA settings. Nothing else passes (no HOME, no GIT_DIR, no tokens, no model keys).
    */
   hostEnv?: Readonly<Record<string, string | undefined>>;
   /** Author and committer of any commit these commands make. */
@@ -54,6 +62,8 @@ export interface GitOutput {
 export interface Git {
   readonly dir: string;
   run(args: readonly string[], options?: GitRunOptions): Promise<GitOutput>;
+  /** stdout as bytes (file contents); fails unless git exits 0. */
+  bytes(args: readonly string[]): Promise<Buffer>;
   /** stdout without its final newline, for commands that print one value. */
   out(args: readonly string[], options?: GitRunOptions): Promise<string>;
   /** Whether the command exits 0 (any other exit is false, not an error). */
@@ -75,7 +85,6 @@ export class GitCommandError extends Error {
 
 const HOST_VARIABLES = [
   "PATH",
-  "HOME",
   "TMPDIR",
   "HTTP_PROXY",
   "HTTPS_PROXY",
@@ -92,29 +101,48 @@ const HOST_VARIABLES = [
 ];
 
 /**
- * Settings every command gets on its command line, which outranks the repository's own config: the agent
- * could write the working tree's `.git/config` and `.git/hooks`, and none of that may run code or intercept
- * the token in the runner. (`safe.directory` because CI checkouts are often owned by another uid.)
+ * Settings every command gets on its command line, which outranks any repository config: none of it may run
+ * a program or see the token. Only HTTP(S) reaches a remote (no ext::, ssh, file or git protocol). (The
+ * `safe.directory` because CI checkouts are often owned by another uid.)
  */
+export const SEALING_SETTINGS: readonly string[] = [
+  "core.hooksPath=/dev/null",
+  "core.fsmonitor=false",
+  "core.untrackedCache=false",
+  "core.pager=cat",
+  "core.editor=false",
+  "core.askPass=",
+  "core.sshCommand=false",
+  "core.gitProxy=",
+  "core.attributesFile=/dev/null",
+  "diff.external=",
+  "credential.helper=",
+  "protocol.allow=never",
+  "protocol.https.allow=always",
+  "protocol.http.allow=always",
+  "submodule.recurse=false",
+  "gc.auto=0",
+  "maintenance.auto=false",
+  "commit.gpgSign=false",
+  "tag.gpgSign=false",
+  "core.quotePath=false",
+  "advice.detachedHead=false",
+];
+
+/**
+ * A diff driver or textconv is named by .gitattributes in the tree and defined under a name no setting can
+ * list in advance: the commands that would run one get the flags that switch both off.
+ */
+const DIFF_COMMANDS = new Set(["diff", "log", "show", "format-patch"]);
+
+function withDiffSeal(args: readonly string[]): readonly string[] {
+  const [command, ...rest] = args;
+  if (command === undefined || !DIFF_COMMANDS.has(command)) return args;
+  return [command, "--no-ext-diff", "--no-textconv", ...rest];
+}
+
 function sealingArgs(dir: string): string[] {
-  return [
-    "-c",
-    "core.hooksPath=/dev/null",
-    "-c",
-    "core.fsmonitor=false",
-    "-c",
-    "credential.helper=",
-    "-c",
-    "core.askPass=",
-    "-c",
-    "protocol.ext.allow=never",
-    "-c",
-    `safe.directory=${dir}`,
-    "-c",
-    "core.quotePath=false",
-    "-c",
-    "advice.detachedHead=false",
-  ];
+  return [...SEALING_SETTINGS, `safe.directory=${dir}`].flatMap((setting) => ["-c", setting]);
 }
 
 /** The sealed environment of every command. */
@@ -128,12 +156,18 @@ export function gitEnvironment(
     if (value !== undefined && value !== "") env[name] = value;
   }
   env["PATH"] ??= "/usr/local/bin:/usr/bin:/bin";
-  env["HOME"] ??= "/tmp";
   Object.assign(env, {
+    // No file can exist below /dev/null: no ~/.gitconfig, ~/.config/git or ~/.netrc of anyone's making.
+    HOME: "/dev/null",
+    XDG_CONFIG_HOME: "/dev/null",
     LC_ALL: "C",
     LANG: "C",
     GIT_CONFIG_NOSYSTEM: "1",
     GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_ATTR_NOSYSTEM: "1",
+    GIT_NO_REPLACE_OBJECTS: "1",
+    GIT_PAGER: "cat",
+    GIT_EDITOR: "false",
     GIT_TERMINAL_PROMPT: "0",
     GIT_ASKPASS: "",
     SSH_ASKPASS: "",
@@ -180,11 +214,18 @@ function instanceBase(gitlabUrl: string): string {
 }
 
 export function createGit(options: CreateGitOptions): Git {
-  const baseEnv = gitEnvironment(options.hostEnv ?? {}, options.identity);
+  const baseEnv = {
+    ...gitEnvironment(options.hostEnv ?? {}, options.identity),
+    ...(options.gitDir !== undefined ? { GIT_DIR: options.gitDir, GIT_WORK_TREE: options.dir } : {}),
+    ...(options.indexFile !== undefined ? { GIT_INDEX_FILE: options.indexFile } : {}),
+  };
   const networkEnv = options.auth ? { ...baseEnv, ...gitHttpAuthEnvironment(options.auth) } : undefined;
   const sealing = sealingArgs(options.dir);
 
-  const run = (args: readonly string[], runOptions: GitRunOptions = {}): Promise<GitOutput> => {
+  const spawnGit = (
+    args: readonly string[],
+    runOptions: GitRunOptions,
+  ): Promise<{ code: number; stdout: Buffer; stderr: string }> => {
     if (runOptions.network && !networkEnv) {
       return Promise.reject(new Error(`git ${describeArgs(args)} needs network credentials, none given`));
     }
@@ -192,15 +233,16 @@ export function createGit(options: CreateGitOptions): Git {
     return new Promise((resolve, reject) => {
       const child = execFile(
         "git",
-        [...sealing, ...args],
+        [...sealing, ...withDiffSeal(args)],
         {
           cwd: options.dir,
           env,
-          encoding: "utf8",
+          encoding: "buffer",
           maxBuffer: runOptions.maxBuffer ?? 64 * 1024 * 1024,
           windowsHide: true,
         },
-        (error, stdout, stderr) => {
+        (error, stdout, stderrBytes) => {
+          const stderr = stderrBytes.toString("utf8");
           const code = error ? (typeof error.code === "number" ? error.code : null) : 0;
           if (code !== null && (code === 0 || runOptions.okCodes?.includes(code))) {
             resolve({ code, stdout, stderr });
@@ -215,10 +257,15 @@ export function createGit(options: CreateGitOptions): Git {
       child.stdin?.end(runOptions.input ?? "");
     });
   };
+  const run = async (args: readonly string[], runOptions: GitRunOptions = {}): Promise<GitOutput> => {
+    const { code, stdout, stderr } = await spawnGit(args, runOptions);
+    return { code, stdout: stdout.toString("utf8"), stderr };
+  };
 
   return {
     dir: options.dir,
     run,
+    bytes: async (args) => (await spawnGit(args, {})).stdout,
     out: async (args, runOptions) => (await run(args, runOptions)).stdout.replace(/\n$/, ""),
     succeeds: async (args, runOptions) => {
       const { code } = await run(args, { ...runOptions, okCodes: [...(runOptions?.okCodes ?? []), 1, 128] });

@@ -7,12 +7,14 @@
 //   const rules = await applyBaseRules({ workdir, baseRef: "origin/main", assistant: "claude" });
 //   try { await runAgent(); } finally { await rules.restore(); }   // before anything is staged
 //
-// git runs with argument arrays (execFile, no shell). Nothing is written outside `workdir`: a symlink in the
-// way (a rules file or its folder turned into a link by the branch) is replaced, never followed.
-import { execFile } from "node:child_process";
-import { lstat, mkdir, readdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
+// git runs only before the agent, through the job's sealed helper (job/git.ts): everything restore() puts
+// back is read then, so after the agent no git reads the checkout the agent could have changed (its config,
+// filters, hooks). Nothing is written outside `workdir`: a symlink in the way (a rules file or its folder
+// turned into a link by the branch) is replaced, never followed.
+import { lstat, mkdir, readdir, readFile, rm, rmdir, symlink, writeFile } from "node:fs/promises";
 import { join, posix } from "node:path";
 import type { Assistant } from "./contracts.ts";
+import { createGit, type Git } from "./git.ts";
 
 /**
  * The files each CLI reads as project rules. Claude Code also reads CLAUDE.local.md and .claude/CLAUDE.md;
@@ -62,41 +64,48 @@ export interface ApplyBaseRulesOptions {
   /** The base branch as the checkout knows it, e.g. "origin/main". */
   baseRef: string;
   assistant: Assistant;
+  /** Where git finds PATH and TMPDIR (default process.env); nothing else is passed on. */
+  hostEnv?: Readonly<Record<string, string | undefined>>;
+}
+
+/** A file or link of HEAD, read before the agent ran, to be written back as it was. */
+interface HeadFile {
+  mode: string;
+  bytes: Buffer;
 }
 
 interface Applied {
   path: string;
   /** What was written; null when the file was removed for the run. */
   wrote: Buffer | null;
-  /** Whether HEAD has the path (as a file or link), so restore can check it out. */
-  inHead: boolean;
+  /** HEAD's version of the path, if HEAD has it as a file or link. */
+  head: HeadFile | null;
 }
 
 export async function applyBaseRules(options: ApplyBaseRulesOptions): Promise<AppliedRules> {
   const { workdir, baseRef } = options;
+  const repo = createGit({ dir: workdir, hostEnv: options.hostEnv ?? process.env });
   if (baseRef.startsWith("-") || baseRef.trim() === "") {
     throw new Error(`The base ref "${baseRef}" is not a valid git revision.`);
   }
-  const base = await git(workdir, ["rev-parse", "--verify", "--quiet", `${baseRef}^{commit}`]).catch(
-    () => null,
-  );
+  const base = await repo.out(["rev-parse", "--verify", "--quiet", `${baseRef}^{commit}`]).catch(() => null);
   if (base === null) {
     throw new Error(
       `The base branch ${baseRef} is not in the checkout, so the project's rules cannot be taken from it. ` +
         `Fetch it first (for origin/main: git fetch origin main).`,
     );
   }
-  const baseSha = base.toString("utf8").trim();
-  const headSha = (await git(workdir, ["rev-parse", "--verify", "HEAD"])).toString("utf8").trim();
+  const baseSha = base.trim();
+  const headSha = (await repo.out(["rev-parse", "--verify", "HEAD"])).trim();
   const applied: Applied[] = [];
   const replacedParents: string[] = [];
   const createdDirs: string[] = [];
   const files: RulesFile[] = [];
   const setAside = new Set<string>();
   for (const path of RULES_FILES[options.assistant]) {
-    const content = setAside.has(path) ? null : await blobAt(workdir, baseSha, path);
+    const content = setAside.has(path) ? null : await blobAt(repo, baseSha, path);
     if (content !== null) for (const other of SET_ASIDE_BY[path] ?? []) setAside.add(other);
-    const inHead = (await treeEntry(workdir, headSha, path)) !== null;
+    const head = await headFile(repo, headSha, path);
     const target = join(workdir, ...path.split("/"));
     const exists = (await lstatOrNull(target)) !== null;
     if (content === null && !exists && !(await parentIsLink(workdir, path))) continue;
@@ -106,8 +115,11 @@ export async function applyBaseRules(options: ApplyBaseRulesOptions): Promise<Ap
       await writeFile(target, content);
       files.push({ path, content: content.toString("utf8") });
     }
-    applied.push({ path, wrote: content, inHead });
+    applied.push({ path, wrote: content, head });
   }
+  // A folder that was a link in HEAD comes back as that link.
+  const replacedLinks = new Map<string, HeadFile | null>();
+  for (const dir of replacedParents) replacedLinks.set(dir, await headFile(repo, headSha, dir));
 
   let restored = false;
   return {
@@ -119,8 +131,8 @@ export async function applyBaseRules(options: ApplyBaseRulesOptions): Promise<Ap
         const target = join(workdir, ...entry.path.split("/"));
         if (!(await unchanged(target, entry.wrote))) continue;
         await rm(target, { force: true });
-        if (entry.inHead && !replacedParents.some((p) => entry.path.startsWith(`${p}/`))) {
-          await git(workdir, ["restore", `--source=${headSha}`, "--worktree", "--", entry.path]);
+        if (entry.head && !replacedParents.some((p) => entry.path.startsWith(`${p}/`))) {
+          await writeHeadFile(target, entry.head);
         }
       }
       // Folders made for the run go again when empty; a link the run replaced comes back from HEAD.
@@ -128,9 +140,8 @@ export async function applyBaseRules(options: ApplyBaseRulesOptions): Promise<Ap
         const full = join(workdir, ...dir.split("/"));
         if (!(await isEmptyDir(full))) continue;
         await rmdir(full);
-        if (replacedParents.includes(dir) && (await treeEntry(workdir, headSha, dir)) !== null) {
-          await git(workdir, ["restore", `--source=${headSha}`, "--worktree", "--", dir]);
-        }
+        const link = replacedLinks.get(dir);
+        if (link) await writeHeadFile(full, link);
       }
     },
   };
@@ -138,29 +149,20 @@ export async function applyBaseRules(options: ApplyBaseRulesOptions): Promise<Ap
 
 /** A file as the base branch has it (a link followed one hop inside the repository), or null. */
 export async function readBaseFile(workdir: string, baseRef: string, path: string): Promise<string | null> {
-  const bytes = await blobAt(workdir, `${baseRef}^{commit}`, path);
+  const bytes = await blobAt(createGit({ dir: workdir, hostEnv: process.env }), `${baseRef}^{commit}`, path);
   return bytes === null ? null : bytes.toString("utf8");
 }
 
-function git(cwd: string, args: string[]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "git",
-      args,
-      {
-        cwd,
-        encoding: "buffer",
-        maxBuffer: 64 * 1024 * 1024,
-        env: { ...process.env, GIT_TERMINAL_PROMPT: "0" },
-      },
-      (error, stdout, stderr) => {
-        if (error) {
-          const detail = stderr.toString("utf8").trim();
-          reject(new Error(`git ${args[0] ?? ""} failed${detail ? `: ${detail}` : ""}`));
-        } else resolve(stdout);
-      },
-    );
-  });
+/** HEAD's file or link at `path`, or null (absent, or a folder). */
+async function headFile(repo: Git, commit: string, path: string): Promise<HeadFile | null> {
+  const entry = await treeEntry(repo, commit, path);
+  if (!entry || entry.type !== "blob") return null;
+  return { mode: entry.mode, bytes: await repo.bytes(["cat-file", "blob", entry.sha]) };
+}
+
+async function writeHeadFile(target: string, file: HeadFile): Promise<void> {
+  if (file.mode === "120000") await symlink(file.bytes.toString("utf8"), target);
+  else await writeFile(target, file.bytes, { mode: file.mode === "100755" ? 0o755 : 0o644 });
 }
 
 interface TreeEntry {
@@ -170,8 +172,8 @@ interface TreeEntry {
 }
 
 /** The tree entry of `path` at `commit`, or null when the commit does not have it. */
-async function treeEntry(cwd: string, commit: string, path: string): Promise<TreeEntry | null> {
-  const out = (await git(cwd, ["ls-tree", "-z", commit, "--", path])).toString("utf8");
+async function treeEntry(repo: Git, commit: string, path: string): Promise<TreeEntry | null> {
+  const out = await repo.out(["ls-tree", "-z", commit, "--", path]);
   for (const record of out.split("\0")) {
     const match = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(record);
     if (match && match[4] === path)
@@ -184,15 +186,15 @@ async function treeEntry(cwd: string, commit: string, path: string): Promise<Tre
  * The content of `path` at `commit`: a file's bytes; for a symbolic link, the file it points to in the same
  * commit (one hop, inside the repository); null when there is no such file.
  */
-async function blobAt(cwd: string, commit: string, path: string, hops = 0): Promise<Buffer | null> {
-  const entry = await treeEntry(cwd, commit, path);
+async function blobAt(repo: Git, commit: string, path: string, hops = 0): Promise<Buffer | null> {
+  const entry = await treeEntry(repo, commit, path);
   if (!entry || entry.type !== "blob") return null;
-  const bytes = await git(cwd, ["cat-file", "blob", entry.sha]);
+  const bytes = await repo.bytes(["cat-file", "blob", entry.sha]);
   if (entry.mode !== "120000") return bytes;
   if (hops > 0) return null;
   const target = posix.normalize(posix.join(posix.dirname(path), bytes.toString("utf8")));
   if (target.startsWith("../") || target === ".." || posix.isAbsolute(target)) return null;
-  return blobAt(cwd, commit, target, hops + 1);
+  return blobAt(repo, commit, target, hops + 1);
 }
 
 async function lstatOrNull(path: string) {

@@ -89,6 +89,8 @@ export interface ModelEnv {
   env: Record<string, string>;
   /** Values among them to redact from everything posted. */
   secrets: string[];
+  /** Stops what serves the CLI's model calls (the model proxy), once the agent is done. */
+  close?: () => Promise<void>;
 }
 
 export interface RulesFile {
@@ -340,6 +342,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
       steps.buildPrompt({ ...base, context, workspace, rules: rules.files }),
     );
     const modelEnv = await step("model credentials", () => steps.modelEnv(base));
+    if (modelEnv.close) cleanups.push(once(modelEnv.close));
     if (modelEnv.secrets.length > 0) {
       secretValues = [...secrets, ...modelEnv.secrets];
       redactor = createRedactor(secretValues);

@@ -10,6 +10,7 @@ import { claudeProjectConfig } from "./agents/claude-config.ts";
 import { codexCostUsd } from "./agents/codex-prices.ts";
 import { createCodexRunner } from "./agents/codex-runner.ts";
 import { modelCredentials } from "./cloud/model-credentials.ts";
+import { DUMMY_MODEL_KEY, startModelProxy } from "./box/model-proxy.ts";
 import { buildContext } from "./context/build-context.ts";
 import { readPages } from "./context/paginate.ts";
 import { FileDiffListSchema } from "./context/schemas.ts";
@@ -26,29 +27,54 @@ import type { JobSteps, ModelEnv, StepBase } from "./run.ts";
 /** Pages of a merge request's diff read for the inline-comment tool (100 files a page). */
 const MAX_DIFF_PAGES = 30;
 
+/** The endpoints the CLIs use when no base URL is set. */
+const DEFAULT_ANTHROPIC_URL = "https://api.anthropic.com";
+const DEFAULT_OPENAI_URL = "https://api.openai.com/v1";
+
 /**
- * The model's endpoint and credentials for the agent CLI: the API key (and base URL) for anthropic and
- * openai; for bedrock and vertex, what job/cloud gets through the job's GitLab ID token.
+ * The model's endpoint and credentials for the agent CLI. For anthropic and openai the key stays in this
+ * process: the CLI gets the model proxy's secret URL and a dummy key (job/box/model-proxy.ts). For bedrock
+ * and vertex, what job/cloud gets through the job's GitLab ID token (still handed to the CLI).
  */
 export async function modelEnvFor(input: Pick<StepBase, "settings" | "env" | "runDir">): Promise<ModelEnv> {
   const { settings } = input;
   switch (settings.provider) {
     case "anthropic": {
-      const env: Record<string, string> = {};
-      const secrets: string[] = [];
-      if (settings.apiKey !== undefined) env["ANTHROPIC_API_KEY"] = settings.apiKey;
-      if (settings.baseUrl !== undefined) env["ANTHROPIC_BASE_URL"] = settings.baseUrl;
-      // A subscription instead of a key: Claude Code reads it under its own name.
-      const oauthToken = settings.claude?.oauthToken;
-      if (oauthToken !== undefined) env["CLAUDE_CODE_OAUTH_TOKEN"] = oauthToken;
-      for (const value of [settings.apiKey, oauthToken]) if (value !== undefined) secrets.push(value);
-      return { env, secrets };
+      if (settings.apiKey === undefined) {
+        // A subscription instead of a key: Claude Code reads it under its own name. It is not proxied yet,
+        // so it sits in the CLI's environment (docs/security.md lists this).
+        const oauthToken = settings.claude?.oauthToken;
+        const env: Record<string, string> = {};
+        if (settings.baseUrl !== undefined) env["ANTHROPIC_BASE_URL"] = settings.baseUrl;
+        if (oauthToken !== undefined) env["CLAUDE_CODE_OAUTH_TOKEN"] = oauthToken;
+        return { env, secrets: oauthToken !== undefined ? [oauthToken] : [] };
+      }
+      const proxy = await startModelProxy({
+        upstream: settings.baseUrl ?? DEFAULT_ANTHROPIC_URL,
+        auth: { "x-api-key": settings.apiKey },
+      });
+      return {
+        env: { ANTHROPIC_BASE_URL: proxy.baseUrl, ANTHROPIC_API_KEY: DUMMY_MODEL_KEY },
+        secrets: [settings.apiKey],
+        close: () => proxy.close(),
+      };
     }
     case "openai": {
-      const env: Record<string, string> = {};
-      if (settings.apiKey !== undefined) env["OPENAI_API_KEY"] = settings.apiKey;
-      if (settings.baseUrl !== undefined) env["OPENAI_BASE_URL"] = settings.baseUrl;
-      return { env, secrets: settings.apiKey !== undefined ? [settings.apiKey] : [] };
+      if (settings.apiKey === undefined) {
+        return {
+          env: settings.baseUrl !== undefined ? { OPENAI_BASE_URL: settings.baseUrl } : {},
+          secrets: [],
+        };
+      }
+      const proxy = await startModelProxy({
+        upstream: settings.baseUrl ?? DEFAULT_OPENAI_URL,
+        auth: { authorization: `Bearer ${settings.apiKey}` },
+      });
+      return {
+        env: { OPENAI_BASE_URL: proxy.baseUrl, OPENAI_API_KEY: DUMMY_MODEL_KEY },
+        secrets: [settings.apiKey],
+        close: () => proxy.close(),
+      };
     }
     case "bedrock":
     case "vertex":
@@ -182,6 +208,7 @@ export const defaultJobSteps: JobSteps = {
       branchPrefix: input.settings.branchPrefix,
       redact: input.redact,
       hostEnv: input.env,
+      privateDir: join(input.runDir, "git"),
     }),
 
   applyBaseRules: (input) =>
@@ -189,6 +216,7 @@ export const defaultJobSteps: JobSteps = {
       workdir: input.workspace.dir,
       baseRef: `refs/remotes/origin/${input.workspace.baseBranch}`,
       assistant: input.event.assistant,
+      hostEnv: input.env,
     }),
 
   buildPrompt: (input) =>

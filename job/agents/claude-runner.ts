@@ -5,7 +5,7 @@
 // with the prompt on stdin, in the working tree, with a private HOME. Progress is parsed live from the
 // stream; the result line, not the exit code, says whether the run succeeded.
 //
-// Secrets: the CLI gets no GitLab or CI credential at all (see agent-env.ts), and
+// Secrets: the CLI gets no GitLab or CI credential at all (see agent-env.ts), no shell by default, and
 // CLAUDE_CODE_SUBPROCESS_ENV_SCRUB=1 strips the model key from the commands it runs. That scrub runs Bash
 // inside bubblewrap and needs `bwrap` and `socat` on the PATH: without bwrap the CLI refuses to start, and
 // without socat every Bash call fails. With the scrub on, Claude Code also forces the permission mode to
@@ -20,27 +20,27 @@ import { claudeInputTokens, claudeResultError, createClaudeStreamReader } from "
 import { toolsDidNotStart } from "./event-text.ts";
 import { lastErrorLine, runAgentProcess } from "./process.ts";
 
-/** Reading and editing in the working tree, and git commands that only look: no commit, no push. */
-export const DEFAULT_CLAUDE_ALLOWED_TOOLS = [
-  "Read",
-  "Edit",
-  "MultiEdit",
-  "Write",
-  "Glob",
-  "Grep",
-  "LS",
-  "Bash(git diff:*)",
-  "Bash(git log:*)",
-  "Bash(git status:*)",
-  "Bash(git show:*)",
-];
+/**
+ * Reading and editing in the working tree. No Bash at all, git included: Claude Code 2.1.197 matches
+ * `Bash(git log:*)` on the command's prefix, so `git log --output=<any path>` passes, and even a deny rule
+ * with wildcards (`Bash(git *--output*)`) is matched before the shell removes quotes and backslashes, so
+ * `git log --outp\ut=<path>` and `git log --out''put=<path>` still write the file. A rule cannot keep
+ * git's file-writing flags out, so Claude runs no git (the context lists the merge request's changed files).
+ */
+export const DEFAULT_CLAUDE_ALLOWED_TOOLS = ["Read", "Edit", "MultiEdit", "Write", "Glob", "Grep", "LS"];
 
-/** Denied unless the settings say otherwise: the runner commits and pushes, and the job has no web to browse. */
+/**
+ * Denied unless the settings say otherwise: the runner commits and pushes, the job has no web to browse,
+ * and nothing under /proc is read (a second line: the box gives the agent a /proc of its own). A `Read`
+ * deny rule holds for Grep and Glob too, which otherwise answer match / no match on another process's
+ * environment.
+ */
 export const DEFAULT_CLAUDE_DISALLOWED_TOOLS = [
   "Bash(git push:*)",
   "Bash(git commit:*)",
   "WebFetch",
   "WebSearch",
+  "Read(//proc/**)",
 ];
 
 /** The agent-bridge tools are always allowed: the run's progress and review go through them. */

@@ -5,7 +5,9 @@
 // - same-project merge request: the source branch at its head on GitLab;
 // - fork merge request: refs/merge-requests/<iid>/head in a local branch; nothing will be pushed (patch).
 // Fetches go to the project's URL with the bot token in the environment of that one command (job/git.ts):
-// never into .git/config, never into a remote URL that persists. The work branch is never the default
+// never into .git/config, never into a remote URL that persists. Before the agent, the checkout's own
+// credential (CI's job token in the remote URL, a credential helper) is taken out of its config, and the
+// job's own git directory for publishing is made (workspace-guard.ts). The work branch is never the default
 // branch nor a protected one: an issue branch that would be is refused; a merge request whose source
 // branch is gets a workspace with no work branch, so its changes come back as a patch.
 import type { BridgeEvent, JobContext, Redact, Workspace } from "../contracts.ts";
@@ -13,6 +15,7 @@ import type { GitLabRequester } from "../../shared/gitlab/calls.ts";
 import { createGit, remoteUrl, type Git } from "../git.ts";
 import { assertBranchName, firstFreeBranchName, issueBranchName } from "./branch-name.ts";
 import { checkPushTarget, PushRefusedError } from "./branch-protection.ts";
+import { removeCheckoutCredentials } from "./checkout-credentials.ts";
 import { rememberWorkspace } from "./workspace-guard.ts";
 
 export interface PrepareWorkspaceOptions {
@@ -33,8 +36,10 @@ export interface PrepareWorkspaceOptions {
   branchPrefix: string;
   /** Applied to the issue title before it becomes part of a branch name. */
   redact?: Redact;
-  /** Where git finds PATH, HOME, proxies and CA settings; nothing else is passed on. */
+  /** Where git finds PATH, proxies and CA settings; nothing else is passed on. */
   hostEnv?: Readonly<Record<string, string | undefined>>;
+  /** A folder of the job's, outside the working tree, for its own git directory (default: a temp folder). */
+  privateDir?: string;
 }
 
 /** The workspace could not be prepared; the message says what and what to do. */
@@ -58,13 +63,15 @@ export async function prepareWorkspace(options: PrepareWorkspaceOptions): Promis
       `${options.dir} is not a git checkout: the job needs the project's repository there`,
     );
   }
+  // First: the job's own fetches must not send CI's credential alongside the bot's (two headers fail).
+  await removeCheckoutCredentials(git);
   const url = remoteUrl(options.gitlabUrl, options.projectPath);
   const prepared =
     options.context.kind === "issue"
       ? await prepareIssue(git, url, options)
       : await prepareMergeRequest(git, url, options);
   const startSha = await git.out(["rev-parse", "--verify", "HEAD^{commit}"]);
-  await rememberWorkspace(git);
+  await rememberWorkspace(git, options.privateDir);
   return { dir: options.dir, ...prepared, startSha };
 }
 

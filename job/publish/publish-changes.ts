@@ -6,13 +6,15 @@
 //   commit amended and pushed with force-with-lease). If the branch moved under the run, the change is
 //   replayed on the new head; if it no longer applies, it goes to a side branch, never lost;
 // - fork merge request, or a source branch the job may not push to: the changes as a patch.
-// Before anything leaves: the repository config the agent could have edited is put back, the staged diff is
-// scanned for secrets (a hit stops everything), and the target branch is checked again: never the default
-// branch, never a protected one.
+// Every git call here uses the job's own git directory and index with the agent's tree as the work tree
+// (job-git-dir.ts): the change is computed from the tree's files, and nothing under the checkout's `.git/`
+// is read. An agent that changed the checkout's config, hooks or other git-steering files gets nothing
+// published, and a reply saying so. Before anything leaves: the staged diff is scanned for secrets (a hit
+// stops everything), and the target branch is checked again: never the default branch, never a protected one.
 import { setTimeout as delay } from "node:timers/promises";
 import type { BridgeEvent, JobContext, PublishResult, Redact, Workspace } from "../contracts.ts";
 import type { GitLabRequester } from "../../shared/gitlab/calls.ts";
-import { createGit, remoteUrl, type Git, type GitIdentity } from "../git.ts";
+import { remoteUrl, type Git, type GitIdentity } from "../git.ts";
 import { firstFreeBranchName, issueBranchName, sideBranchName } from "./branch-name.ts";
 import { assertPushTarget } from "./branch-protection.ts";
 import {
@@ -32,7 +34,20 @@ import { stagedPatch } from "./patch.ts";
 import { takenNames } from "./prepare-workspace.ts";
 import { pushCommit, PushFailedError, remoteHeads, type PushLease } from "./push.ts";
 import { findSecretsInDiff, SecretInChangesError } from "./secret-scan.ts";
-import { restoreWorkspaceConfig } from "./workspace-guard.ts";
+import { changedSteeringFiles, jobGit, takeExcludes } from "./job-git-dir.ts";
+import { jobGitDirOf, restoreWorkspaceConfig } from "./workspace-guard.ts";
+
+/** The agent changed files under the checkout's `.git/` that steer git: nothing is published. */
+export class GitDirChangedError extends Error {
+  override readonly name = "GitDirChangedError";
+  constructor(readonly paths: readonly string[]) {
+    const shown = paths.slice(0, 5).map((p) => `.git/${p}`);
+    super(
+      `nothing was published: the agent changed ${shown.join(", ")}${paths.length > 5 ? ` and ${paths.length - 5} more` : ""} ` +
+        "under the repository's .git/ folder, which the runner never takes from an agent",
+    );
+  }
+}
 
 export interface PublishChangesOptions {
   gitlab: GitLabRequester;
@@ -72,13 +87,17 @@ export interface PublishChangesOptions {
  */
 export async function publishChanges(options: PublishChangesOptions): Promise<PublishResult> {
   const { workspace } = options;
-  const git = createGit({
-    dir: workspace.dir,
+  const own = await jobGitDirOf(workspace.dir);
+  const git = jobGit(own, workspace.dir, {
     hostEnv: options.hostEnv ?? process.env,
     identity: options.bot,
     auth: { gitlabUrl: options.gitlabUrl, token: options.token },
   });
+  const tampered = await changedSteeringFiles(own);
+  // The checkout may serve the runner's next job: its config goes back to what it was either way.
   await restoreWorkspaceConfig(git);
+  if (tampered.length > 0) throw new GitDirChangedError(tampered);
+  await takeExcludes(own);
   const files = await stageChanges(git, { startSha: workspace.startSha, workBranch: workspace.workBranch });
   if (files.length === 0) return { kind: "none" };
 

@@ -1,16 +1,21 @@
 // What the runner remembers about a workspace between preparing it and publishing from it, in this process's
 // memory only (the agent can write every file of the checkout, so no file is trusted to keep it):
+// - the job's own git directory for it (job-git-dir.ts), made before the agent: publishing runs git there;
 // - the repository's config files as they were before the agent ran. Publishing puts them back, so a line
 //   the agent added (a `url.<x>.insteadOf` that sends the push elsewhere, a proxy, an extra header) can
 //   never see the bot token. Hooks and fsmonitor are switched off on every command line anyway (job/git.ts).
 // - the untracked paths that were there before the agent ran (CI caches restored into the project
 //   directory, files a before_script made): they are not the agent's work and are never committed.
-import { readFile, realpath, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Git } from "../git.ts";
+import { createJobGitDir, type JobGitDir } from "./job-git-dir.ts";
 
 interface Remembered {
   configFiles: Map<string, string | null>;
   preexistingUntracked: string[];
+  jobGitDir: JobGitDir;
 }
 
 const remembered = new Map<string, Remembered>();
@@ -51,11 +56,26 @@ export async function untrackedPaths(git: Git): Promise<string[]> {
     .map((entry) => entry.slice(3));
 }
 
-/** Called by prepareWorkspace once the checkout is ready, before the agent runs. */
-export async function rememberWorkspace(git: Git): Promise<void> {
+/**
+ * Called by prepareWorkspace once the checkout is ready (and holds no credential), before the agent runs.
+ * The job's git directory goes under `privateDir` (default: a new folder in the OS temp dir).
+ */
+export async function rememberWorkspace(git: Git, privateDir?: string): Promise<void> {
   const configFiles = new Map<string, string | null>();
   for (const path of await configPaths(git)) configFiles.set(path, await readOrNull(path));
-  remembered.set(await realpath(git.dir), { configFiles, preexistingUntracked: await untrackedPaths(git) });
+  const dir = privateDir ?? (await mkdtemp(join(tmpdir(), "agent-bridge-git-")));
+  remembered.set(await realpath(git.dir), {
+    configFiles,
+    preexistingUntracked: await untrackedPaths(git),
+    jobGitDir: await createJobGitDir(git, dir),
+  });
+}
+
+/** The job's git directory for a workspace this process prepared. */
+export async function jobGitDirOf(dir: string): Promise<JobGitDir> {
+  const state = remembered.get(await realpath(dir));
+  if (!state) throw new Error(`${dir} was not prepared by this job: there is no git directory of its own`);
+  return state.jobGitDir;
 }
 
 /**

@@ -456,4 +456,43 @@ describe("job/rules-files in a real clone", () => {
     expect(await read("AGENTS.override.md")).toBe("base override\n");
     expect(await git(dir, "status", "--porcelain")).toBe("");
   });
+
+  it("restores without running anything the agent wrote into the checkout's config or a HOME", async () => {
+    const project = await newProject("ctx-rules-attack", { "CLAUDE.md": "base rules\n" });
+    await dev.client.ok("POST", `/projects/${project.id}/repository/commits`, {
+      branch: "mr",
+      start_branch: "main",
+      commit_message: "Rewrite the rules",
+      actions: [{ action: "update", file_path: "CLAUDE.md", content: "mr rules\n" }],
+    });
+    const dir = join(workDir, "clone-attack");
+    await git(workDir, "clone", "-q", cloneUrl(sandbox.url, dev.token, project.path_with_namespace), dir);
+    await git(dir, "checkout", "-q", "mr");
+    const home = await mkdtemp(join(tmpdir(), "rules-home-"));
+    const marker = join(home, "ran");
+    const script = join(home, "evil.sh");
+    await writeFile(script, `#!/bin/sh\necho ran >> "${marker}"\ncat\n`, { mode: 0o755 });
+    const applied = await applyBaseRules({
+      workdir: dir,
+      baseRef: "origin/main",
+      assistant: "claude",
+      hostEnv: { ...process.env, HOME: home },
+    });
+    // What the agent writes while it runs: a smudge filter for the rules file, an fsmonitor, hooks, and the
+    // same in the HOME the job was started with.
+    const evil = `[core]\n\tfsmonitor = ${script}\n\thooksPath = ${home}\n[filter "x"]\n\tsmudge = ${script}\n\tclean = ${script}\n\tprocess = ${script}\n`;
+    await writeFile(
+      join(dir, ".git", "config"),
+      `${await readFile(join(dir, ".git", "config"), "utf8")}${evil}`,
+    );
+    await writeFile(join(dir, ".git", "info", "attributes"), "* filter=x\n");
+    await writeFile(join(home, ".gitconfig"), evil);
+    for (const hook of ["post-checkout", "reference-transaction"]) {
+      await writeFile(join(home, hook), `#!/bin/sh\necho ran >> "${marker}"\n`, { mode: 0o755 });
+    }
+    await applied.restore();
+    expect(await readFile(join(dir, "CLAUDE.md"), "utf8")).toBe("mr rules\n");
+    expect(await readFile(marker, "utf8").catch(() => "nothing ran")).toBe("nothing ran");
+    await rm(home, { recursive: true, force: true });
+  });
 });

@@ -14,6 +14,7 @@ import {
   openMergeRequest,
   prepareWorkspace,
   publishChanges,
+  GitDirChangedError,
   PushRefusedError,
   SecretInChangesError,
   type PublishChangesOptions,
@@ -551,7 +552,7 @@ describe("publishing from an issue", () => {
     expect(await branchNames(project.id)).toEqual(before);
   });
 
-  it("puts back the repository config the agent edited, so the token still goes only to GitLab", async () => {
+  it("refuses to publish when the agent changed the checkout's git config or hooks, and runs none of it", async () => {
     const issue = await newIssue("Tampering agent");
     const event = eventFor("Issue", issue.iid, "fix it");
     const context = issueContext(issue, "Tampering agent", "fix it");
@@ -559,19 +560,59 @@ describe("publishing from an issue", () => {
     const workspace = await prepare(dir, event, context);
     const configBefore = await readFile(join(dir, ".git", "config"), "utf8");
     await writeFile(join(dir, "fix.txt"), "x\n");
-    // The agent tries to send the push (and the token) elsewhere, and to run code through a hook.
+    // The agent tries to send the push (and the token) elsewhere, and to run code through a hook or a filter.
     await git(dir, "config", `url.http://127.0.0.1:9/.insteadOf`, `${sandbox.url}/`);
     await git(dir, "config", "http.proxy", "http://127.0.0.1:9");
+    await git(dir, "config", "filter.x.clean", `sh -c 'env >> "${dir}/.git/stolen-env"; cat'`);
+    await writeFile(join(dir, ".gitattributes"), "* filter=x\n");
     for (const name of ["pre-push", "reference-transaction", "post-checkout", "pre-commit"]) {
       await writeFile(join(dir, ".git", "hooks", name), `#!/bin/sh\nenv >> "${dir}/.git/stolen-env"\n`, {
         mode: 0o755,
       });
     }
-    const result = await publish(workspace, event, context);
-    expect(result.kind).toBe("merge_request");
+    const before = await branchNames(project.id);
+    const error = await publish(workspace, event, context).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GitDirChangedError);
+    expect(String(error)).toMatch(/nothing was published: the agent changed \.git\/config, \.git\/hooks\//);
+    expect(await branchNames(project.id)).toEqual(before);
     expect(await readFile(join(dir, ".git", "config"), "utf8")).toBe(configBefore);
     expect(existsSync(join(dir, ".git", "stolen-env"))).toBe(false);
     expect(await filesHolding(dir, bot.token)).toEqual([]);
+  });
+
+  it("publishes the tree's files without reading the checkout's .git (a filter there never runs)", async () => {
+    const issue = await newIssue("Filters in the tree");
+    const event = eventFor("Issue", issue.iid, "fix it");
+    const context = issueContext(issue, "Filters in the tree", "fix it");
+    const dir = await ciCheckout();
+    // A clean filter in the checkout's config before the job (a CI image's own setup, say) is not the job's.
+    await git(dir, "config", "filter.x.clean", `sh -c 'env >> "${dir}/.git/stolen-env"; cat'`);
+    const workspace = await prepare(dir, event, context);
+    await writeFile(join(dir, ".gitattributes"), "*.txt filter=x\n");
+    await writeFile(join(dir, "fix.txt"), "fixed\n");
+    const result = await publish(workspace, event, context);
+    if (result.kind !== "merge_request") throw new Error(`expected a merge request, got ${result.kind}`);
+    expect(await fileAt(result.branch, "fix.txt")).toBe("fixed\n");
+    expect(existsSync(join(dir, ".git", "stolen-env"))).toBe(false);
+  });
+
+  it("leaves no credential in the checkout for the agent: not CI's job token, not the bot's", async () => {
+    const issue = await newIssue("Token-less checkout");
+    const event = eventFor("Issue", issue.iid, "look");
+    const context = issueContext(issue, "Token-less checkout", "look");
+    const dir = await ciCheckout();
+    // What newer runners do instead of (or besides) the URL: a credential helper and an extra header.
+    await git(dir, "config", "credential.helper", `!f() { echo password=${ada.token}; }; f`);
+    await git(dir, "config", `http.${sandbox.url}/.extraheader`, `Authorization: Bearer ${ada.token}`);
+    await git(dir, "config", "--add", "remote.origin.pushurl", cloneUrl(sandbox.url, ada.token, "x/y", "u"));
+    expect(await filesHolding(dir, ada.token)).not.toEqual([]);
+    await prepare(dir, event, context);
+    expect(await filesHolding(dir, ada.token)).toEqual([]);
+    expect(await filesHolding(dir, bot.token)).toEqual([]);
+    const remotes = await git(dir, "remote", "-v");
+    expect(remotes).toContain(`${sandbox.url.replace(/^http:\/\//, "")}/${project.path_with_namespace}`);
+    expect(remotes).not.toMatch(/:\/\/[^/\s]*@/);
+    expect(await git(dir, "config", "--list")).not.toMatch(/credential|extraheader/i);
   });
 });
 

@@ -38,7 +38,7 @@ function options(overrides: Partial<AgentRunOptions> = {}): AgentRunOptions {
 }
 
 describe("job/agents/claude-runner: command line", () => {
-  it("uses the defaults: read and edit, looking git commands, the bridge's tools; no push, no web", () => {
+  it("uses the defaults: read and edit, the bridge's tools; no shell, no push, no web, no /proc", () => {
     const args = claudeArgs(options());
     expect(args).toEqual([
       "-p",
@@ -48,10 +48,10 @@ describe("job/agents/claude-runner: command line", () => {
       "--permission-mode",
       "acceptEdits",
       "--allowedTools",
-      "Read,Edit,MultiEdit,Write,Glob,Grep,LS,Bash(git diff:*),Bash(git log:*),Bash(git status:*),Bash(git show:*)," +
+      "Read,Edit,MultiEdit,Write,Glob,Grep,LS," +
         "mcp__agent_bridge__update_progress,mcp__agent_bridge__create_inline_comment",
       "--disallowedTools",
-      "Bash(git push:*),Bash(git commit:*),WebFetch,WebSearch",
+      "Bash(git push:*),Bash(git commit:*),WebFetch,WebSearch,Read(//proc/**)",
       "--mcp-config",
       // alwaysLoad: the first model request waits for the bridge's tools.
       JSON.stringify({ mcpServers: { agent_bridge: { type: "stdio", ...mcp, alwaysLoad: true } } }),
@@ -81,7 +81,7 @@ describe("job/agents/claude-runner: command line", () => {
       "--max-turns 12 --model claude-opus-4-1 --append-system-prompt Be brief.",
     );
     expect(args.slice(-2)).toEqual(["--effort", "high"]);
-    expect(DEFAULT_CLAUDE_ALLOWED_TOOLS.some((tool) => /push|commit/.test(tool))).toBe(false);
+    expect(DEFAULT_CLAUDE_ALLOWED_TOOLS.some((tool) => tool.startsWith("Bash"))).toBe(false);
   });
 
   it("names the images in the prompt, for the Read tool", () => {

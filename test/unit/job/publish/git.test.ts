@@ -46,7 +46,8 @@ describe("gitEnvironment", () => {
     );
     expect(env).toMatchObject({
       PATH: "/bin",
-      HOME: "/home/x",
+      HOME: "/dev/null",
+      XDG_CONFIG_HOME: "/dev/null",
       HTTPS_PROXY: "http://proxy:3128",
       GIT_TERMINAL_PROMPT: "0",
       GIT_CONFIG_NOSYSTEM: "1",
@@ -54,7 +55,7 @@ describe("gitEnvironment", () => {
       GIT_AUTHOR_NAME: "Bridge Bot",
       GIT_COMMITTER_EMAIL: "bot@example.invalid",
     });
-    expect(Object.values(env).join("\n")).not.toMatch(/secret|elsewhere/);
+    expect(Object.values(env).join("\n")).not.toMatch(/secret|elsewhere|home\/x/);
     expect(env["GIT_CONFIG_COUNT"]).toBeUndefined();
   });
 });
@@ -103,6 +104,61 @@ describe("createGit", () => {
     expect(existsSync(marker)).toBe(false);
     await repo.run(["config", "--unset", "core.hooksPath"]);
     await repo.run(["config", "--unset", "core.fsmonitor"]);
+  });
+
+  it("reads no ~/.gitconfig of the host's HOME, even when the host names one", async () => {
+    const home = await mkdtemp(join(tmpdir(), "job-git-home-"));
+    const marker = join(home, "ran");
+    const script = join(home, "fsmonitor");
+    await writeFile(script, `#!/bin/sh\necho ran >> "${marker}"\n`);
+    await chmod(script, 0o755);
+    await writeFile(join(home, ".gitconfig"), `[core]\n\tfsmonitor = ${script}\n[alias]\n\tst = status\n`);
+    const withHome = createGit({ dir, hostEnv: { ...process.env, HOME: home, XDG_CONFIG_HOME: home } });
+    await withHome.run(["status", "--porcelain"]);
+    expect(await withHome.succeeds(["st"])).toBe(false);
+    expect(existsSync(marker)).toBe(false);
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it("runs no external diff, textconv or filter a config and .gitattributes name", async () => {
+    const marker = join(dir, "..", `driver-ran-${process.pid}`);
+    const script = join(dir, "..", `driver-${process.pid}.sh`);
+    await writeFile(script, `#!/bin/sh\necho ran >> "${marker}"\ncat "$1" 2>/dev/null\n`);
+    await chmod(script, 0o755);
+    await repo.run(["config", "diff.evil.command", script]);
+    await repo.run(["config", "diff.evil.textconv", script]);
+    await repo.run(["config", "diff.external", script]);
+    await writeFile(join(dir, ".gitattributes"), "*.txt diff=evil\n");
+    await writeFile(join(dir, "a.txt"), "changed\n");
+    await repo.run(["diff", "HEAD"]);
+    await repo.run(["log", "-p", "-1"]);
+    await repo.run(["show", "HEAD"]);
+    expect(existsSync(marker)).toBe(false);
+    // With a git directory of the job's own, the tree's .git/config is not read at all: not even a filter.
+    await repo.run(["config", "filter.evil.clean", script]);
+    await writeFile(join(dir, ".gitattributes"), "*.txt filter=evil\n");
+    const gitDir = await mkdtemp(join(tmpdir(), "job-git-dir-"));
+    await createGit({ dir: gitDir, hostEnv: process.env }).run(["init", "-q", "--bare"]);
+    const own = createGit({ dir, gitDir, indexFile: join(gitDir, "index"), hostEnv: process.env });
+    await own.run(["add", "--all"]);
+    expect(await own.out(["ls-files"])).toContain("a.txt");
+    expect(existsSync(marker)).toBe(false);
+    for (const key of ["diff.evil.command", "diff.evil.textconv", "diff.external", "filter.evil.clean"]) {
+      await repo.run(["config", "--unset", key]);
+    }
+    await rm(join(dir, ".gitattributes"));
+    await repo.run(["checkout", "-q", "--", "a.txt"]);
+    await rm(gitDir, { recursive: true, force: true });
+  });
+
+  it("reaches remotes over HTTP(S) only: no ext::, file or ssh transport", async () => {
+    const marker = join(dir, "..", `ext-ran-${process.pid}`);
+    for (const url of [`ext::sh -c touch% ${marker}`, `file://${dir}`, "ssh://example.invalid/x.git"]) {
+      const { code, stderr } = await repo.run(["ls-remote", url], { okCodes: [128] });
+      expect(code, url).toBe(128);
+      expect(stderr, url).toMatch(/not allowed|unsupported|transport/i);
+    }
+    expect(existsSync(marker)).toBe(false);
   });
 
   it("refuses a network command without credentials", async () => {
