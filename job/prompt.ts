@@ -160,8 +160,13 @@ function workspaceLines(input: PromptInput): string[] {
       const source = refName(mr?.sourceBranch ?? workspace.workBranch ?? "HEAD");
       lines.push(
         `- You are at the head of the merge request's source branch ${code(source)}; its target is ${code(base)}.`,
-        `- The merge request's changes: ${code(`git diff ${shellQuote(`origin/${base}...HEAD`)}`)}; its commits: ` +
-          `${code(`git log --oneline ${shellQuote(`origin/${base}..HEAD`)}`)}.`,
+        // Claude's default tools hold no git (no Bash rule can keep git's file-writing flags out, see
+        // claude-runner.ts); Codex runs git inside its own sandbox.
+        input.assistant === "claude"
+          ? "- The merge request's changed files are listed under Changed files; read them with Read. " +
+              "git is not among your tools: the runner commits and pushes for you."
+          : `- The merge request's changes: ${code(`git diff ${shellQuote(`origin/${base}...HEAD`)}`)}; its commits: ` +
+              `${code(`git log --oneline ${shellQuote(`origin/${base}..HEAD`)}`)}.`,
         workspace.mode === "merge_request"
           ? `- If you change files, the runner commits them on top of ${code(source)} and pushes.`
           : "- This merge request comes from a fork: nothing is pushed. If you change files, the runner posts " +

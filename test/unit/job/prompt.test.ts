@@ -102,13 +102,22 @@ describe("job/prompt", () => {
     expect(count(prompt, "<context ")).toBe(1);
   });
 
-  it("tells how to see the merge request's diff, quoting branch names for the shell", () => {
+  it("tells Claude, which has no git, to read the changed files", () => {
     const { prompt } = buildPrompt(input());
+    expect(prompt).toContain("changed files are listed under Changed files; read them with Read");
+    expect(prompt).not.toContain("git diff");
+  });
+
+  it("tells Codex how to see the merge request's diff, quoting branch names for the shell", () => {
+    const { prompt } = buildPrompt(input({ assistant: "codex" }));
     expect(prompt).toContain("`git diff origin/main...HEAD`");
     expect(prompt).toContain("`git log --oneline origin/main..HEAD`");
     expect(prompt).toContain("the runner commits them on top of `feature/login` and pushes");
     const odd = buildPrompt(
-      input({ workspace: { baseBranch: "x$(id)", workBranch: "f", mode: "merge_request" } }),
+      input({
+        assistant: "codex",
+        workspace: { baseBranch: "x$(id)", workBranch: "f", mode: "merge_request" },
+      }),
     );
     expect(odd.prompt).toContain("git diff 'origin/x$(id)...HEAD'");
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
