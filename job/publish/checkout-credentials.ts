@@ -19,7 +19,7 @@ interface Entry {
 }
 
 /** The config files of the checkout that git reads as the repository's own (config, config.worktree). */
-async function configFiles(git: Git): Promise<string[]> {
+export async function checkoutConfigFiles(git: Git): Promise<string[]> {
   const out = await git.out([
     "rev-parse",
     "--path-format=absolute",
@@ -50,7 +50,7 @@ async function entriesOf(git: Git, file: string): Promise<Entry[]> {
  */
 export async function removeCheckoutCredentials(git: Git): Promise<string[]> {
   const changed = new Set<string>();
-  for (const file of await configFiles(git)) {
+  for (const file of await checkoutConfigFiles(git)) {
     if (!existsSync(file)) continue;
     const entries = await entriesOf(git, file);
     const touched = new Map<string, Entry[]>();

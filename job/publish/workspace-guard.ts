@@ -10,6 +10,7 @@ import { mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Git } from "../git.ts";
+import { checkoutConfigFiles } from "./checkout-credentials.ts";
 import { createJobGitDir, type JobGitDir } from "./job-git-dir.ts";
 
 interface Remembered {
@@ -19,18 +20,6 @@ interface Remembered {
 }
 
 const remembered = new Map<string, Remembered>();
-
-async function configPaths(git: Git): Promise<string[]> {
-  const out = await git.out([
-    "rev-parse",
-    "--path-format=absolute",
-    "--git-path",
-    "config",
-    "--git-path",
-    "config.worktree",
-  ]);
-  return out.split("\n").filter((line) => line !== "");
-}
 
 async function readOrNull(path: string): Promise<string | null> {
   try {
@@ -62,7 +51,7 @@ export async function untrackedPaths(git: Git): Promise<string[]> {
  */
 export async function rememberWorkspace(git: Git, privateDir?: string): Promise<void> {
   const configFiles = new Map<string, string | null>();
-  for (const path of await configPaths(git)) configFiles.set(path, await readOrNull(path));
+  for (const path of await checkoutConfigFiles(git)) configFiles.set(path, await readOrNull(path));
   const dir = privateDir ?? (await mkdtemp(join(tmpdir(), "agent-bridge-git-")));
   remembered.set(await realpath(git.dir), {
     configFiles,
