@@ -1,7 +1,7 @@
 // `agent-bridge demo`: the whole flow on this machine with no credentials (sandbox GitLab, scripted model,
 // the real CLI), printed step by step; exits 0 when the mention came back as a merge request.
 import { parseArgs } from "node:util";
-import { runDemo, type DemoAssistant } from "../../sandbox/demo/demo-scenario.ts";
+import { runDemo, type DemoAssistant } from "../../demo/demo-scenario.ts";
 import type { Command } from "./command.ts";
 
 const help = `Usage: agent-bridge demo [--assistant claude|codex]

@@ -3,14 +3,14 @@
 // https://docs.gitlab.com/api/issues/
 import { ApiError, badRequest, forbidden } from "../http/api-error.ts";
 import { json, type RequestContext, type RouteRegistrar } from "../http/context.ts";
-import type { ParamReader } from "../http/params.ts";
 import { paginate } from "../http/pagination.ts";
 import type { SandboxServices } from "../services.ts";
 import { ACCESS, type Issue, type Project, type User } from "../state/model.ts";
 import { now } from "../state/store.ts";
 import { votes } from "./award-emoji.ts";
 import { createSystemNote, userNotesCount } from "./note-service.ts";
-import { canReadIssue, findIssue, labelReference, levelOf, projectWebUrl } from "./noteables.ts";
+import { applyLabelParams, labelChangeNote, readLabels } from "./labels.ts";
+import { canReadIssue, findIssue, levelOf, projectWebUrl } from "./noteables.ts";
 import { applyQuickActions, extractCommands } from "./quick-actions.ts";
 import { userBasic } from "./serialize.ts";
 
@@ -79,47 +79,6 @@ export function issueJson(sb: SandboxServices, project: Project, issue: Issue): 
 function taskCounts(text: string): { count: number; completed_count: number } {
   const tasks = [...text.matchAll(/^\s*[-*+]\s+\[([ xX])\]/gm)];
   return { count: tasks.length, completed_count: tasks.filter((m) => m[1] !== " ").length };
-}
-
-/** `labels` as GitLab reads it: a comma-separated string or an array; names trimmed, duplicates dropped. */
-export function readLabels(params: ParamReader, name: string): string[] | undefined {
-  const list = params.list(name);
-  if (list === undefined) return undefined;
-  const out: string[] = [];
-  for (const item of list) {
-    for (const part of String(item).split(",")) {
-      const label = part.trim();
-      if (label !== "" && !out.some((l) => l.toLowerCase() === label.toLowerCase())) out.push(label);
-    }
-  }
-  return out;
-}
-
-/** GitLab's system note for a label change: "added ~a ~b labels and removed ~c label". */
-export function labelChangeNote(added: readonly string[], removed: readonly string[]): string | null {
-  const part = (verb: string, names: readonly string[]): string =>
-    `${verb} ${names.map(labelReference).join(" ")} ${names.length === 1 ? "label" : "labels"}`;
-  const parts = [];
-  if (added.length > 0) parts.push(part("added", added));
-  if (removed.length > 0) parts.push(part("removed", removed));
-  return parts.length === 0 ? null : parts.join(" and ");
-}
-
-/** Applies labels/add_labels/remove_labels to `current`; returns the new list and what changed. */
-export function applyLabelParams(
-  params: ParamReader,
-  current: readonly string[],
-): { labels: string[]; added: string[]; removed: string[] } {
-  const lower = (l: string): string => l.toLowerCase();
-  let labels = readLabels(params, "labels") ?? [...current];
-  for (const l of readLabels(params, "add_labels") ?? []) {
-    if (!labels.some((x) => lower(x) === lower(l))) labels.push(l);
-  }
-  const remove = (readLabels(params, "remove_labels") ?? []).map(lower);
-  labels = labels.filter((l) => !remove.includes(lower(l)));
-  const added = labels.filter((l) => !current.some((c) => lower(c) === lower(l)));
-  const removed = current.filter((c) => !labels.some((l) => lower(l) === lower(c)));
-  return { labels, added, removed };
 }
 
 function readAssignees(ctx: RequestContext, project: Project): number[] | undefined {

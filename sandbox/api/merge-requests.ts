@@ -17,7 +17,7 @@ import {
 import { now } from "../state/store.ts";
 import { votes } from "./award-emoji.ts";
 import { registerForks } from "./forks.ts";
-import { applyLabelParams, labelChangeNote, readLabels } from "./issues.ts";
+import { applyLabelParams, labelChangeNote, readLabels } from "./labels.ts";
 import {
   commitsBetween,
   diffRefs,

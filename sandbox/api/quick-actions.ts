@@ -9,7 +9,7 @@
 import type { SandboxServices } from "../services.ts";
 import { ACCESS, type MergeRequest, type User } from "../state/model.ts";
 import { now } from "../state/store.ts";
-import { labelChangeNote } from "./issues.ts";
+import { labelChangeNote } from "./labels.ts";
 import { headSha, targetProject } from "./merge-request-git.ts";
 import { createSystemNote } from "./note-service.ts";
 import { levelOf, type Noteable } from "./noteables.ts";

@@ -5,13 +5,13 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { CommitInfo } from "../git/commit-info.ts";
+import type { RepoStore } from "../git/repo-store.ts";
 import { badRequest } from "../http/api-error.ts";
 import { runPipeline, type JobUpdate } from "../runner/pipeline-runner.ts";
 import { planPipeline, type PipelinePlan, type PlannedJob } from "../runner/pipeline-plan.ts";
 import type { RunJobOptions } from "../runner/job-executor.ts";
-import type { SandboxServices } from "../services.ts";
 import type { AccessToken, Job, Pipeline, Project, User } from "../state/model.ts";
-import { now } from "../state/store.ts";
+import { now, type SandboxState } from "../state/store.ts";
 import { IdTokenIssuer } from "./id-tokens.ts";
 import { issueJobToken, revokeJobToken } from "./job-tokens.ts";
 import { JobSlots } from "./job-slots.ts";
@@ -100,7 +100,19 @@ interface ProjectVariableSet {
   masked: string[];
 }
 
-export function createPipelineService(sb: SandboxServices): PipelineService {
+/**
+ * What pipelines use of the sandbox. The server hands in its services object itself (it has these fields), so
+ * `baseUrl`, known once the server listens, is read when a job needs it.
+ */
+export interface PipelineHost {
+  state: SandboxState;
+  repos: RepoStore;
+  baseUrl: string;
+  workDir: string;
+  options: { runPipelines: boolean; jobTimeoutSeconds: number };
+}
+
+export function createPipelineService(sb: PipelineHost): PipelineService {
   const slots = new JobSlots(CONCURRENT_JOBS);
   const idTokens = new IdTokenIssuer();
   const runs = new Map<Pipeline, { controller: AbortController; done: Promise<void> }>();

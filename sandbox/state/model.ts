@@ -1,9 +1,19 @@
 // The sandbox's in-memory records. Field names follow GitLab's API where a record is served as is, so the
 // serializers in api/ stay thin. Everything lives in memory and is gone when the sandbox stops.
-import { ACCESS_LEVELS } from "../../shared/gitlab/access-levels.ts";
 
-/** GitLab's access levels, and none for a non-member. */
-export const ACCESS = { none: 0, ...ACCESS_LEVELS };
+/**
+ * GitLab's access levels as the members API reports them, and none for a non-member (Gitlab::Access).
+ * https://docs.gitlab.com/api/members/#roles
+ */
+export const ACCESS = {
+  none: 0,
+  guest: 10,
+  planner: 15,
+  reporter: 20,
+  developer: 30,
+  maintainer: 40,
+  owner: 50,
+};
 
 export interface User {
   id: number;

@@ -1,6 +1,6 @@
 // The lines of one file's unified diff as GitLab sends it (the `diff` field of merge request diffs), with
-// GitLab's line numbering: what both the sandbox (validating inline positions) and the job (checking them
-// before posting) read.
+// GitLab's line numbering: what the job reads to check an inline comment's position before posting. (The
+// sandbox keeps its own reader, after GitLab's: it imports nothing of the product.)
 // https://docs.gitlab.com/api/merge_requests/#list-merge-request-diffs
 
 export interface DiffLine {
@@ -19,7 +19,7 @@ const HUNK = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/;
  * GitLab calls old_pos and new_pos): an added or removed line needs the other side's counter for its line
  * code. Stops when `visit` returns true.
  */
-export function walkDiffLines(
+function walkDiffLines(
   diff: string,
   visit: (line: DiffLine, pos: { old: number; new: number }) => boolean | void,
 ): void {

@@ -1,6 +1,6 @@
 // `agent-bridge demo` is the README's first command: it must work on a fresh machine, for both assistants.
 import { describe, expect, it } from "vitest";
-import { runDemo } from "../../sandbox/demo/demo-scenario.ts";
+import { runDemo } from "../../demo/demo-scenario.ts";
 
 describe("the demo", { timeout: 180_000 }, () => {
   it.each(["claude", "codex"] as const)(

@@ -7,16 +7,16 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { missingBoxTools } from "../../job/agents/box-tools.ts";
-import { createHandlerFromEnv } from "../../functions/shared-wiring.ts";
-import { startWebhookServer } from "../../functions/node/server.ts";
-import { addMember, createProject, createUser, RestClient } from "../admin-client.ts";
-import { startAnthropicModelServer } from "../models/anthropic-server.ts";
-import { codexScriptedModel } from "../models/cli-env.ts";
-import type { ModelServer } from "../models/model-server.ts";
-import { startOpenAIModelServer } from "../models/openai-server.ts";
-import type { ScriptRequest, Turn } from "../models/script.ts";
-import { startSandbox } from "../server.ts";
+import { missingBoxTools } from "../job/agents/box-tools.ts";
+import { createHandlerFromEnv } from "../functions/shared-wiring.ts";
+import { startWebhookServer } from "../functions/node/server.ts";
+import { addMember, createProject, createUser, RestClient } from "../sandbox/admin-client.ts";
+import { startAnthropicModelServer } from "../sandbox/models/anthropic-server.ts";
+import { codexScriptedModel } from "../sandbox/models/cli-env.ts";
+import type { ModelServer } from "../sandbox/models/model-server.ts";
+import { startOpenAIModelServer } from "../sandbox/models/openai-server.ts";
+import type { ScriptRequest, Turn } from "../sandbox/models/script.ts";
+import { startSandbox } from "../sandbox/server.ts";
 
 export type DemoAssistant = "claude" | "codex";
 
@@ -29,7 +29,7 @@ export interface DemoResult {
   diff: string;
 }
 
-const root = (path: string): string => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+const root = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
 const GREETING_FILE = "src/greeting.js";
 const OLD = 'export const greeting = "hello world";';
 const NEW = 'export const greeting = "Hello, world! Nice to see you.";';
@@ -68,7 +68,7 @@ export async function runDemo(options: {
       `${missing.join(" and ")} not installed: the demo runs Claude Code without its env scrub (its key is a fake one); a real \`agent-bridge run\` refuses to (apt-get install bubblewrap socat)`,
     );
   }
-  const entry = missing.length > 0 ? ["bin/run-ts.js", "sandbox/demo/demo-job.ts"] : ["bin/agent-bridge.js"];
+  const entry = missing.length > 0 ? ["bin/run-ts.js", "demo/demo-job.ts"] : ["bin/agent-bridge.js"];
   // The component's job runs `agent-bridge` and the CLI by name, as in the CI image: put this checkout's first.
   await writeFile(
     join(binDir, "agent-bridge"),

@@ -2,9 +2,9 @@
 // difference, Claude Code's subprocess env scrub off (the demo's model key is a fake one for the scripted
 // model, so there is nothing to hide); every other command is the real CLI. Only the demo puts this on a
 // job's PATH: `agent-bridge run` itself has no switch for it and refuses to start Claude without the tools.
-import { main } from "../../cli/main.ts";
-import { runJob } from "../../job/run.ts";
-import { runAgentStep } from "../../job/steps.ts";
+import { main } from "../cli/main.ts";
+import { runJob } from "../job/run.ts";
+import { runAgentStep } from "../job/steps.ts";
 
 const args = process.argv.slice(2);
 if (args[0] === "run" && args.length === 1) {
