@@ -1,22 +1,16 @@
-// Projects and their settings: creation (with an initial README), members, CI/CD variables, webhooks,
-// pipeline triggers and protected branches.
+// Projects: creation (with an initial README), listing, reading and settings, and (for now) their webhooks.
+// A project's members, CI/CD variables, pipeline triggers and protected branches have files of their own, one
+// per GitLab resource as gitbeaker has them.
 import { randomUUID } from "node:crypto";
 import { ApiError, badRequest, notFound } from "../http/api-error.ts";
 import { json, type RequestContext, type RouteRegistrar } from "../http/context.ts";
 import { paginate } from "../http/pagination.ts";
-import {
-  ACCESS,
-  type Namespace,
-  type Project,
-  type ProjectHook,
-  type ProjectVariable,
-} from "../state/model.ts";
-import { newSecret, now } from "../state/store.ts";
-import { projectJson, userBasic } from "./serialize.ts";
+import { ACCESS, type Namespace, type Project, type ProjectHook } from "../state/model.ts";
+import { now } from "../state/store.ts";
+import { projectJson } from "./serialize.ts";
 
 const PATH = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const OVERRIDE_ROLES = ["no_one_allowed", "developer", "maintainer", "owner"] as const;
-const LEVELS = [10, 15, 20, 30, 40, 50];
 
 export function registerProjects(r: RouteRegistrar): void {
   r.post("/projects", async (ctx) => {
@@ -117,135 +111,6 @@ export function registerProjects(r: RouteRegistrar): void {
     return json(projectJson(ctx.sb, project));
   });
 
-  // Members -------------------------------------------------------------------------------------------
-  const memberJson = (ctx: RequestContext, userId: number, level: number): Record<string, unknown> => ({
-    ...userBasic(ctx.sb, ctx.sb.state.user(userId)),
-    access_level: level,
-    created_at: now(),
-    expires_at: null,
-  });
-
-  r.get("/projects/:id/members", (ctx) => {
-    const project = ctx.project();
-    const list = [...project.members.entries()].map(([id, level]) => memberJson(ctx, id, level));
-    const page = paginate(list, ctx.query, ctx.url);
-    return json(page.items, 200, page.headers);
-  });
-
-  r.get("/projects/:id/members/all", (ctx) => {
-    const project = ctx.project();
-    const list = [...ctx.sb.state.users.values()]
-      .map((u) => ({ id: u.id, level: ctx.sb.state.accessLevel(project, u.id) }))
-      .filter((m) => m.level > 0)
-      .map((m) => memberJson(ctx, m.id, m.level));
-    const page = paginate(list, ctx.query, ctx.url);
-    return json(page.items, 200, page.headers);
-  });
-
-  r.get("/projects/:id/members/all/:user_id", (ctx) => {
-    const project = ctx.project();
-    const userId = Number(ctx.params["user_id"]);
-    const level = ctx.sb.state.users.has(userId) ? ctx.sb.state.accessLevel(project, userId) : 0;
-    if (level === 0) throw notFound();
-    return json(memberJson(ctx, userId, level));
-  });
-
-  r.get("/projects/:id/members/:user_id", (ctx) => {
-    const project = ctx.project();
-    const userId = Number(ctx.params["user_id"]);
-    const level = project.members.get(userId);
-    if (level === undefined) throw notFound();
-    return json(memberJson(ctx, userId, level));
-  });
-
-  r.post("/projects/:id/members", (ctx) => {
-    const project = ctx.project(ACCESS.maintainer);
-    const user = ctx.sb.state.user(ctx.body.requiredInt("user_id"));
-    const level = ctx.body.requiredInt("access_level");
-    if (!LEVELS.includes(level))
-      throw new ApiError(400, { error: "access_level does not have a valid value" });
-    if (project.members.has(user.id)) throw new ApiError(409, { message: "Member already exists" });
-    project.members.set(user.id, level);
-    return json(memberJson(ctx, user.id, level), 201);
-  });
-
-  r.put("/projects/:id/members/:user_id", (ctx) => {
-    const project = ctx.project(ACCESS.maintainer);
-    const userId = Number(ctx.params["user_id"]);
-    if (!project.members.has(userId)) throw notFound();
-    const level = ctx.body.requiredInt("access_level");
-    if (!LEVELS.includes(level))
-      throw new ApiError(400, { error: "access_level does not have a valid value" });
-    project.members.set(userId, level);
-    return json(memberJson(ctx, userId, level));
-  });
-
-  r.delete("/projects/:id/members/:user_id", (ctx) => {
-    const project = ctx.project(ACCESS.maintainer);
-    if (!project.members.delete(Number(ctx.params["user_id"]))) throw notFound();
-    return { status: 204 };
-  });
-
-  // CI/CD variables -----------------------------------------------------------------------------------
-  const variableJson = (v: ProjectVariable): ProjectVariable => ({ ...v });
-
-  r.get("/projects/:id/variables", (ctx) => {
-    const project = ctx.project(ACCESS.maintainer);
-    const page = paginate(project.variables.map(variableJson), ctx.query, ctx.url);
-    return json(page.items, 200, page.headers);
-  });
-
-  r.post("/projects/:id/variables", (ctx) => {
-    const project = ctx.project(ACCESS.maintainer);
-    const key = ctx.body.requiredString("key");
-    if (!/^[A-Za-z0-9_]+$/.test(key)) {
-      throw badRequest({ key: ["can contain only letters, digits and '_'."] });
-    }
-    const value = ctx.body.string("value");
-    if (value === undefined) throw new ApiError(400, { error: "value is missing" });
-    const masked = ctx.body.bool("masked") ?? false;
-    if (masked && (value.length < 8 || /\s/.test(value))) {
-      throw badRequest({ value: ["is invalid"] });
-    }
-    const scope = ctx.body.string("environment_scope") ?? "*";
-    if (project.variables.some((v) => v.key === key && v.environment_scope === scope)) {
-      throw badRequest({ key: [`(${key}) has already been taken`] });
-    }
-    const variable: ProjectVariable = {
-      key,
-      value,
-      masked,
-      protected: ctx.body.bool("protected") ?? false,
-      variable_type: ctx.body.oneOf("variable_type", ["env_var", "file"] as const) ?? "env_var",
-      environment_scope: scope,
-      raw: ctx.body.bool("raw") ?? false,
-      description: ctx.body.string("description") ?? null,
-    };
-    project.variables.push(variable);
-    return json(variableJson(variable), 201);
-  });
-
-  r.put("/projects/:id/variables/:key", (ctx) => {
-    const project = ctx.project(ACCESS.maintainer);
-    const variable = project.variables.find((v) => v.key === ctx.params["key"]);
-    if (!variable) throw notFound("Variable");
-    const value = ctx.body.string("value");
-    if (value !== undefined) variable.value = value;
-    const masked = ctx.body.bool("masked");
-    if (masked !== undefined) variable.masked = masked;
-    const prot = ctx.body.bool("protected");
-    if (prot !== undefined) variable.protected = prot;
-    return json(variableJson(variable));
-  });
-
-  r.delete("/projects/:id/variables/:key", (ctx) => {
-    const project = ctx.project(ACCESS.maintainer);
-    const index = project.variables.findIndex((v) => v.key === ctx.params["key"]);
-    if (index === -1) throw notFound("Variable");
-    project.variables.splice(index, 1);
-    return { status: 204 };
-  });
-
   // Webhooks -----------------------------------------------------------------------------------------
   const hookJson = (project: Project, h: ProjectHook): Record<string, unknown> => {
     const { token: _token, ...rest } = h; // GitLab never returns a hook's secret token
@@ -323,85 +188,6 @@ export function registerProjects(r: RouteRegistrar): void {
     const page = paginate(events, ctx.query, ctx.url);
     return json(page.items, 200, page.headers);
   });
-
-  // Pipeline triggers ----------------------------------------------------------------------------------
-  r.get("/projects/:id/triggers", (ctx) => {
-    const project = ctx.project(ACCESS.maintainer);
-    return json(project.triggers.map((t) => triggerJson(ctx, t)));
-  });
-
-  r.post("/projects/:id/triggers", (ctx) => {
-    const project = ctx.project(ACCESS.maintainer);
-    const trigger = {
-      id: ctx.sb.state.nextId("trigger"),
-      token: newSecret("glptt-"),
-      description: ctx.body.requiredString("description"),
-      ownerId: ctx.requireUser().id,
-      created_at: now(),
-    };
-    project.triggers.push(trigger);
-    return json(triggerJson(ctx, trigger), 201);
-  });
-
-  // Protected branches ---------------------------------------------------------------------------------
-  const protectedJson = (p: Project["protectedBranches"][number]): Record<string, unknown> => ({
-    id: p.id,
-    name: p.name,
-    push_access_levels: [
-      { access_level: p.push_access_level, access_level_description: describe(p.push_access_level) },
-    ],
-    merge_access_levels: [
-      { access_level: p.merge_access_level, access_level_description: describe(p.merge_access_level) },
-    ],
-    allow_force_push: p.allow_force_push,
-    code_owner_approval_required: false,
-  });
-
-  r.get("/projects/:id/protected_branches", (ctx) => {
-    const project = ctx.project(ACCESS.maintainer);
-    return json(project.protectedBranches.map(protectedJson));
-  });
-
-  r.post("/projects/:id/protected_branches", (ctx) => {
-    const project = ctx.project(ACCESS.maintainer);
-    const name = ctx.body.requiredString("name");
-    if (project.protectedBranches.some((p) => p.name === name)) {
-      throw new ApiError(409, { message: "Protected branch 'name' has already been taken" });
-    }
-    const entry = {
-      id: ctx.sb.state.nextId("protected"),
-      name,
-      push_access_level: ctx.body.int("push_access_level") ?? ACCESS.maintainer,
-      merge_access_level: ctx.body.int("merge_access_level") ?? ACCESS.maintainer,
-      allow_force_push: ctx.body.bool("allow_force_push") ?? false,
-    };
-    project.protectedBranches.push(entry);
-    return json(protectedJson(entry), 201);
-  });
-
-  r.delete("/projects/:id/protected_branches/:name", (ctx) => {
-    const project = ctx.project(ACCESS.maintainer);
-    const index = project.protectedBranches.findIndex((p) => p.name === ctx.params["name"]);
-    if (index === -1) throw notFound();
-    project.protectedBranches.splice(index, 1);
-    return { status: 204 };
-  });
-}
-
-function describe(level: number): string {
-  return level === 0 ? "No one" : level >= 40 ? "Maintainers" : "Developers + Maintainers";
-}
-
-function triggerJson(ctx: RequestContext, t: Project["triggers"][number]): Record<string, unknown> {
-  return {
-    id: t.id,
-    description: t.description,
-    created_at: t.created_at,
-    updated_at: t.created_at,
-    last_used: null,
-    token: t.token,
-    owner: userBasic(ctx.sb, ctx.sb.state.user(t.ownerId)),
-  };
 }
 
 function findHook(project: Project, ctx: RequestContext): ProjectHook {
