@@ -3,9 +3,8 @@
 // Cloud Logging and a container runtime all collect it). Adapters differ only in where the settings come
 // from and how a request reaches the handler; nothing here knows about a cloud.
 // It never logs a setting's value: SettingsError messages name variables, not values.
-import { setTimeout as sleep } from "node:timers/promises";
 import { loadWebhookSettings, type WebhookSettings } from "../shared/config/webhook-settings.ts";
-import { createGitLabClient } from "../shared/gitlab/client.ts";
+import { createNodeGitLabClient } from "../shared/gitlab/node-client.ts";
 import {
   createWebhookHandler,
   type WebhookRequest,
@@ -38,13 +37,11 @@ export function createHandlerFromSettings(
   options: WiringOptions = {},
 ): WebhookHandler {
   const now = options.now ?? Date.now;
-  const gitlab = createGitLabClient({
+  const gitlab = createNodeGitLabClient({
     baseUrl: settings.gitlabUrl,
     token: settings.gitlabToken,
-    fetch: options.fetch ?? globalThis.fetch,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
     now,
-    // Unref'd: a pending deadline timer must not keep a stopping server's process alive.
-    sleep: (ms, signal) => sleep(ms, undefined, signal ? { signal, ref: false } : { ref: false }),
   });
   return createWebhookHandler({ settings, gitlab, now, log: options.log ?? logToStdout });
 }

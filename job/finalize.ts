@@ -5,7 +5,6 @@
 // A placeholder that is done or failed is left alone, so running it twice, or after a run that finished,
 // changes nothing. It never fails the job: every problem is logged and the exit code is 0.
 import { readFile } from "node:fs/promises";
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   loadJobAssistant,
   loadJobGitLabSettings,
@@ -13,7 +12,9 @@ import {
 } from "../shared/config/job-settings.ts";
 import { NoteSchema, type Note } from "../shared/gitlab/api-schema.ts";
 import { getCurrentUser, listNotes, type GitLabRequester, type NoteRef } from "../shared/gitlab/calls.ts";
-import { createGitLabClient } from "../shared/gitlab/client.ts";
+import { createNodeGitLabClient } from "../shared/gitlab/node-client.ts";
+import type { Env } from "../shared/config/env-values.ts";
+import { describeError } from "../shared/gitlab/gitlab-api-error.ts";
 import { parseMarkers } from "../shared/gitlab/marker.ts";
 import { noteablePath, segment } from "../shared/gitlab/paths.ts";
 import {
@@ -22,11 +23,9 @@ import {
   readTriggerPayload,
   type PlaceholderLocation,
 } from "./event-input.ts";
-import { createPlaceholder, describe } from "./placeholder.ts";
+import { createPlaceholder } from "./placeholder.ts";
 import { formatDuration, parsePlaceholderStatus } from "./placeholder-text.ts";
 import { createRedactor, secretValuesFromEnv } from "./redact.ts";
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 export interface FinalizeOptions {
   env: Env;
@@ -63,14 +62,13 @@ export async function finalizeJob(options: FinalizeOptions): Promise<FinalizeRes
     try {
       settings = loadJobGitLabSettings(env);
     } catch (error) {
-      return done({ action: "error", reason: `cannot reach GitLab: ${describe(error)}` });
+      return done({ action: "error", reason: `cannot reach GitLab: ${describeError(error)}` });
     }
-    const gitlab = createGitLabClient({
+    const gitlab = createNodeGitLabClient({
       baseUrl: settings.clientBaseUrl,
       token: settings.token,
-      fetch: options.gitlabFetch ?? globalThis.fetch,
+      ...(options.gitlabFetch ? { fetch: options.gitlabFetch } : {}),
       now,
-      sleep: (ms, signal) => sleep(ms, undefined, signal ? { signal, ref: false } : { ref: false }),
       // after_script has 5 minutes in all; one stubborn call must not use them up.
       deadlineMs: 20_000,
     });
@@ -137,7 +135,7 @@ export async function finalizeJob(options: FinalizeOptions): Promise<FinalizeRes
           placeholderNoteId: id,
         });
   } catch (error) {
-    return done({ action: "error", reason: `finalize failed: ${describe(error)}` });
+    return done({ action: "error", reason: `finalize failed: ${describeError(error)}` });
   }
 }
 

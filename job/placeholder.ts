@@ -9,11 +9,12 @@
 //   await placeholder.succeed({ text, publish });                       // or placeholder.fail(error, hint)
 //
 // Progress edits are best effort and at most one per interval; the final edit waits for any edit under way
-// (so no progress can land after it) and is retried a few times, within the run's deadline. The GitLab
-// client already retries 429 and 5xx answers inside each call.
+// (so no progress can land after it) and is retried a few times when the failure is transient, within the
+// run's deadline. The GitLab client already retries 429 and 5xx answers inside each call.
 import { setTimeout as delay } from "node:timers/promises";
 import { updateNote, type GitLabRequester, type NoteRef } from "../shared/gitlab/calls.ts";
-import { isGitLabApiError } from "../shared/gitlab/gitlab-api-error.ts";
+import { describeError } from "../shared/gitlab/gitlab-api-error.ts";
+import { withRetry } from "../shared/gitlab/retry.ts";
 import type { Redact } from "./contracts.ts";
 import {
   renderFailed,
@@ -113,7 +114,7 @@ export function createPlaceholder(options: PlaceholderOptions): Placeholder {
       () => {
         if (state === "pending") state = "working";
       },
-      (error: unknown) => log(`placeholder: progress edit failed: ${describe(error)}`),
+      (error: unknown) => log(`placeholder: progress edit failed: ${describeError(error)}`),
     );
     void inFlight.finally(() => {
       inFlight = undefined;
@@ -131,24 +132,30 @@ export function createPlaceholder(options: PlaceholderOptions): Placeholder {
     if (final) return false;
     final = true;
     await settle();
-    const attempts = Math.max(1, options.finalAttempts ?? 3);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await put(body);
-        state = status;
-        return true;
-      } catch (error) {
-        const wait = FINAL_BACKOFF_MS[attempt - 1] ?? 5_000;
-        const late = options.finalDeadlineAt !== undefined && now() + wait > options.finalDeadlineAt;
-        if (attempt >= attempts || !isWorthRetrying(error) || late) {
-          log(
-            `placeholder: the final edit (${status}) failed after ${attempt} attempt(s): ${describe(error)}`,
-          );
-          return false;
-        }
-        log(`placeholder: the final edit failed (${describe(error)}); trying again in ${wait} ms`);
-        await sleep(wait);
-      }
+    let attempts = 0;
+    try {
+      await withRetry(
+        async (n) => {
+          attempts = n;
+          await put(body);
+        },
+        {
+          attempts: options.finalAttempts ?? 3,
+          delayMs: (retry) => FINAL_BACKOFF_MS[retry - 1] ?? 5_000,
+          sleep,
+          now,
+          ...(options.finalDeadlineAt !== undefined ? { deadlineAt: options.finalDeadlineAt } : {}),
+          onRetry: (error, _n, wait) =>
+            log(`placeholder: the final edit failed (${describeError(error)}); trying again in ${wait} ms`),
+        },
+      );
+      state = status;
+      return true;
+    } catch (error) {
+      log(
+        `placeholder: the final edit (${status}) failed after ${attempts} attempt(s): ${describeError(error)}`,
+      );
+      return false;
     }
   }
 
@@ -173,7 +180,7 @@ export function createPlaceholder(options: PlaceholderOptions): Placeholder {
           ok = true;
           if (state === "pending") state = "working";
         },
-        (error: unknown) => log(`placeholder: could not mark it working: ${describe(error)}`),
+        (error: unknown) => log(`placeholder: could not mark it working: ${describeError(error)}`),
       );
       inFlight = edit;
       await edit;
@@ -210,7 +217,7 @@ export function createPlaceholder(options: PlaceholderOptions): Placeholder {
     },
     fail(error, hint) {
       const report = {
-        error: describe(error),
+        error: describeError(error),
         durationMs: now() - startedAt,
         ...(hint !== undefined ? { hint } : {}),
         ...(checklist !== undefined ? { checklist } : {}),
@@ -224,18 +231,4 @@ function defaultSetTimer(fn: () => void, ms: number): () => void {
   const timer = setTimeout(fn, ms);
   timer.unref();
   return () => clearTimeout(timer);
-}
-
-// A refusal (404 note gone, 403 no access) will be refused again; a timeout or a failure may not be.
-function isWorthRetrying(error: unknown): boolean {
-  if (!isGitLabApiError(error)) return true;
-  if (error.kind !== "http") return error.kind !== "aborted";
-  return error.status === 408 || error.status === 429 || error.status >= 500;
-}
-
-/** One readable message for any error: GitLab's summary, an Error's message, or the value. */
-export function describe(error: unknown): string {
-  if (isGitLabApiError(error)) return error.summary;
-  if (error instanceof Error) return error.message;
-  return String(error);
 }

@@ -12,7 +12,6 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   loadJobAssistant,
   loadJobGitLabSettings,
@@ -22,7 +21,10 @@ import {
   type JobSettings,
 } from "../shared/config/job-settings.ts";
 import { SettingsError } from "../shared/config/settings-error.ts";
-import { createGitLabClient, type GitLabClient } from "../shared/gitlab/client.ts";
+import type { Env } from "../shared/config/env-values.ts";
+import type { GitLabClient } from "../shared/gitlab/client.ts";
+import { describeError } from "../shared/gitlab/gitlab-api-error.ts";
+import { createNodeGitLabClient } from "../shared/gitlab/node-client.ts";
 import { assistantDisplayName } from "../shared/gitlab/assistant.ts";
 import type {
   AgentEvent,
@@ -47,14 +49,12 @@ import {
   readEventInput,
   type PlaceholderLocation,
 } from "./event-input.ts";
-import { createPlaceholder, describe, type Placeholder } from "./placeholder.ts";
+import { createPlaceholder, type Placeholder } from "./placeholder.ts";
 import { mcpToolName } from "./mcp/tool-specs.ts";
 import { createRedactor, secretValuesFromEnv } from "./redact.ts";
 import { reviewOutcome, type BridgeComments } from "./review-outcome.ts";
 import { defaultJobSteps } from "./steps.ts";
 import { acceptTriggerPayload } from "./trigger-payload.ts";
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 /** What each step gets; a step uses what it needs. */
 export interface StepBase {
@@ -207,13 +207,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   const steps: JobSteps = { ...defaultJobSteps, ...options.steps };
 
   const gitlabFor = (baseUrl: string, token: string): GitLabClient =>
-    createGitLabClient({
-      baseUrl,
-      token,
-      fetch: fetchImpl,
-      now,
-      sleep: (ms, signal) => sleep(ms, undefined, signal ? { signal, ref: false } : { ref: false }),
-    });
+    createNodeGitLabClient({ baseUrl, token, fetch: fetchImpl, now });
 
   // 1. Which assistant this job runs, and GitLab: both may fail before there is a placeholder to tell.
   let gitlabSettings: JobGitLabSettings | undefined;
@@ -256,7 +250,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     );
   } catch (error) {
     const location = error instanceof EventInputError ? error.placeholder : undefined;
-    const message = describe(error);
+    const message = describeError(error);
     log(`cannot read the event: ${message}`);
     if (location) {
       await reportEarly(
@@ -273,7 +267,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   try {
     settings = loadJobSettings(env, event.assistant);
   } catch (error) {
-    const message = describe(error);
+    const message = describeError(error);
     log(message);
     const hint = `Fix these CI/CD variables (the project's **Settings → CI/CD → Variables**, or the CI template's inputs), then mention \`@${event.assistant}\` again. \`agent-bridge run --help\` lists every variable.`;
     const final = await reportEarly(placeholderLocation(event), error, hint);
@@ -374,7 +368,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
       `agent finished: ${result.status} in ${Math.round(result.durationMs / 1000)} s${result.turns !== undefined ? `, ${result.turns} turns` : ""}`,
     );
     await restore();
-    await closeBridge().catch((error: unknown) => log(`tool bridge: ${describe(error)}`));
+    await closeBridge().catch((error: unknown) => log(`tool bridge: ${describeError(error)}`));
 
     if (result.status === "canceled" || result.status === "timeout" || deadline.stopped) {
       throw new RunStoppedError(deadline.stopped ?? { kind: "deadline", timeoutMs: settings.timeoutMs });
@@ -417,7 +411,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
       const final = await placeholder.fail(words.error, words.hint);
       return { exitCode: 1, outcome: "stopped", reason: words.error, event, placeholderFinal: final };
     }
-    const message = describe(error);
+    const message = describeError(error);
     log(`failed: ${message}`);
     if (!(error instanceof JobFailure) && error instanceof Error && error.stack) log(error.stack);
     const hint =
@@ -428,7 +422,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     return { exitCode: 1, outcome: "failed", reason: message, event, placeholderFinal: final };
   } finally {
     for (const cleanup of cleanups.reverse()) {
-      await cleanup().catch((error: unknown) => log(`cleanup: ${describe(error)}`));
+      await cleanup().catch((error: unknown) => log(`cleanup: ${describeError(error)}`));
     }
     options.stopSignal?.removeEventListener("abort", onStop);
     deadline.dispose();

@@ -17,6 +17,7 @@ import {
   type GitLabRequester,
   type NoteRef,
 } from "../shared/gitlab/calls.ts";
+import { describeError } from "../shared/gitlab/gitlab-api-error.ts";
 import { parseMarkers } from "../shared/gitlab/marker.ts";
 import { noteablePath, segment } from "../shared/gitlab/paths.ts";
 import type { NoteHook } from "../shared/gitlab/webhook-schema.ts";
@@ -27,7 +28,6 @@ import { eventFor, postPlaceholder } from "../shared/webhook/dispatch.ts";
 import { authorRefusal, decide, isByBridgeUser } from "../shared/webhook/policy.ts";
 import type { Redact } from "./contracts.ts";
 import type { EventInput } from "./event-input.ts";
-import { describe } from "./placeholder.ts";
 import { renderWorking } from "./placeholder-text.ts";
 
 export interface AcceptTriggerOptions {
@@ -86,7 +86,7 @@ export async function acceptTriggerPayload(options: AcceptTriggerOptions): Promi
   } catch (error) {
     // Taken: by this note's other assistant, or by a duplicate; the placeholder settles which below.
     if (!isAlreadyTaken(error))
-      log(`trigger payload: could not award ${CLAIM_EMOJI} (${describe(error)}); going on`);
+      log(`trigger payload: could not award ${CLAIM_EMOJI} (${describeError(error)}); going on`);
   }
 
   const body = options.redact(
@@ -101,7 +101,7 @@ export async function acceptTriggerPayload(options: AcceptTriggerOptions): Promi
     bridgeUserId,
     placeholder.id,
   ).catch((error: unknown) => {
-    log(`trigger payload: could not check for another job's placeholder (${describe(error)}); going on`);
+    log(`trigger payload: could not check for another job's placeholder (${describeError(error)}); going on`);
     return undefined;
   });
   if (earlier !== undefined) {
@@ -111,7 +111,7 @@ export async function acceptTriggerPayload(options: AcceptTriggerOptions): Promi
         `${noteablePath(where.projectId, where.noteableType, where.noteableIid)}/notes/${segment(placeholder.id)}`,
       )
       .catch((error: unknown) =>
-        log(`trigger payload: could not delete the duplicate placeholder (${describe(error)})`),
+        log(`trigger payload: could not delete the duplicate placeholder (${describeError(error)})`),
       );
     return skip(`another job already answers this mention (placeholder note ${earlier})`);
   }

@@ -2,8 +2,8 @@
 // for each problem exactly what to change. Read-only: it never changes anything in GitLab.
 // runDoctor takes its arguments, environment and output as parameters so that tests run it in process.
 import { parseArgs } from "node:util";
-import { setTimeout as sleep } from "node:timers/promises";
-import { createGitLabClient } from "../../shared/gitlab/client.ts";
+import type { Env } from "../../shared/config/env-values.ts";
+import { createNodeGitLabClient } from "../../shared/gitlab/node-client.ts";
 import { ASSISTANTS, type Assistant } from "../../shared/mention/index.ts";
 import { runChecks, type DispatchEventAs, type DispatchMode, type DoctorReport } from "../doctor/checks.ts";
 import { exitCodeOf, renderJson, renderText } from "../doctor/report.ts";
@@ -66,8 +66,6 @@ interface Parsed {
   dispatchEventAs: DispatchEventAs;
   pipelineRef: string | undefined;
 }
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 function setting(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
@@ -185,12 +183,10 @@ export async function runDoctor(
     return 2;
   }
 
-  const gitlab = createGitLabClient({
+  const gitlab = createNodeGitLabClient({
     baseUrl: parsed.gitlabUrl,
     token: parsed.token,
-    fetch: globalThis.fetch,
-    now: Date.now,
-    sleep: (ms, signal) => sleep(ms, undefined, signal ? { signal } : {}),
+    holdProcess: true,
     deadlineMs: 15_000,
     maxAttempts: 3,
   });

@@ -7,6 +7,7 @@ import type { Redact } from "../contracts.ts";
 import type { GitLabRequester } from "../../shared/gitlab/calls.ts";
 import { isGitLabApiError } from "../../shared/gitlab/gitlab-api-error.ts";
 import { projectPath } from "../../shared/gitlab/paths.ts";
+import { doubling, isTransient, withRetry } from "../../shared/gitlab/retry.ts";
 import { truncate, type ChangedPath } from "./commit.ts";
 
 const MergeRequestSchema = z.object({
@@ -40,29 +41,37 @@ export async function openMergeRequest(
   gitlab: GitLabRequester,
   input: OpenMergeRequestInput,
 ): Promise<OpenedMergeRequest> {
-  const attempts = input.attempts ?? 3;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const created = await gitlab.request("POST", `${projectPath(input.projectId)}/merge_requests`, {
-        json: {
-          source_branch: input.sourceBranch,
-          target_branch: input.targetBranch,
-          title: input.title,
-          description: input.description,
-          remove_source_branch: true,
-        },
-        schema: MergeRequestSchema,
-      });
-      return { iid: created.iid, webUrl: created.web_url, reused: false };
-    } catch (error) {
-      if (!isGitLabApiError(error)) throw error;
-      const existing = await findOpenMergeRequest(gitlab, input);
-      if (existing) return { iid: existing.iid, webUrl: existing.web_url, reused: true };
-      const mayPass = error.status === 0 || error.status >= 500 || error.status === 429;
-      if (!mayPass || attempt >= attempts) throw error;
-      await input.sleep(1_000 * 2 ** (attempt - 1));
-    }
-  }
+  // Only the create's own failure is tried again, and only when it may pass: a failed lookup is final.
+  let createError: unknown;
+  return withRetry(
+    async () => {
+      try {
+        const created = await gitlab.request("POST", `${projectPath(input.projectId)}/merge_requests`, {
+          json: {
+            source_branch: input.sourceBranch,
+            target_branch: input.targetBranch,
+            title: input.title,
+            description: input.description,
+            remove_source_branch: true,
+          },
+          schema: MergeRequestSchema,
+        });
+        return { iid: created.iid, webUrl: created.web_url, reused: false };
+      } catch (error) {
+        if (!isGitLabApiError(error)) throw error;
+        const existing = await findOpenMergeRequest(gitlab, input);
+        if (existing) return { iid: existing.iid, webUrl: existing.web_url, reused: true };
+        createError = error;
+        throw error;
+      }
+    },
+    {
+      attempts: input.attempts ?? 3,
+      retryable: (error) => error === createError && isTransient(error),
+      delayMs: doubling(1_000),
+      sleep: input.sleep,
+    },
+  );
 }
 
 /** The open merge request from `sourceBranch` into `targetBranch` of the project, if there is one. */

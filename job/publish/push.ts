@@ -3,6 +3,7 @@
 // the caller decides what to do (rebase, side branch). A push that failed on the way (HTTP 5xx, connection)
 // is retried a few times with backoff; GitLab applies a push whole or not at all, and a retry of a push that
 // had landed finds the branch already there.
+import { doubling, withRetry } from "../../shared/gitlab/retry.ts";
 import { GitCommandError, type Git } from "../git.ts";
 
 export type PushLease =
@@ -52,23 +53,29 @@ export async function pushCommit(git: Git, options: PushOptions): Promise<PushOu
   if (options.lease.kind === "at") args.push(`--force-with-lease=${ref}:${options.lease.sha}`);
   args.push(options.url, `${options.sha}:${ref}`);
 
-  const attempts = options.attempts ?? 4;
-  for (let attempt = 1; ; attempt++) {
-    const { code, stdout, stderr } = await git.run(args, { network: true, okCodes: [1, 128] });
-    if (code === 0) return { ok: true };
-    const refused = refusedLine(stdout, ref);
-    if (refused !== null) {
-      if (/\[rejected\].*\((stale info|fetch first|non-fast-forward|already exists)\)/.test(refused)) {
-        return { ok: false, reason: "moved", message: refused };
+  // Only a push that git finished with a network-looking failure is tried again.
+  let failed: GitCommandError | undefined;
+  return withRetry(
+    async (): Promise<PushOutcome> => {
+      const { code, stdout, stderr } = await git.run(args, { network: true, okCodes: [1, 128] });
+      if (code === 0) return { ok: true };
+      const refused = refusedLine(stdout, ref);
+      if (refused !== null) {
+        if (/\[rejected\].*\((stale info|fetch first|non-fast-forward|already exists)\)/.test(refused)) {
+          return { ok: false, reason: "moved", message: refused };
+        }
+        throw new PushFailedError(options.branch, `${refused}${remoteMessages(stderr)}`);
       }
-      throw new PushFailedError(options.branch, `${refused}${remoteMessages(stderr)}`);
-    }
-    const transient = TRANSIENT.test(stderr);
-    if (!transient || attempt >= attempts) {
-      throw new GitCommandError(args, code, stderr);
-    }
-    await options.sleep((options.baseDelayMs ?? 1_000) * 2 ** (attempt - 1));
-  }
+      failed = new GitCommandError(args, code, stderr);
+      throw failed;
+    },
+    {
+      attempts: options.attempts ?? 4,
+      retryable: (error) => failed !== undefined && error === failed && TRANSIENT.test(failed.stderr),
+      delayMs: doubling(options.baseDelayMs ?? 1_000),
+      sleep: options.sleep,
+    },
+  );
 }
 
 /** The porcelain line for `ref` when it was refused (`!` flag), e.g. `[rejected] (stale info)`. */

@@ -5,6 +5,9 @@ import { z } from "zod";
 
 type Ctx = z.RefinementCtx;
 
+/** An environment as the loaders read it: process.env, or a record a test or the CI template hands in. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
 /** Records what was expected and yields nothing; the loader collects every such issue. */
 export function problem(ctx: Ctx, message: string): never {
   ctx.addIssue({ code: "custom", message });

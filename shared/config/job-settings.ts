@@ -17,7 +17,7 @@ import {
   codexOptionsFrom,
   type CodexOptions,
 } from "./codex-options.ts";
-import { clean, integer, oneOf, problem, raw, required } from "./env-values.ts";
+import { clean, integer, oneOf, problem, raw, required, type Env } from "./env-values.ts";
 import { AUTHOR_POLICY_DOC, policyFields } from "./policy-fields.ts";
 import { SettingsError, type SettingsProblem } from "./settings-error.ts";
 import { splitArgs, SplitArgsError } from "./split-args.ts";
@@ -442,8 +442,6 @@ function gitlabVar(name: string, required: boolean, description: string, fallbac
 }
 
 // Helpers ---------------------------------------------------------------------------------------------
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 const IN_CI = "set by GitLab CI (outside CI, set it yourself)";
 

@@ -1,16 +1,18 @@
 // A thin fetch-based GitLab REST v4 client. Not @gitbeaker: the webhook bundle must stay small for a fast
 // cold start, and the bridge needs exact control of which calls are retried, since a retried POST that had
 // already been applied would post a second note or start a second pipeline.
-// It never reads the environment, the clock or the network on its own: fetch, now and sleep come in.
-// Every text field it sends in a POST or PUT is neutralized against GitLab's quick actions.
+// It never reads the environment, the clock or the network on its own: fetch, now and sleep come in
+// (node-client.ts hands in node's). Its attempts run through retry.ts's withRetry; the rules of what may be
+// retried are here. Every text field it sends in a POST or PUT is neutralized against GitLab's quick actions.
 //
 //   const gitlab = createGitLabClient({ baseUrl: "https://gitlab.example.com", token, fetch, now: Date.now,
 //     sleep: (ms, signal) => setTimeout(ms, undefined, { signal }) }); // node:timers/promises
-//   const me = await gitlab.request("GET", "/user", { schema: UserSchema });
+//   const me = await gitlab.request("GET", "/user", { schema: UserSchema, onAnswer: ({ headers }) => … });
 import type { z } from "zod";
 import { errorBodyMessage } from "./api-schema.ts";
 import { GitLabApiError, type GitLabApiErrorKind } from "./gitlab-api-error.ts";
 import { neutralizeBodyFields } from "./quick-actions.ts";
+import { withRetry } from "./retry.ts";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 export type QueryValue = string | number | boolean | undefined;
@@ -25,6 +27,14 @@ export interface RequestOptions<T> {
   schema?: z.ZodType<T>;
   /** Aborts the call and its retries. */
   signal?: AbortSignal;
+  /** Told of the 2xx answer's status and headers (pagination's x-next-page, x-total) before its body is checked. */
+  onAnswer?: (answer: GitLabAnswer) => void;
+}
+
+/** What a 2xx answer carried besides its body. */
+export interface GitLabAnswer {
+  status: number;
+  headers: Headers;
 }
 
 export interface GitLabClient {
@@ -140,75 +150,71 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
         : fail("timeout", 0, `no answer within the deadline of ${deadlineAt - started} ms`, attempts);
 
     const { url, init } = buildRequest(apiBase, options.token, method, path, opts);
-    try {
-      for (let attempt = 1; ; attempt++) {
-        let lastError: GitLabApiError;
-        let delay: number;
-        let response: Response;
-        try {
-          response = await options.fetch(url, { ...init, signal });
-        } catch (error) {
-          if (signal.aborted) throw stopped(attempt);
-          lastError = fail(
-            "network",
-            0,
-            `could not reach GitLab (${errorCode(error) ?? "fetch failed"})`,
-            attempt,
-          );
-          if (attempt >= settings.maxAttempts || !isRetryableNetworkError(method, error)) throw lastError;
-          delay = backoff(attempt);
-          if (options.now() + delay >= deadlineAt) throw lastError;
-          await waitOrThrow(delay, signal, lastError);
-          continue;
-        }
-
-        let body: unknown;
-        try {
-          body = await readJson(response);
-        } catch (error) {
-          if (signal.aborted) throw stopped(attempt);
-          if (response.ok) throw fail("invalid-answer", response.status, String(error), attempt);
-          body = undefined;
-        }
-
-        if (response.ok) {
-          if (!opts.schema) return body as T;
-          const parsed = opts.schema.safeParse(body);
-          if (parsed.success) return parsed.data;
-          const issue = parsed.error.issues[0];
-          const where = issue && issue.path.length > 0 ? issue.path.join(".") : "the body";
-          throw fail(
-            "invalid-answer",
-            response.status,
-            `the answer did not have the expected shape at ${where}: ${issue?.message ?? "invalid"}`,
-            attempt,
-          );
-        }
-
-        lastError = fail(
-          "http",
-          response.status,
-          errorBodyMessage(body) ?? (response.statusText || `HTTP ${response.status}`),
-          attempt,
-        );
-        if (attempt >= settings.maxAttempts || !isRetryableStatus(method, response.status)) throw lastError;
-        delay = parseRetryAfter(response.headers.get("retry-after"), options.now()) ?? backoff(attempt);
-        // Waiting past the deadline only to be cut off helps no one: give GitLab's answer back now.
-        if (options.now() + delay >= deadlineAt) throw lastError;
-        await waitOrThrow(delay, signal, lastError);
+    // What the last failed attempt allows: set by `attempt` before it throws, read by the retry rules.
+    let next: { retryable: boolean; afterMs?: number } = { retryable: false };
+    const attempt = async (n: number): Promise<T> => {
+      let response: Response;
+      try {
+        response = await options.fetch(url, { ...init, signal });
+      } catch (error) {
+        next = { retryable: false };
+        if (signal.aborted) throw stopped(n);
+        next = { retryable: isRetryableNetworkError(method, error) };
+        throw fail("network", 0, `could not reach GitLab (${errorCode(error) ?? "fetch failed"})`, n);
       }
+
+      let body: unknown;
+      next = { retryable: false };
+      try {
+        body = await readJson(response);
+      } catch (error) {
+        if (signal.aborted) throw stopped(n);
+        if (response.ok) throw fail("invalid-answer", response.status, String(error), n);
+        body = undefined;
+      }
+
+      if (response.ok) {
+        opts.onAnswer?.({ status: response.status, headers: response.headers });
+        if (!opts.schema) return body as T;
+        const parsed = opts.schema.safeParse(body);
+        if (parsed.success) return parsed.data;
+        const issue = parsed.error.issues[0];
+        const where = issue && issue.path.length > 0 ? issue.path.join(".") : "the body";
+        throw fail(
+          "invalid-answer",
+          response.status,
+          `the answer did not have the expected shape at ${where}: ${issue?.message ?? "invalid"}`,
+          n,
+        );
+      }
+
+      const retryAfter = parseRetryAfter(response.headers.get("retry-after"), options.now());
+      next = {
+        retryable: isRetryableStatus(method, response.status),
+        ...(retryAfter !== undefined ? { afterMs: retryAfter } : {}),
+      };
+      throw fail(
+        "http",
+        response.status,
+        errorBodyMessage(body) ?? (response.statusText || `HTTP ${response.status}`),
+        n,
+      );
+    };
+
+    try {
+      return await withRetry(attempt, {
+        attempts: settings.maxAttempts,
+        retryable: () => next.retryable,
+        delayMs: (retry) => next.afterMs ?? backoff(retry),
+        sleep: options.sleep,
+        now: options.now,
+        // Waiting past the deadline only to be cut off helps no one: GitLab's answer is given back now.
+        deadlineAt,
+        signal,
+      });
     } finally {
       timer.abort();
     }
-  }
-
-  async function waitOrThrow(ms: number, signal: AbortSignal, lastError: GitLabApiError): Promise<void> {
-    try {
-      await options.sleep(ms, signal);
-    } catch {
-      throw lastError;
-    }
-    if (signal.aborted) throw lastError;
   }
 
   const view = (chainDeadline: () => number): GitLabClient => ({

@@ -1,5 +1,6 @@
-// The one error the GitLab client throws. `message` is GitLab's own words (its `message` or `error` field)
-// or, when no answer arrived, what happened instead; it never holds the token or a request body.
+// The one error the GitLab client throws, and describeError, the one way any error becomes a line of text.
+// `message` is GitLab's own words (its `message` or `error` field) or, when no answer arrived, what happened
+// instead; it never holds the token or a request body.
 
 /**
  * http: GitLab answered with an error status; network: no answer (connection refused, reset, DNS);
@@ -35,6 +36,16 @@ export class GitLabApiError extends Error {
     this.attempts = init.attempts;
   }
 
+  /**
+   * Whether the same call may pass later: no answer came (network, timeout), or GitLab answered 408, 429 or
+   * a 5xx. A refusal (another 4xx), an unexpected answer or the caller's own abort would come back the same.
+   */
+  get transient(): boolean {
+    if (this.kind === "network" || this.kind === "timeout") return true;
+    if (this.kind !== "http") return false;
+    return this.status === 408 || this.status === 429 || this.status >= 500;
+  }
+
   /** One line for logs and error notes: what was called, what came back. */
   get summary(): string {
     const outcome = this.status > 0 ? `answered ${this.status}` : `failed (${this.kind})`;
@@ -48,4 +59,10 @@ export class GitLabApiError extends Error {
 
 export function isGitLabApiError(error: unknown): error is GitLabApiError {
   return error instanceof GitLabApiError;
+}
+
+/** One readable line for any error: GitLab's summary, an Error's message, or the value. */
+export function describeError(error: unknown): string {
+  if (isGitLabApiError(error)) return error.summary;
+  return error instanceof Error ? error.message : String(error);
 }

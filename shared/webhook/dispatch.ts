@@ -13,7 +13,7 @@ import {
   type GitLabRequester,
   type NoteableRef,
 } from "../gitlab/calls.ts";
-import { isGitLabApiError } from "../gitlab/gitlab-api-error.ts";
+import { describeError, isGitLabApiError } from "../gitlab/gitlab-api-error.ts";
 import type { ThreadNoteableType } from "../gitlab/paths.ts";
 import { renderDispatchError, renderPlaceholder, type DispatchProblem } from "../gitlab/placeholder-text.ts";
 import type { NoteHook } from "../gitlab/webhook-schema.ts";
@@ -233,9 +233,4 @@ export function problemOf(
     return { kind: "pipeline-rejected", status: error.status, message: error.message, eventAs };
   }
   return { kind: "gitlab-unavailable", message: describeError(error) };
-}
-
-export function describeError(error: unknown): string {
-  if (isGitLabApiError(error)) return error.summary;
-  return error instanceof Error ? error.message : String(error);
 }

@@ -17,10 +17,11 @@ import {
   type GitLabRequester,
 } from "../gitlab/calls.ts";
 import type { GitLabClient } from "../gitlab/client.ts";
-import { isGitLabApiError } from "../gitlab/gitlab-api-error.ts";
+import { describeError, isGitLabApiError } from "../gitlab/gitlab-api-error.ts";
+import { isTransient } from "../gitlab/retry.ts";
 import type { NoteHook } from "../gitlab/webhook-schema.ts";
 import { claimNote } from "./claim.ts";
-import { describeError, dispatchRuns, type RunOutcome } from "./dispatch.ts";
+import { dispatchRuns, type RunOutcome } from "./dispatch.ts";
 import { headerValue } from "./headers.ts";
 import { formatDeliveryLog, type CallRecord, type DeliveryResult } from "./log.ts";
 import { checkBodySize, parseNoteHook } from "./parse.ts";
@@ -241,9 +242,4 @@ export function createWebhookHandler(
       });
     }
   };
-}
-
-function isTransient(error: unknown): boolean {
-  if (!isGitLabApiError(error)) return true;
-  return error.status === 0 || error.status === 429 || error.status >= 500;
 }
