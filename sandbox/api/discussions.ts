@@ -19,9 +19,16 @@ import {
   readNoteBody,
   setResolved,
 } from "./note-service.ts";
-import { canReadNote, editNoteWithQuickActions, findNote, readCreatedAt, readInternalFlag } from "./notes.ts";
+import {
+  applyNoteQuickActions,
+  canReadNote,
+  editNoteWithQuickActions,
+  findNote,
+  readCreatedAt,
+  readInternalFlag,
+} from "./notes.ts";
 import type { Extraction } from "./quick-action-extractor.ts";
-import { applyQuickActions, extractCommands } from "./quick-actions.ts";
+import { extractCommands } from "./quick-actions.ts";
 import { levelOf, loadNoteable, NOTEABLE_KINDS, type Noteable } from "./noteables.ts";
 import { versionDiffs } from "./merge-request-git.ts";
 
@@ -140,7 +147,7 @@ async function readPosition(
 async function commandsOrBlank(ctx: RequestContext, noteable: Noteable, body: string): Promise<Extraction> {
   const extraction = extractCommands(body);
   if (extraction.commands.length > 0 && extraction.content === "") {
-    await applyQuickActions(ctx.sb, noteable, ctx.requireUser(), extraction, { persisted: true });
+    await applyNoteQuickActions(ctx.sb, noteable, ctx.requireUser(), extraction);
     throw noteValidationError({ note: ["can't be blank"] }, "discussions");
   }
   return extraction;
@@ -184,7 +191,7 @@ export function registerDiscussions(r: RouteRegistrar): void {
         ...(diff ? { position: diff.position, lineCode: diff.lineCode } : {}),
         ...(createdAt === undefined ? {} : { createdAt }),
       });
-      await applyQuickActions(ctx.sb, noteable, user, extraction, { persisted: true });
+      await applyNoteQuickActions(ctx.sb, noteable, user, extraction);
       return json(discussionJson(ctx.sb, [note]), 201);
     });
 
@@ -214,7 +221,7 @@ export function registerDiscussions(r: RouteRegistrar): void {
         lineCode: first.line_code ?? null,
         ...(createdAt === undefined ? {} : { createdAt }),
       });
-      await applyQuickActions(ctx.sb, noteable, user, extraction, { persisted: true });
+      await applyNoteQuickActions(ctx.sb, noteable, user, extraction);
       return json(noteJson(ctx.sb, note), 201);
     });
 

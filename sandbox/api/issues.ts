@@ -5,6 +5,7 @@ import { ApiError, badRequest, forbidden } from "../http/api-error.ts";
 import { json, type RequestContext, type RouteRegistrar } from "../http/context.ts";
 import { paginate } from "../http/pagination.ts";
 import type { SandboxServices } from "../services.ts";
+import { fireOpened, fireUpdated, snapshotIssuable } from "../hooks/issuable-hooks.ts";
 import { ACCESS, type Issue, type Project, type User } from "../state/model.ts";
 import { now } from "../state/store.ts";
 import { votes } from "./award-emoji.ts";
@@ -223,6 +224,7 @@ export function registerIssues(r: RouteRegistrar): void {
     ctx.sb.state.issues.set(issue.id, issue);
     const created = { type: "Issue" as const, project, record: issue };
     await applyQuickActions(ctx.sb, created, user, extraction, { persisted: false });
+    await fireOpened(ctx.sb, created, user);
     return json(issueJson(ctx.sb, project, issue), 201);
   });
 
@@ -256,6 +258,7 @@ export function registerIssues(r: RouteRegistrar): void {
       });
     }
     const noteable = { type: "Issue" as const, project, record: issue };
+    const before = snapshotIssuable(noteable);
     const title = ctx.body.string("title");
     if (title !== undefined) {
       titleErrors(title);
@@ -285,6 +288,7 @@ export function registerIssues(r: RouteRegistrar): void {
       await createSystemNote(ctx.sb, noteable, user, "reopened");
     }
     await applyQuickActions(ctx.sb, noteable, user, extraction, { persisted: true });
+    await fireUpdated(ctx.sb, noteable, user, before);
     return json(issueJson(ctx.sb, project, issue));
   });
 }

@@ -10,6 +10,7 @@ import {
   targetProject,
   withMergeRequestLock,
 } from "./merge-request-git.ts";
+import { firePushed } from "../hooks/issuable-hooks.ts";
 import { createSystemNote } from "./note-service.ts";
 import { projectWebUrl } from "./noteables.ts";
 
@@ -69,4 +70,5 @@ async function refreshOne(sb: SandboxServices, mr: MergeRequest, actor: User | u
   const compare = `${projectWebUrl(sb, target)}/-/merge_requests/${mr.iid}/diffs?diff_id=${version.id}&start_sha=${before}`;
   const body = `added ${count}\n\n${list}\n\n[Compare with previous version](${compare})`;
   await createSystemNote(sb, { type: "MergeRequest", project: target, record: mr }, author, body);
+  await firePushed(sb, target, mr, author, before);
 }

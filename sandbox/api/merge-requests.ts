@@ -2,6 +2,7 @@
 // and commits, computed with real git between the merge base and the source head copied into the target
 // repository. https://docs.gitlab.com/api/merge_requests/
 import { createHash } from "node:crypto";
+import { fireOpened, fireUpdated, snapshotIssuable } from "../hooks/issuable-hooks.ts";
 import { ApiError, forbidden, notFound } from "../http/api-error.ts";
 import { json, type RequestContext, type RouteRegistrar } from "../http/context.ts";
 import { paginate } from "../http/pagination.ts";
@@ -17,6 +18,7 @@ import {
 import { now } from "../state/store.ts";
 import { votes } from "./award-emoji.ts";
 import { registerForks } from "./forks.ts";
+import { readMergeRequestUsers } from "./issuable-users.ts";
 import { applyLabelParams, labelChangeNote, readLabels } from "./labels.ts";
 import {
   commitsBetween,
@@ -106,7 +108,7 @@ export function mergeRequestJson(
     author: user(mr.author_id),
     assignees,
     assignee: assignees[0] ?? null,
-    reviewers: [],
+    reviewers: (mr.reviewer_ids ?? []).map(user).filter((u) => u !== null),
     source_project_id: mr.source_project_id,
     target_project_id: mr.target_project_id,
     labels: mr.labels,
@@ -302,6 +304,8 @@ export function registerMergeRequests(r: RouteRegistrar): void {
       merged_at: null,
       merged_by_id: null,
       merge_commit_sha: null,
+      assignee_ids: readMergeRequestUsers(ctx, target, "assignee_ids", "assignee_id") ?? [],
+      reviewer_ids: readMergeRequestUsers(ctx, target, "reviewer_ids") ?? [],
     };
     // Quick actions in the description run as the author (MergeRequests::CreateService via
     // IssuableBaseService#handle_quick_actions); on a new merge request only those without a persisted
@@ -312,6 +316,7 @@ export function registerMergeRequests(r: RouteRegistrar): void {
     await withMergeRequestLock(sb, mr, () => recordVersion(sb, mr));
     const created: Noteable = { type: "MergeRequest", project: target, record: mr };
     await applyQuickActions(sb, created, user, extraction, { persisted: false });
+    await fireOpened(sb, created, user);
     return json(mergeRequestJson(sb, target, mr, true), 201);
   });
 
@@ -414,6 +419,7 @@ export function registerMergeRequests(r: RouteRegistrar): void {
       });
     }
     const noteable: Noteable = { type: "MergeRequest", project, record: mr };
+    const before = snapshotIssuable(noteable);
     const notes: string[] = [];
     const title = ctx.body.string("title");
     if (title !== undefined && title !== mr.title) {
@@ -431,6 +437,10 @@ export function registerMergeRequests(r: RouteRegistrar): void {
       mr.description = description;
       notes.push("changed the description");
     }
+    const assignees = readMergeRequestUsers(ctx, project, "assignee_ids", "assignee_id");
+    if (assignees !== undefined) mr.assignee_ids = assignees;
+    const reviewers = readMergeRequestUsers(ctx, project, "reviewer_ids");
+    if (reviewers !== undefined) mr.reviewer_ids = reviewers;
     const removeSource = ctx.body.bool("remove_source_branch");
     if (removeSource !== undefined) mr.remove_source_branch = removeSource;
     const targetBranch = ctx.body.string("target_branch");
@@ -470,6 +480,7 @@ export function registerMergeRequests(r: RouteRegistrar): void {
     }
     for (const body of notes) await createSystemNote(sb, noteable, user, body);
     await applyQuickActions(sb, noteable, user, extraction, { persisted: true });
+    await fireUpdated(sb, noteable, user, before);
     return json(mergeRequestJson(sb, project, mr, true));
   });
 

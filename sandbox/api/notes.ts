@@ -1,6 +1,7 @@
 // Notes (comments) on issues and merge requests: GET|POST /projects/:id/(issues|merge_requests)/:iid/notes and
 // GET|PUT|DELETE .../notes/:note_id, with GitLab's sorting, internal notes, and author-only edits.
 // https://docs.gitlab.com/api/notes/
+import { fireUpdated, snapshotIssuable } from "../hooks/issuable-hooks.ts";
 import { ApiError, forbidden, notFound } from "../http/api-error.ts";
 import { json, type RequestContext, type RouteRegistrar } from "../http/context.ts";
 import { paginate } from "../http/pagination.ts";
@@ -16,7 +17,13 @@ import {
   readNoteBody,
   updateNoteBody,
 } from "./note-service.ts";
-import { applyQuickActions, extractCommands, noteCommandsJson } from "./quick-actions.ts";
+import {
+  applyQuickActions,
+  extractCommands,
+  noteCommandsJson,
+  type QuickActionResult,
+} from "./quick-actions.ts";
+import type { Extraction } from "./quick-action-extractor.ts";
 import { canSeeInternalNotes, levelOf, loadNoteable, NOTEABLE_KINDS, type Noteable } from "./noteables.ts";
 
 /** Whether `user` may read this note: internal notes need Reporter (Planner on issues) or authorship. */
@@ -57,6 +64,22 @@ export function readCreatedAt(ctx: RequestContext, noteable: Noteable): string |
 }
 
 /**
+ * Quick actions of a note: Notes::QuickActionsService runs them through the issue or merge request update
+ * service, which fires its Issue or Merge Request Hook (an /assign in a comment is an assignment).
+ */
+export async function applyNoteQuickActions(
+  sb: SandboxServices,
+  noteable: Noteable,
+  user: User,
+  extraction: Extraction,
+): Promise<QuickActionResult> {
+  const before = snapshotIssuable(noteable);
+  const result = await applyQuickActions(sb, noteable, user, extraction, { persisted: true });
+  if (extraction.commands.length > 0) await fireUpdated(sb, noteable, user, before);
+  return result;
+}
+
+/**
  * An edit runs quick actions too (Notes::UpdateService): the command lines leave the body, and a body of only
  * commands deletes the note and answers 202 with the commands' outcome. Null when the note stays.
  */
@@ -69,12 +92,12 @@ export async function editNoteWithQuickActions(
 ): Promise<Record<string, unknown> | null> {
   const extraction = extractCommands(body);
   if (extraction.commands.length > 0 && extraction.content === "") {
-    const result = await applyQuickActions(sb, noteable, user, extraction, { persisted: true });
+    const result = await applyNoteQuickActions(sb, noteable, user, extraction);
     deleteNote(sb, note);
     return noteCommandsJson(result);
   }
   await updateNoteBody(sb, noteable, note, user, extraction.content);
-  await applyQuickActions(sb, noteable, user, extraction, { persisted: true });
+  await applyNoteQuickActions(sb, noteable, user, extraction);
   return null;
 }
 
@@ -125,7 +148,7 @@ export function registerNotes(r: RouteRegistrar): void {
       // `merge_request_diff_head_sha` that guards /merge is accepted and ignored.
       const extraction = extractCommands(body);
       if (extraction.commands.length > 0 && extraction.content === "") {
-        const result = await applyQuickActions(ctx.sb, noteable, user, extraction, { persisted: true });
+        const result = await applyNoteQuickActions(ctx.sb, noteable, user, extraction);
         return json(noteCommandsJson(result), 202);
       }
       const note = await createNote(ctx.sb, noteable, user, {
@@ -133,7 +156,7 @@ export function registerNotes(r: RouteRegistrar): void {
         internal,
         ...(createdAt === undefined ? {} : { createdAt }),
       });
-      await applyQuickActions(ctx.sb, noteable, user, extraction, { persisted: true });
+      await applyNoteQuickActions(ctx.sb, noteable, user, extraction);
       return json(noteJson(ctx.sb, note), 201);
     });
 

@@ -148,6 +148,7 @@ export function registerProjects(r: RouteRegistrar): void {
       note_events: ctx.body.bool("note_events") ?? false,
       confidential_note_events: ctx.body.bool("confidential_note_events") ?? false,
       issues_events: ctx.body.bool("issues_events") ?? false,
+      confidential_issues_events: ctx.body.bool("confidential_issues_events") ?? false,
       merge_requests_events: ctx.body.bool("merge_requests_events") ?? false,
       push_events: ctx.body.bool("push_events") ?? true,
       pipeline_events: ctx.body.bool("pipeline_events") ?? false,

@@ -217,6 +217,21 @@ const DEFINITIONS: readonly Definition[] = [
     },
   },
   {
+    // merge_request_actions.rb: assign_reviewer (aliases reviewer, request_review); GitLab Free keeps one.
+    names: ["assign_reviewer", "reviewer", "request_review"],
+    types: MR_ONLY,
+    condition: (c) => canSetMetadata(c),
+    run: async (c, arg) => {
+      const mr = mergeRequestOf(c);
+      const [first] = findUsers(c, arg);
+      if (mr === null || first === undefined) return "Failed to assign a reviewer because no user was found.";
+      mr.reviewer_ids = [first.id];
+      c.changes["reviewer_ids"] = [first.id];
+      c.systemNotes.push(`requested review from @${first.username}`);
+      return `Assigned @${first.username} as reviewer.`;
+    },
+  },
+  {
     names: ["unassign"],
     types: ISSUABLE,
     condition: (c) => c.persisted && assigneesOf(c).length > 0 && canSetMetadata(c),

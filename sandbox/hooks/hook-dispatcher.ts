@@ -6,11 +6,18 @@ import type { HookDelivery, Project, ProjectHook } from "../state/model.ts";
 import type { SandboxState } from "../state/store.ts";
 import { now } from "../state/store.ts";
 
-export type HookEvent = "Note Hook" | "Confidential Note Hook";
+export type HookEvent =
+  "Note Hook" | "Confidential Note Hook" | "Issue Hook" | "Confidential Issue Hook" | "Merge Request Hook";
 
 const TRIGGER: Record<HookEvent, { trigger: string; wants: (h: ProjectHook) => boolean }> = {
   "Note Hook": { trigger: "note_hooks", wants: (h) => h.note_events },
   "Confidential Note Hook": { trigger: "confidential_note_hooks", wants: (h) => h.confidential_note_events },
+  "Issue Hook": { trigger: "issue_hooks", wants: (h) => h.issues_events },
+  "Confidential Issue Hook": {
+    trigger: "confidential_issue_hooks",
+    wants: (h) => h.confidential_issues_events,
+  },
+  "Merge Request Hook": { trigger: "merge_request_hooks", wants: (h) => h.merge_requests_events },
 };
 
 export interface HookDispatcherOptions {

@@ -35,7 +35,7 @@ export function hookProject(sb: SandboxServices, p: Project): Record<string, unk
   };
 }
 
-function hookUser(user: User): Record<string, unknown> {
+export function hookUser(user: User): Record<string, unknown> {
   return { id: user.id, name: user.name, username: user.username, avatar_url: null, email: "[REDACTED]" };
 }
 
@@ -54,7 +54,7 @@ const EMPTY_POSITION = {
 // Hooks describe labels as objects with ids; the sandbox keeps labels as names, so ids are handed out here.
 const labelIds = new WeakMap<SandboxState, Map<string, { id: number; created_at: string }>>();
 
-function hookLabels(
+export function hookLabels(
   sb: SandboxServices,
   project: Project,
   names: readonly string[],
@@ -80,7 +80,7 @@ function hookLabels(
   });
 }
 
-function hookIssue(sb: SandboxServices, project: Project, issue: Issue): Record<string, unknown> {
+export function hookIssue(sb: SandboxServices, project: Project, issue: Issue): Record<string, unknown> {
   return {
     author_id: issue.author_id,
     closed_at: hookTime(issue.closed_at),
@@ -120,7 +120,7 @@ function hookIssue(sb: SandboxServices, project: Project, issue: Issue): Record<
 
 const MR_STATE_ID = { opened: 1, closed: 2, merged: 3 } as const;
 
-async function hookMergeRequest(
+export async function hookMergeRequest(
   sb: SandboxServices,
   project: Project,
   mr: MergeRequest,
@@ -131,7 +131,7 @@ async function hookMergeRequest(
   const commit = sha === null ? null : await sb.repos.getCommit(target.path_with_namespace, sha);
   const author = commit ? { name: commit.author_name, email: commit.author_email } : null;
   return {
-    assignee_id: null,
+    assignee_id: mr.assignee_ids?.[0] ?? null,
     author_id: mr.author_id,
     created_at: hookTime(mr.created_at),
     description: mr.description,
@@ -176,8 +176,8 @@ async function hookMergeRequest(
     human_total_time_spent: null,
     human_time_change: null,
     human_time_estimate: null,
-    assignee_ids: [],
-    reviewer_ids: [],
+    assignee_ids: mr.assignee_ids ?? [],
+    reviewer_ids: mr.reviewer_ids ?? [],
     labels: hookLabels(sb, target, mr.labels),
     state: mr.state,
     blocking_discussions_resolved: true,

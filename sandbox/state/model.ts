@@ -103,6 +103,7 @@ export interface ProjectHook {
   note_events: boolean;
   confidential_note_events: boolean;
   issues_events: boolean;
+  confidential_issues_events: boolean;
   merge_requests_events: boolean;
   push_events: boolean;
   pipeline_events: boolean;
@@ -166,6 +167,8 @@ export interface MergeRequest {
   merge_commit_sha?: string | null;
   discussion_locked?: boolean;
   assignee_ids?: number[];
+  /** Who is asked to review (reviewer_ids on create and update). */
+  reviewer_ids?: number[];
   /** Who approved (/approve), for GET .../approvals. */
   approved_by_ids?: number[];
 }
