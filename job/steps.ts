@@ -206,6 +206,7 @@ export const defaultJobSteps: JobSteps = {
       context: input.context,
       baseBranch: input.settings.baseBranch,
       branchPrefix: input.settings.branchPrefix,
+      branchNameTemplate: input.settings.branchNameTemplate,
       redact: input.redact,
       hostEnv: input.env,
       privateDir: join(input.runDir, "git"),
@@ -273,6 +274,7 @@ export const defaultJobSteps: JobSteps = {
       asker: { username: event.authorUsername },
       summary: input.result.finalText,
       pushMode: settings.pushMode,
+      botUserId: bot.id,
       redact: input.redact,
       secretValues: input.secretValues(),
       gitlabUrl: settings.gitlab.clientBaseUrl,
@@ -280,6 +282,7 @@ export const defaultJobSteps: JobSteps = {
       projectPath: settings.gitlab.projectPath,
       jobUrl: settings.gitlab.jobUrl,
       branchPrefix: settings.branchPrefix,
+      branchNameTemplate: settings.branchNameTemplate,
       hostEnv: input.env,
     });
   },

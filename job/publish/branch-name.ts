@@ -3,6 +3,10 @@
 // command passes one of these checks first, so that no name can be read as an option (`--upload-pack=…`),
 // walk out of refs/heads (`..`), or mean a revision expression (`~`, `^`, `:`, `@{`).
 // Git's own rules: https://git-scm.com/docs/git-check-ref-format
+import {
+  DEFAULT_BRANCH_NAME_TEMPLATE,
+  renderBranchNameTemplate,
+} from "../../shared/config/branch-name-template.ts";
 
 /** A branch name that was refused: `reason` says which rule it broke. Names are not secrets; they are echoed. */
 export class InvalidBranchNameError extends Error {
@@ -102,24 +106,40 @@ export function strictBranchNameProblem(name: string): string | null {
 }
 
 /**
- * The branch for an issue: `<prefix><iid>-<slug of the title>`, e.g. `claude/12-fix-the-login-page`; just
- * `<prefix><iid>` when the title has nothing to slug. Throws InvalidBranchNameError for a bad prefix.
+ * The branch for an issue: the template (default `{prefix}{iid}-{slug}`) with the request's values, e.g.
+ * `claude/12-fix-the-login-page`; just `claude/12` when the title has nothing to slug. Throws
+ * InvalidBranchNameError for a prefix or template that gives no valid name.
  */
-export function issueBranchName(input: { prefix: string; iid: number; title: string }): string {
+export function issueBranchName(input: {
+  prefix: string;
+  iid: number;
+  title: string;
+  /** AGENT_BRANCH_NAME_TEMPLATE; undefined for the default. */
+  template?: string | undefined;
+  /** `claude` or `codex`, for `{assistant}` (default: the prefix without its slashes). */
+  assistant?: string;
+}): string {
   if (!Number.isSafeInteger(input.iid) || input.iid <= 0) {
     throw new InvalidBranchNameError(
       `${input.prefix}${input.iid}`,
       "the issue iid is not a positive integer",
     );
   }
-  const slug = slugify(input.title);
-  const name = slug === "" ? `${input.prefix}${input.iid}` : `${input.prefix}${input.iid}-${slug}`;
+  const template = input.template ?? DEFAULT_BRANCH_NAME_TEMPLATE;
+  const name = renderBranchNameTemplate(template, {
+    prefix: input.prefix,
+    assistant: input.assistant ?? input.prefix.replace(/\/+$/, ""),
+    kind: "issue",
+    iid: String(input.iid),
+    slug: slugify(input.title),
+  });
   const problem = strictBranchNameProblem(name);
   if (problem !== null) {
-    throw new InvalidBranchNameError(
-      name,
-      `${problem} (check the branch prefix "${printable(input.prefix)}")`,
-    );
+    const check =
+      input.template === undefined
+        ? `the branch prefix "${printable(input.prefix)}"`
+        : `the branch name template "${printable(template)}" and the prefix "${printable(input.prefix)}"`;
+    throw new InvalidBranchNameError(name, `${problem} (check ${check})`);
   }
   return name;
 }

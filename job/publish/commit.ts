@@ -101,10 +101,12 @@ export async function commitIndex(
 export interface CommitFacts {
   parents: string[];
   authorEmail: string;
+  /** The committer's timestamp, epoch seconds. */
+  committedAt: number;
   message: string;
 }
 
-/** Parents, author e-mail and message of a commit, read from the object (its parents need not be present). */
+/** Parents, author e-mail, commit time and message of a commit, read from the object (its parents need not be present). */
 export async function commitFacts(git: Git, sha: string): Promise<CommitFacts> {
   const raw = await git.out(["cat-file", "commit", sha]);
   const split = raw.indexOf("\n\n");
@@ -112,12 +114,15 @@ export async function commitFacts(git: Git, sha: string): Promise<CommitFacts> {
   const message = split === -1 ? "" : raw.slice(split + 2);
   const parents: string[] = [];
   let authorEmail = "";
+  let committedAt = 0;
   for (const line of header.split("\n")) {
     if (line.startsWith("parent ")) parents.push(line.slice(7).trim());
     const author = /^author .*<([^>]*)> \d+ [+-]\d{4}$/.exec(line);
     if (author) authorEmail = author[1] ?? "";
+    const committer = /^committer .*<[^>]*> (\d+) [+-]\d{4}$/.exec(line);
+    if (committer) committedAt = Number(committer[1]);
   }
-  return { parents, authorEmail, message };
+  return { parents, authorEmail, committedAt, message };
 }
 
 // Message --------------------------------------------------------------------------------------------------

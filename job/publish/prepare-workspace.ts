@@ -1,7 +1,8 @@
 // Gets the CI checkout (CI_PROJECT_DIR: the default branch, maybe a detached HEAD, maybe shallow, its origin
 // perhaps using the job token) onto the branch the agent will work on, before the agent runs:
-// - issue: a new branch `<prefix><iid>-<slug>` from origin/<base>; if that name exists on GitLab from an
-//   earlier run, the first free `-2`, `-3`, … (a fresh branch never builds on, or fights with, older work);
+// - issue: a new branch `<prefix><iid>-<slug>` (or the settings' branch name template) from origin/<base>;
+//   if that name exists on GitLab from an earlier run, the first free `-2`, `-3`, … (a fresh branch never
+//   builds on, or fights with, older work);
 // - same-project merge request: the source branch at its head on GitLab;
 // - fork merge request: refs/merge-requests/<iid>/head in a local branch; nothing will be pushed (patch).
 // Fetches go to the project's URL with the bot token in the environment of that one command (job/git.ts):
@@ -34,6 +35,8 @@ export interface PrepareWorkspaceOptions {
   baseBranch: string;
   /** `claude/` or `codex/` (from the settings). */
   branchPrefix: string;
+  /** AGENT_BRANCH_NAME_TEMPLATE; undefined for `{prefix}{iid}-{slug}`. */
+  branchNameTemplate?: string | undefined;
   /** Applied to the issue title before it becomes part of a branch name. */
   redact?: Redact;
   /** Where git finds PATH, proxies and CA settings; nothing else is passed on. */
@@ -87,6 +90,8 @@ async function prepareIssue(git: Git, url: string, options: PrepareWorkspaceOpti
     prefix: options.branchPrefix,
     iid: issue.iid,
     title: redact(issue.title),
+    template: options.branchNameTemplate,
+    assistant: options.event.assistant,
   });
   const branch = firstFreeBranchName(wanted, await takenNames(git, url, wanted));
   const verdict = await checkPushTarget(options.gitlab, options.event.projectId, branch);

@@ -2,9 +2,10 @@
 // push credential), as one commit by the bot with the person who asked as co-author:
 // - issue: the work branch is pushed (it must not exist yet) and a merge request "Closes #<iid>" opened, or
 //   the open one for that branch reused;
-// - same-project merge request: a new commit on the source branch (or, in `amend` mode, the bot's own last
-//   commit amended and pushed with force-with-lease). If the branch moved under the run, the change is
-//   replayed on the new head; if it no longer applies, it goes to a side branch, never lost;
+// - same-project merge request: a new commit on the source branch, or the bot's own last commit amended and
+//   pushed with force-with-lease (`amend`; `auto` when the merge request is the bot's and nobody reviewed
+//   since that commit, amend-policy.ts). If the branch moved under the run, the change is replayed on the
+//   new head; if it no longer applies, it goes to a side branch, never lost;
 // - fork merge request, or a source branch the job may not push to: the changes as a patch.
 // Every git call here uses the job's own git directory and index with the agent's tree as the work tree
 // (job-git-dir.ts): the change is computed from the tree's files, and nothing under the checkout's `.git/`
@@ -13,9 +14,11 @@
 // stops everything), and the target branch is checked again: never the default branch, never a protected one.
 import { setTimeout as delay } from "node:timers/promises";
 import type { BridgeEvent, JobContext, PublishResult, Redact, Workspace } from "../contracts.ts";
+import type { PushMode } from "../../shared/config/job-settings.ts";
 import type { GitLabRequester } from "../../shared/gitlab/calls.ts";
 import { remoteUrl, type Git, type GitIdentity } from "../git.ts";
 import { firstFreeBranchName, issueBranchName, sideBranchName } from "./branch-name.ts";
+import { autoAmendRefusal } from "./amend-policy.ts";
 import { assertPushTarget } from "./branch-protection.ts";
 import {
   coAuthorTrailer,
@@ -60,8 +63,13 @@ export interface PublishChangesOptions {
   asker: Asker;
   /** The agent's final text: the commit body and the merge request's description. */
   summary: string;
-  /** `amend` amends the bot's own last commit on a merge request's branch (force-with-lease). */
-  pushMode: "commit" | "amend";
+  /**
+   * On a merge request's branch: `amend` amends the bot's own last commit (force-with-lease), `commit` adds
+   * one, `auto` amends only on the bot's own unreviewed merge request (amend-policy.ts).
+   */
+  pushMode: PushMode;
+  /** The bot's user id, for `auto`: whose merge request and notes are the bot's own. */
+  botUserId?: number;
   redact: Redact;
   /** The job's secret values: a diff holding one is never committed. */
   secretValues: readonly string[];
@@ -72,6 +80,8 @@ export interface PublishChangesOptions {
   jobUrl: string;
   /** `claude/` or `codex/`, for names of new branches (default `<assistant>/`). */
   branchPrefix?: string;
+  /** AGENT_BRANCH_NAME_TEMPLATE, for an issue branch taken again (default `{prefix}{iid}-{slug}`). */
+  branchNameTemplate?: string | undefined;
   /** Where git finds PATH, HOME, proxies and CA settings (default process.env); nothing else passes. */
   hostEnv?: Readonly<Record<string, string | undefined>>;
   /** Waits between retries (default a timer). */
@@ -163,6 +173,8 @@ async function publishIssueBranch(
       prefix: prefixOf(options),
       iid: issue.iid,
       title: options.redact(issue.title),
+      template: options.branchNameTemplate,
+      assistant: options.event.assistant,
     });
     branch = firstFreeBranchName(wanted, await takenNames(git, run.url, wanted));
   }
@@ -198,7 +210,7 @@ async function publishToMergeRequest(run: Run, branch: string, commit: string): 
   // `commit` is always the change on top of startSha: what is replayed or set aside if the branch moved.
   let pushSha = commit;
   let lease: PushLease = { kind: "fast-forward" };
-  if (options.pushMode === "amend" && (await isAmendable(git, options))) {
+  if (await shouldAmend(git, options)) {
     const previous = await commitFacts(git, startSha);
     pushSha = await commitIndex(git, {
       parents: previous.parents,
@@ -228,6 +240,22 @@ async function publishToMergeRequest(run: Run, branch: string, commit: string): 
     lease = { kind: "fast-forward" };
   }
   return setAside(run, branch, commit);
+}
+
+/** `amend`: when the commit may be amended; `auto`: also only on the bot's own unreviewed merge request. */
+async function shouldAmend(git: Git, options: PublishChangesOptions): Promise<boolean> {
+  if (options.pushMode === "commit" || !(await isAmendable(git, options))) return false;
+  if (options.pushMode === "amend") return true;
+  const mergeRequest = options.context.mergeRequest;
+  if (options.botUserId === undefined || mergeRequest === undefined) return false;
+  const refusal = await autoAmendRefusal(options.gitlab, {
+    projectId: options.event.projectId,
+    mergeRequestIid: mergeRequest.iid,
+    botUserId: options.botUserId,
+    triggerNoteId: options.context.trigger.noteId,
+    committedAt: (await commitFacts(git, options.workspace.startSha)).committedAt,
+  });
+  return refusal === null;
 }
 
 /** Amend only the bot's own commit, a plain one, that is not already on the target branch. */

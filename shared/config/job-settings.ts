@@ -11,6 +11,11 @@ import { z } from "zod";
 import type { Assistant } from "../mention/index.ts";
 import { ASSISTANTS, validateMentionOptions } from "../mention/index.ts";
 import {
+  BRANCH_NAME_PLACEHOLDERS,
+  branchNameTemplateProblem,
+  DEFAULT_BRANCH_NAME_TEMPLATE,
+} from "./branch-name-template.ts";
+import {
   CODEX_REASONING_EFFORTS,
   CODEX_SANDBOX_MODES,
   CodexOptionsSchema,
@@ -32,7 +37,12 @@ export const PROVIDERS_BY_ASSISTANT: Readonly<Record<Assistant, readonly AgentPr
   codex: ["openai"],
 };
 
-export type PushMode = "commit" | "amend";
+/**
+ * auto: amend the bot's own unreviewed last commit on the bot's own branch, else add a commit
+ * (job/publish/amend-policy.ts); commit and amend force either.
+ */
+export const PUSH_MODES = ["auto", "commit", "amend"] as const;
+export type PushMode = (typeof PUSH_MODES)[number];
 
 export interface ClaudeOptions {
   /** CLAUDE_CODE_OAUTH_TOKEN (a Claude subscription), for provider anthropic when no API key is set. */
@@ -85,6 +95,8 @@ export interface JobSettings {
   /** CLAUDE_ARGS or CODEX_ARGS, split like a shell would, never run through one. */
   extraArgs: string[];
   branchPrefix: string;
+  /** AGENT_BRANCH_NAME_TEMPLATE; undefined for the default `{prefix}{iid}-{slug}`. */
+  branchNameTemplate: string | undefined;
   baseBranch: string;
   pushMode: PushMode;
   customInstructions: string | undefined;
@@ -226,6 +238,13 @@ export const JOB_SETTINGS_DOC: readonly JobSettingDoc[] = [
     default: "claude/ or codex/",
   },
   {
+    name: "AGENT_BRANCH_NAME_TEMPLATE",
+    group: "agent",
+    required: false,
+    description: `Name of the branches made for issues: text with ${BRANCH_NAME_PLACEHOLDERS.map((p) => `{${p}}`).join(", ")} ({iid} required); a placeholder with no value takes a separator beside it along. It must give a valid git branch name.`,
+    default: DEFAULT_BRANCH_NAME_TEMPLATE,
+  },
+  {
     name: "AGENT_BASE_BRANCH",
     group: "agent",
     required: false,
@@ -237,8 +256,8 @@ export const JOB_SETTINGS_DOC: readonly JobSettingDoc[] = [
     group: "agent",
     required: false,
     description:
-      "On a merge request: `commit` (a new commit on the source branch) or `amend` (amend the last commit, pushed with force-with-lease).",
-    default: "commit",
+      "On a merge request: `auto` amends the bot's own last commit (pushed with force-with-lease) when the merge request is the bot's and nobody reviewed or approved since that commit, else adds a commit; `commit` always adds one; `amend` amends the bot's own last commit whoever's branch it is.",
+    default: "auto",
   },
   {
     name: "AGENT_CUSTOM_INSTRUCTIONS",
@@ -629,7 +648,12 @@ const AgentSchema = z.object({
       : problem(ctx, "a branch name prefix such as claude/ (no blanks, .., ~ ^ : ? * [ or \\)");
   }),
   AGENT_BASE_BRANCH: branch("the branch work starts from"),
-  AGENT_PUSH_MODE: oneOf(["commit", "amend"] as const),
+  AGENT_BRANCH_NAME_TEMPLATE: raw.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const why = branchNameTemplateProblem(value);
+    return why === null ? value : problem(ctx, why);
+  }),
+  AGENT_PUSH_MODE: oneOf(PUSH_MODES),
   AGENT_CUSTOM_INSTRUCTIONS: raw,
   AGENT_CONTEXT_BUDGET_CHARS: integer(5_000, 5_000_000, "characters"),
 });
@@ -808,7 +832,8 @@ export function loadJobSettings(env: Env, assistant: Assistant): JobSettings {
     extraArgs: cliSettings.extraArgs,
     branchPrefix: a.AGENT_BRANCH_PREFIX ?? `${assistant}/`,
     baseBranch: a.AGENT_BASE_BRANCH ?? gitlab.settings.defaultBranch,
-    pushMode: a.AGENT_PUSH_MODE ?? "commit",
+    branchNameTemplate: a.AGENT_BRANCH_NAME_TEMPLATE,
+    pushMode: a.AGENT_PUSH_MODE ?? "auto",
     customInstructions: a.AGENT_CUSTOM_INSTRUCTIONS,
     contextBudgetChars: a.AGENT_CONTEXT_BUDGET_CHARS ?? DEFAULT_CONTEXT_BUDGET_CHARS,
     codex: codex?.data ? codexOptionsFrom(codex.data) : undefined,

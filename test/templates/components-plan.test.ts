@@ -64,7 +64,8 @@ describe.each(ASSISTANT_NAMES)("the %s component", (assistant) => {
       AGENT_TIMEOUT_MINUTES: "25",
       AGENT_CONTEXT_BUDGET_CHARS: "120000",
       AGENT_BRANCH_PREFIX: `${assistant}/`,
-      AGENT_PUSH_MODE: "commit",
+      AGENT_PUSH_MODE: "auto",
+      AGENT_BRANCH_NAME_TEMPLATE: "",
       AGENT_BASE_BRANCH: "",
     });
   });
@@ -165,6 +166,7 @@ describe.each(ASSISTANT_NAMES)("the %s component", (assistant) => {
       branch_prefix: `bots/${assistant}/`,
       base_branch: "develop",
       push_mode: "amend",
+      branch_name_template: "{prefix}issue-{iid}-{slug}",
       custom_instructions: "Write tests first. Costs are in $.",
     };
     const config = `stages: [agents]\n`;
@@ -188,6 +190,7 @@ describe.each(ASSISTANT_NAMES)("the %s component", (assistant) => {
       AGENT_BRANCH_PREFIX: `bots/${assistant}/`,
       AGENT_BASE_BRANCH: "develop",
       AGENT_PUSH_MODE: "amend",
+      AGENT_BRANCH_NAME_TEMPLATE: "{prefix}issue-{iid}-{slug}",
       AGENT_CUSTOM_INSTRUCTIONS: inputs.custom_instructions,
     });
   });

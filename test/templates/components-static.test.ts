@@ -145,7 +145,11 @@ describe.each(ASSISTANT_NAMES)("templates/%s.yml", (assistant) => {
     expect(accepts("base_branch", "release/2.0")).toBe(true);
     expect(accepts("base_branch", "-rf")).toBe(false);
     expect(accepts("push_mode", "amend")).toBe(true);
+    expect(accepts("push_mode", "auto")).toBe(true);
     expect(accepts("push_mode", "force")).toBe(false);
+    expect(accepts("branch_name_template", "{prefix}issue-{iid}-{slug}")).toBe(true);
+    expect(accepts("branch_name_template", "{prefix}{slug}")).toBe(false);
+    expect(accepts("branch_name_template", "{prefix}{iid} x")).toBe(false);
     expect(accepts("concurrency", "serial")).toBe(true);
     expect(accepts("trigger_payload", "yes")).toBe(false);
     if (assistant === "claude") expect(accepts("max_turns", "ten")).toBe(false);

@@ -83,7 +83,8 @@ describe("shared/config/job-settings", () => {
       extraArgs: [],
       branchPrefix: "claude/",
       baseBranch: "main",
-      pushMode: "commit",
+      pushMode: "auto",
+      branchNameTemplate: undefined,
       customInstructions: undefined,
       contextBudgetChars: 120_000,
     });
@@ -114,6 +115,7 @@ describe("shared/config/job-settings", () => {
         AGENT_BRANCH_PREFIX: "bots/claude-",
         AGENT_BASE_BRANCH: "develop",
         AGENT_PUSH_MODE: "Amend",
+        AGENT_BRANCH_NAME_TEMPLATE: "{prefix}{assistant}-{kind}-{iid}/{slug}",
         AGENT_CUSTOM_INSTRUCTIONS: "Answer in French.",
         AGENT_CONTEXT_BUDGET_CHARS: "50000",
       },
@@ -131,6 +133,7 @@ describe("shared/config/job-settings", () => {
       branchPrefix: "bots/claude-",
       baseBranch: "develop",
       pushMode: "amend",
+      branchNameTemplate: "{prefix}{assistant}-{kind}-{iid}/{slug}",
       customInstructions: "Answer in French.",
       contextBudgetChars: 50_000,
     });

@@ -95,6 +95,16 @@ describe("issueBranchName", () => {
     }
   });
 
+  it("follows a branch name template, a placeholder with no value taking its separator along", () => {
+    const named = (template: string, title = "Fix the login page") =>
+      issueBranchName({ prefix: "bots/", iid: 12, title, template, assistant: "codex" });
+    expect(named("{prefix}{assistant}/{kind}-{iid}-{slug}")).toBe("bots/codex/issue-12-fix-the-login-page");
+    expect(named("{slug}-{iid}", "")).toBe("12");
+    expect(named("{prefix}{slug}/{iid}", "🔥")).toBe("bots/12");
+    expect(named("{prefix}{iid}-{slug}", "")).toBe("bots/12");
+    expect(() => named("{prefix}{iid}.lock")).toThrow(InvalidBranchNameError);
+  });
+
   it("refuses a non-positive or non-integer iid", () => {
     expect(() => issueBranchName({ prefix: "claude/", iid: 0, title: "t" })).toThrow(InvalidBranchNameError);
     expect(() => issueBranchName({ prefix: "claude/", iid: 1.5, title: "t" })).toThrow(
