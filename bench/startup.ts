@@ -3,20 +3,28 @@
 //   2. `agent-bridge mcp-server` until it answers an MCP `initialize` request (in front of a real tool bridge:
 //      the server asks it for its tools before it serves), the figure that decides whether the agent's
 //      first turn has the tools;
-//   3. the Lambda bundle's size and its cold import.
+//   3. `agent-bridge run` from its start to its first GitLab request (the GitLab here is a listener that
+//      notes the request's arrival and ends the run: what comes after is bench/job.ts's figure);
+//   4. the Lambda bundle's size and its cold import.
 // Each is measured from the TypeScript sources through tsx (cache warm, and empty as in a CI job whose user
 // did not fill it) and from a fresh build (scripts/build.ts into node_modules/.cache), plus what
 // bin/agent-bridge.js picks in this checkout. `--before DIR` adds another checkout's bin/agent-bridge.js
 // (for example the commit before the build, unpacked with `git archive`, node_modules linked).
+// A shared machine's speed drifts: every measured process runs in turn with a `node -e ""`, and each figure
+// is given with the median of those beside it and the median of the pairwise differences.
 //
 //   node bin/run-ts.js bench/startup.ts [--runs N] [--before DIR]
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { startToolBridge } from "../job/mcp/tool-bridge.ts";
 import { buildPackage } from "../scripts/build.ts";
+import { encodeBridgeEvent } from "../shared/webhook/bridge-event.ts";
 import { bundleLambdaHandler, coldImportMs, median } from "./lambda-bundle.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -80,13 +88,91 @@ function timeMcpReady(argv: string[], env: Record<string, string>): Promise<numb
   });
 }
 
-async function medianOf(runs: number, once: () => Promise<number>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push(await once());
-  return median(times);
+/** A listener standing for GitLab: each `next()` resolves at the arrival of the next request (answered 503). */
+async function startFirstCallListener() {
+  let arrived: ((at: number) => void) | undefined;
+  const server = createServer((req, res) => {
+    const at = performance.now();
+    req.resume();
+    res.writeHead(503, { "content-type": "application/json" }).end('{"message":"bench"}');
+    arrived?.(at);
+    arrived = undefined;
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    next: () => new Promise<number>((resolve) => (arrived = resolve)),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
+type Listener = Awaited<ReturnType<typeof startFirstCallListener>>;
+
+/** From spawn until `agent-bridge run`'s first request reaches the listener, in ms; then the run is killed. */
+function timeFirstGitLabCall(argv: string[], env: Record<string, string>, gitlab: Listener): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const arrival = gitlab.next();
+    const child = spawn(process.execPath, argv, { env, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => reject(new Error(`run exited (${code}) before calling GitLab: ${stderr}`)));
+    void arrival.then((at) => {
+      child.removeAllListeners("close");
+      child.on("close", () => resolve(at - start));
+      child.kill("SIGKILL");
+    });
+  });
+}
+
+/** The medians of `runs` measurements, each run in turn with a `node -e ""`, and of their differences. */
+interface Paired {
+  ms: number;
+  nodeMs: number;
+  minusNodeMs: number;
+}
+
+async function paired(
+  runs: number,
+  env: Record<string, string>,
+  once: () => Promise<number>,
+): Promise<Paired> {
+  const times: number[] = [];
+  const empty: number[] = [];
+  const differences: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const nodeMs = await timeProcess(["-e", ""], env);
+    const ms = await once();
+    times.push(ms);
+    empty.push(nodeMs);
+    differences.push(ms - nodeMs);
+  }
+  return { ms: median(times), nodeMs: median(empty), minusNodeMs: median(differences) };
+}
+
+/** "ms (node ms, +difference)" */
+const cell = (figure: Paired) =>
+  `${round(figure.ms)} (${round(figure.nodeMs)}, ${figure.minusNodeMs >= 0 ? "+" : ""}${round(figure.minusNodeMs)})`;
+
 const round = (ms: number) => Math.round(ms);
+
+const benchEvent = {
+  assistant: "claude" as const,
+  projectId: 1,
+  projectPath: "bench/project",
+  noteableType: "Issue" as const,
+  noteableIid: 1,
+  noteId: 1,
+  discussionId: null,
+  placeholderNoteId: 2,
+  authorId: 1,
+  authorUsername: "bench",
+  confidential: false,
+};
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -97,21 +183,11 @@ async function main(): Promise<void> {
   const cache = join(ROOT, "node_modules", ".cache");
   await mkdir(cache, { recursive: true });
   const outDir = await mkdtemp(join(cache, "agent-bridge-bench-startup-"));
+  const home = await mkdtemp(join(tmpdir(), "agent-bridge-bench-startup-home-"));
+  const gitlab = await startFirstCallListener();
   const bridge = await startToolBridge({
     gitlab: { request: () => Promise.reject(new Error("no GitLab call in this bench")) },
-    event: {
-      assistant: "claude",
-      projectId: 1,
-      projectPath: "bench/project",
-      noteableType: "Issue",
-      noteableIid: 1,
-      noteId: 1,
-      discussionId: null,
-      placeholderNoteId: 2,
-      authorId: 1,
-      authorUsername: "bench",
-      confidential: false,
-    },
+    event: benchEvent,
     onProgress: () => undefined,
     minProgressIntervalMs: 0,
     redact: (text) => text,
@@ -153,22 +229,42 @@ async function main(): Promise<void> {
       }
     }
 
+    const runEnv = {
+      PATH: process.env["PATH"] ?? "",
+      HOME: home,
+      CI_SERVER_URL: gitlab.url,
+      CI_API_V4_URL: `${gitlab.url}/api/v4`,
+      CI_PROJECT_ID: "1",
+      CI_PROJECT_PATH: "bench/project",
+      CI_PROJECT_DIR: home,
+      CI_DEFAULT_BRANCH: "main",
+      CI_JOB_ID: "1",
+      CI_JOB_URL: `${gitlab.url}/bench/project/-/jobs/1`,
+      GITLAB_TOKEN: "glpat-bench-token-0123456789",
+      ANTHROPIC_API_KEY: "sk-ant-bench-key-0123456789",
+      AGENT_BRIDGE_EVENT: encodeBridgeEvent({ ...benchEvent, instruction: "@claude hello" }),
+    };
+
     // Warm the page cache and tsx's cache once, so "warm" means warm.
     for (const variant of variants) await timeProcess(variant.cli(["--help"]), { ...baseEnv });
-    const empty = await medianOf(runs, () => timeProcess(["-e", ""], baseEnv));
-    const rows: Record<string, string | number>[] = [];
+    const rows: Record<string, string>[] = [];
     for (const variant of variants) {
       const env = { ...baseEnv, ...variant.env };
-      const help = await medianOf(runs, () => timeProcess(variant.cli(["--help"]), env));
-      const mcp = await medianOf(runs, () => timeMcpReady(variant.mcpServer, env));
+      const help = await paired(runs, env, () => timeProcess(variant.cli(["--help"]), env));
+      const mcp = await paired(runs, env, () => timeMcpReady(variant.mcpServer, env));
+      const first = await paired(runs, env, () =>
+        timeFirstGitLabCall(variant.cli(["run"]), { ...runEnv, ...variant.env }, gitlab),
+      );
       rows.push({
         variant: variant.name,
-        "--help ms": round(help),
-        "mcp-server ready ms": round(mcp),
-        "--help minus node ms": round(help - empty),
+        "--help": cell(help),
+        "mcp-server ready": cell(mcp),
+        "run → first GitLab call": cell(first),
       });
     }
-    console.log(`Startup, medians of ${runs} fresh processes; node -e "" takes ${round(empty)} ms here.`);
+    console.log(
+      `Startup, medians of ${runs} fresh processes, in ms; in brackets the median of a node -e "" run in turn with each, and the median difference.`,
+    );
     console.table(rows);
 
     const bundles = await bundleLambdaHandler();
@@ -192,7 +288,9 @@ async function main(): Promise<void> {
     console.table(lambda);
   } finally {
     await bridge.close();
+    await gitlab.close();
     await rm(outDir, { recursive: true, force: true });
+    await rm(home, { recursive: true, force: true });
   }
 }
 

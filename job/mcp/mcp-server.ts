@@ -2,29 +2,32 @@
 // URL and capability, from its environment, and forwards each tool call there: it never holds a GitLab
 // token and makes no decision of its own, since it runs where the agent runs. Which tools it offers is the
 // bridge's answer (create_inline_comment only on merge requests).
+//
+// It speaks MCP itself (json-rpc-stdio.ts: initialize, ping, tools/list, tools/call) and imports nothing but
+// Node's built-ins and bridge-wire.ts, neither the MCP SDK nor zod: started by the agent's CLI at the
+// beginning of every run, it must be ready before the agent's first turn (bench/startup.ts measures it).
+import { request } from "node:http";
 import type { Readable, Writable } from "node:stream";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import {
   BRIDGE_CAPABILITY_ENV,
   BRIDGE_URL_ENV,
-  bridgeCallAnswer,
-  bridgeToolsAnswer,
   CAPABILITY_HEADER,
-  createInlineCommentInput,
   MCP_SERVER_NAME,
-  toolDescriptions,
-  updateProgressInput,
+  readCallAnswer,
+  readToolsAnswer,
   type BridgeCallAnswer,
-  type ToolName,
-} from "./tool-specs.ts";
+  type ToolDefinition,
+} from "./bridge-wire.ts";
+import { INVALID_PARAMS, JsonRpcError, METHOD_NOT_FOUND, serveJsonRpc } from "./json-rpc-stdio.ts";
+
+/** The MCP revisions this server speaks (they differ in nothing it uses); the newest first. */
+export const PROTOCOL_VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", "2024-10-07"];
 
 export interface McpServerOptions {
   /** Where AGENT_BRIDGE_TOOLS_URL and AGENT_BRIDGE_TOOLS_CAPABILITY are read from. */
   env: Readonly<Record<string, string | undefined>>;
   stdin?: Readable;
   stdout?: Writable;
-  fetch?: typeof fetch;
 }
 
 /** A problem a person must fix (a missing variable, an unreachable bridge): the message says which. */
@@ -41,57 +44,61 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
       `${BRIDGE_URL_ENV} and ${BRIDGE_CAPABILITY_ENV} must be set; this server is started by 'agent-bridge run' for the agent, not by hand`,
     );
   }
-  const fetchFn = options.fetch ?? fetch;
-  const post = async (path: string, body: unknown): Promise<unknown> => {
-    const response = await fetchFn(`${url}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", [CAPABILITY_HEADER]: capability },
-      body: JSON.stringify(body),
-    });
-    return response.json() as Promise<unknown>;
-  };
+  const post = (path: string, body: unknown) => postJson(`${url}${path}`, capability, body);
 
-  let tools: ToolName[];
+  let tools: ToolDefinition[];
   try {
-    tools = bridgeToolsAnswer.parse(await post("/v1/tools", {})).tools;
+    tools = readToolsAnswer(await post("/v1/tools", {}));
   } catch (error) {
     throw new McpServerSetupError(`the tool bridge at ${url} did not answer: ${(error as Error).message}`);
   }
 
-  const forward = async (tool: ToolName, input: unknown) => {
+  const forward = async (tool: string, input: unknown) => {
     let answer: BridgeCallAnswer;
     try {
-      answer = bridgeCallAnswer.parse(await post("/v1/call", { tool, input }));
+      answer = readCallAnswer(await post("/v1/call", { tool, input }));
     } catch (error) {
       answer = { ok: false, text: `the agent-bridge runner did not answer: ${(error as Error).message}` };
     }
-    return { content: [{ type: "text" as const, text: answer.text }], isError: !answer.ok };
+    return { content: [{ type: "text", text: answer.text }], isError: !answer.ok };
   };
 
-  const server = new McpServer({ name: MCP_SERVER_NAME, version: "1.0.0" });
-  if (tools.includes("update_progress")) {
-    server.registerTool(
-      "update_progress",
-      { description: toolDescriptions.update_progress, inputSchema: updateProgressInput },
-      (input) => forward("update_progress", input),
-    );
-  }
-  if (tools.includes("create_inline_comment")) {
-    server.registerTool(
-      "create_inline_comment",
-      { description: toolDescriptions.create_inline_comment, inputSchema: createInlineCommentInput },
-      (input) => forward("create_inline_comment", input),
-    );
-  }
-
-  const stdin = options.stdin ?? process.stdin;
-  const closed = new Promise<void>((resolve) => {
-    stdin.once("end", resolve);
-    stdin.once("close", resolve);
+  await serveJsonRpc({
+    input: options.stdin ?? process.stdin,
+    output: options.stdout ?? process.stdout,
+    handle(method, params) {
+      const given = (typeof params === "object" && params !== null ? params : {}) as Record<string, unknown>;
+      switch (method) {
+        case "initialize": {
+          const asked = given["protocolVersion"];
+          return {
+            protocolVersion:
+              typeof asked === "string" && PROTOCOL_VERSIONS.includes(asked) ? asked : PROTOCOL_VERSIONS[0],
+            capabilities: { tools: { listChanged: false } },
+            serverInfo: { name: MCP_SERVER_NAME, version: "1.0.0" },
+          };
+        }
+        case "ping":
+          return {};
+        case "tools/list":
+          return { tools };
+        case "tools/call": {
+          const name = given["name"];
+          if (typeof name !== "string") throw new JsonRpcError(INVALID_PARAMS, "tools/call needs a name");
+          if (!tools.some((tool) => tool.name === name)) {
+            return {
+              content: [{ type: "text", text: `the tool ${name} is not available in this run` }],
+              isError: true,
+            };
+          }
+          // The bridge checks the arguments against the tool's schema (it trusts nothing from here).
+          return forward(name, given["arguments"] ?? {});
+        }
+        default:
+          throw new JsonRpcError(METHOD_NOT_FOUND, `Method not found: ${method}`);
+      }
+    },
   });
-  await server.connect(new StdioServerTransport(stdin, options.stdout ?? process.stdout));
-  await closed;
-  await server.close();
 }
 
 /** The server as a process: serves until stdin ends; a setup problem is one line on stderr and exit 1. */
@@ -104,4 +111,40 @@ export async function mcpServerMain(env: McpServerOptions["env"]): Promise<numbe
     console.error(`agent-bridge mcp-server: ${error.message}`);
     return 1;
   }
+}
+
+/**
+ * POSTs JSON to the bridge (on loopback) and reads its JSON answer. node:http and not fetch: loading fetch's
+ * implementation costs this process about 20 ms of CPU at its start, a third of Node's own.
+ */
+function postJson(url: string, capability: string, body: unknown): Promise<unknown> {
+  const text = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(text),
+          [CAPABILITY_HEADER]: capability,
+        },
+      },
+      (res) => {
+        let answer = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (answer += chunk));
+        res.on("end", () => {
+          try {
+            resolve(JSON.parse(answer));
+          } catch {
+            reject(new Error(`HTTP ${res.statusCode ?? "?"}, not JSON`));
+          }
+        });
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(text);
+  });
 }

@@ -29,11 +29,13 @@ import {
   CAPABILITY_HEADER,
   MAX_CHECKLIST_CHARS,
   MAX_COMMENT_CHARS,
+  toolDefinitions,
   toolInputSchemas,
   type BridgeCallAnswer,
   type CreateInlineCommentInput,
   type ToolName,
 } from "./tool-specs.ts";
+import type { BridgeToolsAnswer } from "./bridge-wire.ts";
 
 export const DEFAULT_MAX_INLINE_COMMENTS = 30;
 const MAX_REQUEST_BYTES = 256 * 1024;
@@ -109,6 +111,8 @@ export async function startToolBridge(options: ToolBridgeOptions): Promise<ToolB
   const tools: ToolName[] = reviewEnabled
     ? ["update_progress", "create_inline_comment"]
     : ["update_progress"];
+
+  const definitions = toolDefinitions(tools);
 
   const progress = createProgressForwarder(options.onProgress, options.minProgressIntervalMs, now);
   let posted = 0;
@@ -210,7 +214,7 @@ export async function startToolBridge(options: ToolBridgeOptions): Promise<ToolB
     }
     const body = await readBody(req, MAX_REQUEST_BYTES);
     if (body === null) return answer(res, 413, { ok: false, text: "request too large" });
-    if (req.url === "/v1/tools") return answer(res, 200, { tools });
+    if (req.url === "/v1/tools") return answer(res, 200, { tools: definitions } satisfies BridgeToolsAnswer);
     if (req.url !== "/v1/call") return answer(res, 404, { ok: false, text: "no such endpoint" });
     let json: unknown;
     try {

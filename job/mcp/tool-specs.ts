@@ -1,13 +1,19 @@
 // The agent-bridge MCP tools as the agent sees them: names, descriptions and input schemas. Shared by the
 // stdio MCP server (which registers them) and the runner's tool bridge (which checks every call again with
-// the same schemas before acting, since the MCP server runs where the agent runs and is not trusted).
+// the same schemas before acting, since the MCP server runs where the agent runs and is not trusted). The
+// MCP server itself never loads this file (nor zod): the bridge hands it the tools' JSON Schemas.
 import { z } from "zod";
+import { MCP_SERVER_NAME, TOOL_NAMES, type ToolDefinition, type ToolName } from "./bridge-wire.ts";
 
-/** The MCP server's name in both CLIs' configuration: tools appear as mcp__agent_bridge__<tool>. */
-export const MCP_SERVER_NAME = "agent_bridge";
-
-export const TOOL_NAMES = ["update_progress", "create_inline_comment"] as const;
-export type ToolName = (typeof TOOL_NAMES)[number];
+export {
+  BRIDGE_CAPABILITY_ENV,
+  BRIDGE_URL_ENV,
+  CAPABILITY_HEADER,
+  MCP_SERVER_NAME,
+  TOOL_NAMES,
+  type BridgeCallAnswer,
+  type ToolName,
+} from "./bridge-wire.ts";
 
 /** The name a CLI gives an agent-bridge tool: what goes into Claude's --allowedTools. */
 export function mcpToolName(tool: ToolName): string {
@@ -64,14 +70,17 @@ export const toolDescriptions: Record<ToolName, string> = {
     "lines that are valid. Use it for remarks about specific lines; put the overall summary in your final answer.",
 };
 
-/** The wire format between the MCP server and the tool bridge. */
-export const bridgeCallRequest = z.object({ tool: z.enum(TOOL_NAMES), input: z.unknown() });
-export const bridgeCallAnswer = z.object({ ok: z.boolean(), text: z.string() });
-export const bridgeToolsAnswer = z.object({ tools: z.array(z.enum(TOOL_NAMES)) });
-export type BridgeCallAnswer = z.infer<typeof bridgeCallAnswer>;
+/**
+ * The tools as MCP's tools/list gives them, their input as JSON Schema draft-07 of what the agent may send
+ * (io "input": a field with a default is optional), as the MCP SDK made it from the same zod schemas.
+ */
+export function toolDefinitions(tools: readonly ToolName[]): ToolDefinition[] {
+  return tools.map((name) => ({
+    name,
+    description: toolDescriptions[name],
+    inputSchema: z.toJSONSchema(toolInputSchemas[name], { target: "draft-7", io: "input" }),
+  }));
+}
 
-/** The header that carries the bridge's capability. */
-export const CAPABILITY_HEADER = "x-agent-bridge-capability";
-/** The MCP server's environment: all it knows. */
-export const BRIDGE_URL_ENV = "AGENT_BRIDGE_TOOLS_URL";
-export const BRIDGE_CAPABILITY_ENV = "AGENT_BRIDGE_TOOLS_CAPABILITY";
+/** A call as the MCP server forwards it (the wire format is in bridge-wire.ts). */
+export const bridgeCallRequest = z.object({ tool: z.enum(TOOL_NAMES), input: z.unknown() });

@@ -298,7 +298,7 @@ describe("the package the images install (npm pack)", () => {
     expect(packed.files).toContain("dist/mcp-server.js");
   });
 
-  it("imports only its dependencies; tsx only where a development command is loaded from a checkout", () => {
+  it("imports exactly its dependencies; tsx only where a development command is loaded from a checkout", () => {
     const imported = (kind: "static" | "dynamic") =>
       new Set(
         Object.values(packed.metafile.outputs)
@@ -315,6 +315,11 @@ describe("the package the images install (npm pack)", () => {
     for (const name of imported("dynamic")) {
       expect([...Object.keys(pkg.dependencies), "tsx"], name).toContain(name);
     }
+    // And nothing more: what only the tests, the sandbox, the MCP SDK's test client or the receivers' own
+    // bundles need (they inline their packages) is a development dependency, never installed in the images.
+    const used = new Set([...imported("static"), ...imported("dynamic")]);
+    used.delete("tsx");
+    expect(Object.keys(pkg.dependencies).sort()).toEqual([...used].sort());
     // Development and the tests only: the sandbox is tested with gitbeaker, the sources run through tsx.
     expect(Object.keys(pkg.devDependencies)).toEqual(expect.arrayContaining(["tsx", "@gitbeaker/rest"]));
     expect(Object.keys(pkg.dependencies)).not.toContain("tsx");

@@ -1,7 +1,7 @@
 // What each production command loads before it does anything: esbuild resolves the real import graph of the
 // command's module (as the build does), and the test follows only the static imports, the ones paid at
-// start-up. `run`, `finalize` and `mcp-server` must not load the sandbox, the doctor, the cloud SDKs or, but
-// for the MCP server itself, the MCP SDK; the overview (`agent-bridge --help`) loads no command at all.
+// start-up. `run`, `finalize` and `mcp-server` must not load the sandbox, the doctor, the cloud SDKs or the
+// MCP SDK (the MCP server speaks MCP itself); the overview (`agent-bridge --help`) loads no command at all.
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Metafile } from "esbuild";
@@ -109,23 +109,26 @@ describe("the commands' import graphs (what starting each one loads)", () => {
     },
   );
 
-  it("run and finalize load no MCP SDK (the MCP server is a process of its own)", () => {
-    expect(graphs.run.staticPackages).not.toContain("@modelcontextprotocol/sdk");
-    expect(graphs.finalize.allPackages).not.toContain("@modelcontextprotocol/sdk");
-  });
+  it.each(["run", "finalize", "mcp-server", "mcp-server entry"] as const)(
+    "%s loads no MCP SDK, not even later (the MCP server speaks MCP itself)",
+    (name) => {
+      expect(graphs[name].allPackages).not.toContain("@modelcontextprotocol/sdk");
+    },
+  );
 
   it("run loads the AWS SDK only when the provider is Bedrock (a dynamic import)", () => {
     expect(graphs.run.staticPackages).not.toContain("@aws-sdk/client-sts");
     expect(graphs.run.allPackages).toContain("@aws-sdk/client-sts");
   });
 
-  it("the MCP server's own entry loads its server and tool specs only, and the MCP SDK", () => {
+  it("the MCP server's own entry loads its server, its JSON-RPC loop and the wire format: no package", () => {
     expect(graphs["mcp-server entry"].staticFiles).toEqual([
+      "job/mcp/bridge-wire.ts",
+      "job/mcp/json-rpc-stdio.ts",
       "job/mcp/main.ts",
       "job/mcp/mcp-server.ts",
-      "job/mcp/tool-specs.ts",
     ]);
-    expect(graphs["mcp-server entry"].staticPackages).toEqual(["@modelcontextprotocol/sdk", "zod"]);
+    expect(graphs["mcp-server entry"].allPackages).toEqual([]);
     // The command's module loads it only once it runs: its help needs none of it.
     expect(graphs["mcp-server"].staticPackages).toEqual([]);
   });

@@ -71,10 +71,58 @@ describe("job/mcp/mcp-server (agent-bridge mcp-server)", { timeout: 30_000 }, ()
       ],
       isError: true,
     });
-    // Malformed input never leaves the MCP server.
+    // Malformed input is refused: the bridge checks every call against the tool's schema.
     const malformed = await client.callTool({ name: "update_progress", arguments: { checklist: 42 } });
     expect(malformed.isError).toBe(true);
     expect(progress).toHaveLength(1);
+  });
+
+  it("agrees on the client's MCP revision when it knows it, else offers its newest; refuses other tools", async () => {
+    bridge = await startToolBridge({
+      gitlab: { request: () => Promise.reject(new Error("unused")) },
+      event,
+      onProgress: () => undefined,
+      minProgressIntervalMs: 0,
+      redact: (text) => text,
+    });
+    const { command, args, env } = bridge.launch;
+    const child = spawn(command, args, {
+      env: { PATH: process.env["PATH"] ?? "", ...env },
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    const request = (id: number, method: string, params: object) =>
+      child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id, method, params })}\n`);
+    const initialize = (protocolVersion: string) => ({
+      protocolVersion,
+      capabilities: {},
+      clientInfo: { name: "test", version: "1" },
+    });
+    request(1, "initialize", initialize("2025-06-18"));
+    request(2, "initialize", initialize("1999-01-01"));
+    request(3, "tools/call", { name: "create_inline_comment", arguments: {} });
+    request(4, "resources/list", {});
+    child.stdin.end();
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
+    expect(await new Promise<number | null>((resolve) => child.on("close", resolve))).toBe(0);
+    const answers = new Map(
+      out
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { id: number })
+        .map((answer) => [answer.id, answer]),
+    );
+    expect(answers.get(1)).toMatchObject({
+      result: {
+        protocolVersion: "2025-06-18",
+        capabilities: { tools: {} },
+        serverInfo: { name: "agent_bridge" },
+      },
+    });
+    expect(answers.get(2)).toMatchObject({ result: { protocolVersion: "2025-11-25" } });
+    // Not offered on an issue: refused here, as the SDK's server refused a tool it did not register.
+    expect(answers.get(3)).toMatchObject({ result: { isError: true } });
+    expect(answers.get(4)).toMatchObject({ error: { code: -32601 } });
   });
 
   it("reports an unreachable runner as a tool error", async () => {

@@ -82,7 +82,7 @@ async function start(overrides: Partial<ToolBridgeOptions> = {}, answer?: (call:
     });
     return {
       status: response.status,
-      body: (await response.json()) as { ok?: boolean; text?: string; tools?: string[] },
+      body: (await response.json()) as { ok?: boolean; text?: string; tools?: Array<{ name: string }> },
     };
   };
   const callTool = async (tool: string, input: unknown) => (await post("/v1/call", { tool, input })).body;
@@ -147,13 +147,27 @@ describe("job/mcp/tool-bridge: access", () => {
   });
 
   it("offers inline comments only on a merge request that is not confidential", async () => {
-    expect((await (await start()).post("/v1/tools", {})).body.tools).toEqual([
-      "update_progress",
-      "create_inline_comment",
-    ]);
+    const names = (answer: { body: { tools?: Array<{ name: string }> } }) =>
+      (answer.body.tools ?? []).map((tool) => tool.name);
+    const onMergeRequest = await (await start()).post("/v1/tools", {});
+    expect(names(onMergeRequest)).toEqual(["update_progress", "create_inline_comment"]);
+    // The JSON Schema of what the agent may send, as MCP's tools/list gives it: `side` has a default.
+    expect(onMergeRequest.body).toMatchObject({
+      tools: [
+        { inputSchema: { type: "object", required: ["checklist"] } },
+        {
+          description: expect.stringContaining("Post a review comment on one line"),
+          inputSchema: {
+            type: "object",
+            properties: { side: { enum: ["new", "old"], default: "new" }, line: { type: "integer" } },
+            required: ["path", "line", "body"],
+          },
+        },
+      ],
+    });
     await bridge?.close();
     const issue = await start({ event: { ...event, noteableType: "Issue" } });
-    expect((await issue.post("/v1/tools", {})).body.tools).toEqual(["update_progress"]);
+    expect(names(await issue.post("/v1/tools", {}))).toEqual(["update_progress"]);
     expect(
       await issue.callTool("create_inline_comment", { path: "src/app.txt", line: 2, body: "x" }),
     ).toEqual({
@@ -162,7 +176,7 @@ describe("job/mcp/tool-bridge: access", () => {
     });
     await bridge?.close();
     const internal = await start({ event: { ...event, confidential: true } });
-    expect((await internal.post("/v1/tools", {})).body.tools).toEqual(["update_progress"]);
+    expect(names(await internal.post("/v1/tools", {}))).toEqual(["update_progress"]);
   });
 });
 
