@@ -108,6 +108,11 @@ export async function recordVersion(
   return version;
 }
 
+/** Records the first version of a merge request that has none yet (a read may come before it is prepared). */
+export async function ensureVersion(sb: SandboxServices, mr: MergeRequest): Promise<void> {
+  if (latestVersion(mr) === undefined) await withMergeRequestLock(sb, mr, () => recordVersion(sb, mr));
+}
+
 /** The files a version changes: from the merge base to the source head, in the target repository. */
 export async function versionDiffs(
   sb: SandboxServices,

@@ -1,180 +1,27 @@
-// Merge requests: create (same project or from a fork), list, read, update, and their diffs, changes, versions
-// and commits, computed with real git between the merge base and the source head copied into the target
-// repository. https://docs.gitlab.com/api/merge_requests/
-import { createHash } from "node:crypto";
+// Merge requests: create (same project or from a fork), list, read and update, with GitLab's rules for
+// duplicates, drafts, retargeting and the system notes a change writes. Their diffs, versions and commits are
+// in merge-request-diffs.ts, their JSON in merge-request-json.ts. https://docs.gitlab.com/api/merge_requests/
 import { fireOpened, fireUpdated, snapshotIssuable } from "../hooks/issuable-hooks.ts";
 import { ApiError, forbidden, notFound } from "../http/api-error.ts";
-import { json, type RequestContext, type RouteRegistrar } from "../http/context.ts";
+import { json, type RouteRegistrar } from "../http/context.ts";
 import { paginate } from "../http/pagination.ts";
 import type { SandboxServices } from "../services.ts";
-import {
-  ACCESS,
-  type MergeRequest,
-  type MergeRequestVersion,
-  type Pipeline,
-  type Project,
-  type User,
-} from "../state/model.ts";
+import { ACCESS, type MergeRequest, type Project, type User } from "../state/model.ts";
 import { now } from "../state/store.ts";
-import { votes } from "./award-emoji.ts";
 import { registerForks } from "./forks.ts";
 import { readMergeRequestUsers } from "./issuable-users.ts";
 import { applyLabelParams, labelChangeNote, readLabels } from "./labels.ts";
-import {
-  commitsBetween,
-  diffRefs,
-  headSha,
-  latestVersion,
-  recordVersion,
-  sourceProject,
-  versionDiffs,
-  withMergeRequestLock,
-} from "./merge-request-git.ts";
-import { createSystemNote, userNotesCount } from "./note-service.ts";
-import {
-  canReadMergeRequests,
-  findMergeRequest,
-  iidParam,
-  levelOf,
-  projectWebUrl,
-  type Noteable,
-} from "./noteables.ts";
-import { pipelineBasic } from "./pipelines.ts";
+import { registerMergeRequestDiffs } from "./merge-request-diffs.ts";
+import { ensureVersion, recordVersion, withMergeRequestLock } from "./merge-request-git.ts";
+import { mergeRequestJson } from "./merge-request-json.ts";
+import { createSystemNote } from "./note-service.ts";
+import { canReadMergeRequests, levelOf, loadMergeRequest, type Noteable } from "./noteables.ts";
 import { applyQuickActions, extractCommands } from "./quick-actions.ts";
-import { userBasic } from "./serialize.ts";
 
 const DRAFT = /^\s*(\[draft\]|\(draft\)|draft:|draft\s-\s|\[wip\]|wip:|wip\s-\s)/i;
 
-export function isDraftTitle(title: string): boolean {
+function isDraftTitle(title: string): boolean {
   return DRAFT.test(title);
-}
-
-/** GitLab's head pipeline: the newest pipeline for the source head, on the branch or the MR ref. */
-export function headPipeline(sb: SandboxServices, mr: MergeRequest): Pipeline | null {
-  if (mr.head_pipeline_id !== null) {
-    const p = sb.state.pipelines.get(mr.head_pipeline_id);
-    if (p) return p;
-  }
-  const sha = headSha(mr);
-  let best: Pipeline | null = null;
-  for (const p of sb.state.pipelines.values()) {
-    const onBranch = p.project_id === mr.source_project_id && p.ref === mr.source_branch;
-    const onMrRef = p.project_id === mr.target_project_id && p.ref === `refs/merge-requests/${mr.iid}/head`;
-    if ((onBranch || onMrRef) && p.sha === sha && (best === null || p.id > best.id)) best = p;
-  }
-  return best;
-}
-
-function detailedStatus(mr: MergeRequest): string {
-  if (mr.state !== "opened") return "not_open";
-  if (mr.draft) return "draft_status";
-  if (latestVersion(mr) === undefined) return "preparing";
-  return "mergeable";
-}
-
-export function mergeRequestJson(
-  sb: SandboxServices,
-  project: Project,
-  mr: MergeRequest,
-  detail = false,
-): Record<string, unknown> {
-  const user = (id: number | null | undefined): Record<string, unknown> | null => {
-    const u = id === null || id === undefined ? undefined : sb.state.users.get(id);
-    return u ? userBasic(sb, u) : null;
-  };
-  const source = sourceProject(sb, mr);
-  const reference = `!${mr.iid}`;
-  const pipeline = headPipeline(sb, mr);
-  const noteable: Noteable = { type: "MergeRequest", project, record: mr };
-  const assignees = (mr.assignee_ids ?? []).map(user).filter((u) => u !== null);
-  const base: Record<string, unknown> = {
-    id: mr.id,
-    iid: mr.iid,
-    project_id: mr.project_id,
-    title: mr.title,
-    description: mr.description,
-    state: mr.state,
-    created_at: mr.created_at,
-    updated_at: mr.updated_at,
-    merged_by: user(mr.merged_by_id),
-    merge_user: user(mr.merged_by_id),
-    merged_at: mr.merged_at ?? null,
-    closed_by: user(mr.closed_by_id),
-    closed_at: mr.closed_at ?? null,
-    target_branch: mr.target_branch,
-    source_branch: mr.source_branch,
-    user_notes_count: userNotesCount(sb, noteable),
-    ...votes(sb, "MergeRequest", mr.id),
-    author: user(mr.author_id),
-    assignees,
-    assignee: assignees[0] ?? null,
-    reviewers: (mr.reviewer_ids ?? []).map(user).filter((u) => u !== null),
-    source_project_id: mr.source_project_id,
-    target_project_id: mr.target_project_id,
-    labels: mr.labels,
-    draft: mr.draft,
-    imported: false,
-    imported_from: "none",
-    work_in_progress: mr.draft,
-    milestone: null,
-    merge_when_pipeline_succeeds: false,
-    merge_status: mr.state === "opened" && latestVersion(mr) === undefined ? "checking" : "can_be_merged",
-    detailed_merge_status: detailedStatus(mr),
-    merge_after: null,
-    sha: headSha(mr),
-    merge_commit_sha: mr.merge_commit_sha ?? null,
-    squash_commit_sha: null,
-    discussion_locked: mr.discussion_locked ?? null,
-    should_remove_source_branch: null,
-    force_remove_source_branch: mr.remove_source_branch,
-    prepared_at: latestVersion(mr)?.created_at ?? null,
-    reference,
-    references: { short: reference, relative: reference, full: `${project.path_with_namespace}${reference}` },
-    web_url: `${projectWebUrl(sb, project)}/-/merge_requests/${mr.iid}`,
-    time_stats: {
-      time_estimate: 0,
-      total_time_spent: 0,
-      human_time_estimate: null,
-      human_total_time_spent: null,
-    },
-    squash: false,
-    squash_on_merge: false,
-    task_completion_status: { count: 0, completed_count: 0 },
-    has_conflicts: false,
-    blocking_discussions_resolved: true,
-    approvals_before_merge: null,
-  };
-  if (!detail) return base;
-  const version = latestVersion(mr);
-  return {
-    ...base,
-    subscribed: true,
-    changes_count: version ? version.real_size : null,
-    latest_build_started_at: null,
-    latest_build_finished_at: null,
-    first_deployed_to_production_at: null,
-    pipeline: pipeline ? pipelineBasic(sb, project, pipeline) : null,
-    head_pipeline: pipeline ? pipelineBasic(sb, project, pipeline) : null,
-    diff_refs: diffRefs(mr),
-    merge_error: null,
-    first_contribution: false,
-    user: { can_merge: false },
-    source_project_path: source?.path_with_namespace ?? null,
-  };
-}
-
-function versionJson(mr: MergeRequest, v: MergeRequestVersion): Record<string, unknown> {
-  return {
-    id: v.id,
-    head_commit_sha: v.head_commit_sha,
-    base_commit_sha: v.base_commit_sha,
-    start_commit_sha: v.start_commit_sha,
-    created_at: v.created_at,
-    merge_request_id: mr.id,
-    state: v.state,
-    real_size: v.real_size,
-    patch_id_sha: createHash("sha1").update(`${v.base_commit_sha}..${v.head_commit_sha}`).digest("hex"),
-  };
 }
 
 /** The projects a fork descends from, nearest first. */
@@ -216,16 +63,6 @@ function duplicateError(other: MergeRequest): ApiError {
   return new ApiError(409, {
     message: [`Another open merge request already exists for this source branch: !${other.iid}`],
   });
-}
-
-/** The (target) project of `:id` and its merge request, readable by the caller. */
-function load(ctx: RequestContext): { project: Project; mr: MergeRequest } {
-  const project = ctx.project(ACCESS.none);
-  return { project, mr: findMergeRequest(ctx, project) };
-}
-
-async function ensureVersion(sb: SandboxServices, mr: MergeRequest): Promise<void> {
-  if (latestVersion(mr) === undefined) await withMergeRequestLock(sb, mr, () => recordVersion(sb, mr));
 }
 
 function canUpdate(sb: SandboxServices, project: Project, mr: MergeRequest, user: User): boolean {
@@ -386,13 +223,13 @@ export function registerMergeRequests(r: RouteRegistrar): void {
   });
 
   r.get("/projects/:id/merge_requests/:merge_request_iid", async (ctx) => {
-    const { project, mr } = load(ctx);
+    const { project, mr } = loadMergeRequest(ctx);
     await ensureVersion(ctx.sb, mr);
     return json(mergeRequestJson(ctx.sb, project, mr, true));
   });
 
   r.put("/projects/:id/merge_requests/:merge_request_iid", async (ctx) => {
-    const { project, mr } = load(ctx);
+    const { project, mr } = loadMergeRequest(ctx);
     const user = ctx.requireUser();
     const sb = ctx.sb;
     if (!canUpdate(sb, project, mr, user)) throw forbidden();
@@ -484,55 +321,5 @@ export function registerMergeRequests(r: RouteRegistrar): void {
     return json(mergeRequestJson(sb, project, mr, true));
   });
 
-  r.get("/projects/:id/merge_requests/:merge_request_iid/diffs", async (ctx) => {
-    const { mr } = load(ctx);
-    await ensureVersion(ctx.sb, mr);
-    const files = await versionDiffs(ctx.sb, mr, latestVersion(mr));
-    const page = paginate(files, ctx.query, ctx.url);
-    return json(page.items, 200, page.headers);
-  });
-
-  r.get("/projects/:id/merge_requests/:merge_request_iid/changes", async (ctx) => {
-    const { project, mr } = load(ctx);
-    await ensureVersion(ctx.sb, mr);
-    const files = await versionDiffs(ctx.sb, mr, latestVersion(mr));
-    return json({ ...mergeRequestJson(ctx.sb, project, mr, true), changes: files, overflow: false });
-  });
-
-  r.get("/projects/:id/merge_requests/:merge_request_iid/versions", async (ctx) => {
-    const { mr } = load(ctx);
-    await ensureVersion(ctx.sb, mr);
-    const newestFirst = [...mr.versions].reverse();
-    const page = paginate(newestFirst, ctx.query, ctx.url);
-    return json(
-      page.items.map((v) => versionJson(mr, v)),
-      200,
-      page.headers,
-    );
-  });
-
-  r.get("/projects/:id/merge_requests/:merge_request_iid/versions/:version_id", async (ctx) => {
-    const { project, mr } = load(ctx);
-    const id = iidParam(ctx, "version_id");
-    const version = mr.versions.find((v) => v.id === id);
-    if (!version) throw notFound("Merge Request Diff");
-    const target = ctx.sb.state.projects.get(mr.target_project_id) ?? project;
-    const [commits, diffs] = await Promise.all([
-      commitsBetween(ctx.sb, target, version.base_commit_sha, version.head_commit_sha),
-      versionDiffs(ctx.sb, mr, version),
-    ]);
-    return json({ ...versionJson(mr, version), commits, diffs });
-  });
-
-  r.get("/projects/:id/merge_requests/:merge_request_iid/commits", async (ctx) => {
-    const { project, mr } = load(ctx);
-    await ensureVersion(ctx.sb, mr);
-    const version = latestVersion(mr);
-    const target = ctx.sb.state.projects.get(mr.target_project_id) ?? project;
-    const commits = version
-      ? await commitsBetween(ctx.sb, target, version.base_commit_sha, version.head_commit_sha)
-      : [];
-    const page = paginate(commits, ctx.query, ctx.url);
-    return json(page.items, 200, page.headers);
-  });
+  registerMergeRequestDiffs(r);
 }

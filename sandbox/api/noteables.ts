@@ -61,6 +61,12 @@ export function findMergeRequest(
   return ctx.sb.state.mergeRequestByIid(project.id, iidParam(ctx, param));
 }
 
+/** The (target) project of `:id` and its merge request, readable by the caller. */
+export function loadMergeRequest(ctx: RequestContext): { project: Project; mr: MergeRequest } {
+  const project = ctx.project(ACCESS.none);
+  return { project, mr: findMergeRequest(ctx, project) };
+}
+
 /** The issue or merge request of `/projects/:id/<kind>/:noteable_id/...`. */
 export function loadNoteable(ctx: RequestContext, kind: NoteableKind, param = "noteable_id"): Noteable {
   // Anyone who can see the project may read and comment (a public project's issues need no membership).
