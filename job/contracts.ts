@@ -131,6 +131,8 @@ export interface AgentRunResult {
   /** Of inputTokens, those served from the provider's prompt cache (billed lower). */
   cachedInputTokens?: number;
   outputTokens?: number;
+  /** The CLI's session (Claude's session_id, Codex's thread_id), for the run's report. */
+  sessionId?: string;
 }
 
 export interface AgentRunner {

@@ -173,6 +173,10 @@ export interface RunJobResult {
   agent?: AgentRunResult;
   /** Whether the placeholder got its last word (false: finalize in after_script has to). */
   placeholderFinal?: boolean;
+  /** Inline review comments posted. */
+  inlineComments?: number;
+  /** The run's redactor, the model's credentials included, for what is reported after it. */
+  redact?: Redact;
 }
 
 /** A step was cut short by the deadline or a signal. */
@@ -402,6 +406,8 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
       publish,
       agent: result,
       placeholderFinal: final,
+      inlineComments: review?.posted ?? 0,
+      redact,
     };
   } catch (error) {
     const stop = error instanceof RunStoppedError ? error.reason : deadline.stopped;

@@ -5,6 +5,8 @@
 import { parseArgs } from "node:util";
 import { jobSettingsHelp } from "../../shared/config/job-settings.ts";
 import { watchTerminationSignals, type StopReason } from "../../job/deadline.ts";
+import { createRedactor, secretValuesFromEnv } from "../../job/redact.ts";
+import { buildRunReport, writeRunReport } from "../../job/run-report.ts";
 import { runJob } from "../../job/run.ts";
 import type { Command } from "./command.ts";
 
@@ -56,8 +58,15 @@ export const runCommand: Command = {
       const reason: StopReason = { kind: "signal", signal };
       controller.abort(reason);
     });
+    const startedAt = Date.now();
     try {
       const result = await runJob({ env: process.env, stopSignal: controller.signal });
+      const redact = result.redact ?? createRedactor(secretValuesFromEnv(process.env));
+      const report = buildRunReport(result, process.env, Date.now() - startedAt, redact);
+      await writeRunReport(process.env, report).then(
+        (dir) => dir !== null && console.error(`agent-bridge run: report in ${dir}`),
+        (error: unknown) => console.error(`agent-bridge run: could not write the report: ${String(error)}`),
+      );
       if (result.outcome === "stopped") {
         // A step that ignored the stop (a child that would not die) must not keep the job alive now that
         // the placeholder has its last word.

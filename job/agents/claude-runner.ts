@@ -202,6 +202,7 @@ async function runClaude(runner: ClaudeRunnerOptions, options: AgentRunOptions):
   };
   if (result?.num_turns !== undefined) base.turns = result.num_turns;
   if (result?.total_cost_usd !== undefined) base.costUsd = result.total_cost_usd;
+  if (result?.session_id !== undefined) base.sessionId = result.session_id;
   if (result?.usage !== undefined) {
     base.inputTokens = claudeInputTokens(result.usage);
     base.outputTokens = result.usage.output_tokens;

@@ -45,6 +45,7 @@ const resultLine = z.looseObject({
   usage: usageSchema.optional().catch(undefined),
   api_error_status: z.number().nullish().catch(null),
   errors: z.array(z.string()).optional().catch(undefined),
+  session_id: z.string().optional().catch(undefined),
 });
 
 export type ClaudeResultLine = z.infer<typeof resultLine>;

@@ -212,6 +212,7 @@ async function runCodex(runner: CodexRunnerOptions, options: AgentRunOptions): P
     base.outputTokens = summary.outputTokens;
   }
   if (summary.steps > 0) base.turns = summary.steps;
+  if (summary.threadId !== null) base.sessionId = summary.threadId;
 
   if (proc.stopped === "signal") return { ...base, status: "canceled", error: "the run was canceled" };
   if (summary.failure !== null) return { ...base, status: "error", error: summary.failure };

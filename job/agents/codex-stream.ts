@@ -21,6 +21,7 @@ const turnFailedLine = z.looseObject({
   type: z.literal("turn.failed"),
   error: z.looseObject({ message: z.string() }).optional().catch(undefined),
 });
+const threadStartedLine = z.looseObject({ type: z.literal("thread.started"), thread_id: z.string() });
 const errorLine = z.looseObject({ type: z.literal("error"), message: z.string().catch("unknown error") });
 
 const agentMessage = z.looseObject({ text: z.string() });
@@ -62,6 +63,8 @@ export interface CodexStreamSummary {
   cachedInputTokens: number;
   outputTokens: number;
   skippedLines: number;
+  /** thread.started's thread_id: the session, as `codex exec resume` names it. */
+  threadId: string | null;
 }
 
 export interface CodexStreamReader {
@@ -81,6 +84,7 @@ export function createCodexStreamReader(onEvent: (event: AgentEvent) => void): C
     cachedInputTokens: 0,
     outputTokens: 0,
     skippedLines: 0,
+    threadId: null,
   };
   // Tool items are reported once, when they start (or when they complete if their start was not seen).
   const reported = new Set<string>();
@@ -165,7 +169,12 @@ export function createCodexStreamReader(onEvent: (event: AgentEvent) => void): C
         onEvent({ kind: "error", text: state.lastError });
         return;
       }
-      // thread.started, turn.started and future event types: nothing to report.
+      const thread = threadStartedLine.safeParse(json);
+      if (thread.success) {
+        state.threadId = thread.data.thread_id;
+        return;
+      }
+      // turn.started and future event types: nothing to report.
     },
     summary: () => ({ ...state, messages: [...state.messages] }),
   };

@@ -267,6 +267,14 @@ export const JOB_SETTINGS_DOC: readonly JobSettingDoc[] = [
     default: null,
   },
   {
+    name: "AGENT_REPORT_DIR",
+    group: "agent",
+    required: false,
+    description:
+      "Directory (relative to CI_PROJECT_DIR) for the run's report: agent-bridge-report.json and agent-bridge.env (AGENT_RESULT_* for later jobs). Unset: no report. The components set agent-bridge-report and collect both as artifacts.",
+    default: null,
+  },
+  {
     name: "AGENT_CONTEXT_BUDGET_CHARS",
     group: "agent",
     required: false,

@@ -43,6 +43,8 @@ describe("job/agents/claude-stream", () => {
     });
     expect(summary.result?.total_cost_usd).toBeGreaterThan(0);
     expect(claudeInputTokens(summary.result!.usage!)).toBeGreaterThan(0);
+    // The result line names the session, for the run's report.
+    expect(summary.result?.session_id).toBe("0187889c-08dc-4423-81f3-373728d45496");
   });
 
   it("reads an API failure from the result line (subtype success, is_error true)", () => {

@@ -33,6 +33,8 @@ describe("job/agents/codex-stream", () => {
     });
     expect(summary.inputTokens).toBeGreaterThan(0);
     expect(summary.outputTokens).toBeGreaterThan(0);
+    // thread.started names the session (`codex exec resume <id>`), for the run's report.
+    expect(summary.threadId).toBe("01a20168-468c-7bd3-b1d7-53e2b31ea8a1");
   });
 
   it("takes the API's own message out of a failed turn", () => {

@@ -1,0 +1,132 @@
+// The run's machine-readable result, for every run (done, skipped, failed or stopped): a JSON report and a
+// dotenv file that later jobs of the pipeline read as variables (artifacts:reports:dotenv). Written after
+// publishing, into AGENT_REPORT_DIR (relative to the checkout; the templates set it and collect it as
+// artifacts); nothing is written when it is unset. Every text passes the redactor. The dotenv follows GitLab's
+// rules for that report: one KEY=value a line, no multi-line values, a few variables, a small file.
+import { mkdir, writeFile } from "node:fs/promises";
+import { isAbsolute, join } from "node:path";
+import type { Env } from "../shared/config/env-values.ts";
+import type { Redact } from "./contracts.ts";
+import type { RunJobResult } from "./run.ts";
+
+export const REPORT_FILE = "agent-bridge-report.json";
+export const DOTENV_FILE = "agent-bridge.env";
+
+export interface RunReport {
+  version: 1;
+  conclusion: RunJobResult["outcome"];
+  reason: string | null;
+  assistant: string | null;
+  trigger: {
+    kind: "note";
+    project_id: number;
+    project_path: string;
+    noteable_type: "Issue" | "MergeRequest";
+    noteable_iid: number;
+    note_id: number;
+    author: string;
+  } | null;
+  branch: string | null;
+  commit: string | null;
+  merge_request: { iid: number; url: string } | null;
+  notes_written: { placeholder_note_id: number | null; inline_comments: number };
+  answer: string | null;
+  turns: number | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cost_usd: number | null;
+  /** The whole run, from start to the report. */
+  duration_ms: number;
+  /** The agent CLI alone. */
+  agent_duration_ms: number | null;
+  session_id: string | null;
+  job_url: string | null;
+  pipeline_id: number | null;
+}
+
+export function buildRunReport(
+  result: RunJobResult,
+  env: Env,
+  durationMs: number,
+  redact: Redact,
+): RunReport {
+  const event = result.event;
+  const publish = result.publish;
+  const agent = result.agent;
+  const text = (value: string | undefined): string | null => (value === undefined ? null : redact(value));
+  const pipeline = Number(env["CI_PIPELINE_ID"]);
+  return {
+    version: 1,
+    conclusion: result.outcome,
+    reason: text(result.reason),
+    assistant: event?.assistant ?? null,
+    trigger: event
+      ? {
+          kind: "note",
+          project_id: event.projectId,
+          project_path: event.projectPath,
+          noteable_type: event.noteableType,
+          noteable_iid: event.noteableIid,
+          note_id: event.noteId,
+          author: event.authorUsername,
+        }
+      : null,
+    branch: publish && "branch" in publish ? publish.branch : null,
+    commit: publish && "commitSha" in publish ? publish.commitSha : null,
+    merge_request:
+      publish?.kind === "merge_request"
+        ? { iid: publish.mergeRequestIid, url: publish.mergeRequestUrl }
+        : null,
+    notes_written: {
+      placeholder_note_id: event?.placeholderNoteId ?? null,
+      inline_comments: result.inlineComments ?? 0,
+    },
+    answer: agent ? redact(agent.finalText) : null,
+    turns: agent?.turns ?? null,
+    input_tokens: agent?.inputTokens ?? null,
+    output_tokens: agent?.outputTokens ?? null,
+    cost_usd: agent?.costUsd ?? null,
+    duration_ms: Math.max(0, Math.round(durationMs)),
+    agent_duration_ms: agent ? Math.round(agent.durationMs) : null,
+    session_id: agent?.sessionId ?? null,
+    job_url: env["CI_JOB_URL"]?.trim() || null,
+    pipeline_id: Number.isInteger(pipeline) && pipeline > 0 ? pipeline : null,
+  };
+}
+
+/** The dotenv lines: AGENT_RESULT_* names, so they never shadow a setting (AGENT_ASSISTANT) of a later job. */
+export function reportDotenv(report: RunReport): string {
+  const entries: Array<[string, string | number | null]> = [
+    ["AGENT_RESULT_CONCLUSION", report.conclusion],
+    ["AGENT_RESULT_ASSISTANT", report.assistant],
+    ["AGENT_RESULT_BRANCH", report.branch],
+    ["AGENT_RESULT_COMMIT", report.commit],
+    ["AGENT_RESULT_MR_IID", report.merge_request?.iid ?? null],
+    ["AGENT_RESULT_MR_URL", report.merge_request?.url ?? null],
+    ["AGENT_RESULT_NOTE_ID", report.notes_written.placeholder_note_id],
+    ["AGENT_RESULT_TURNS", report.turns],
+    ["AGENT_RESULT_COST_USD", report.cost_usd],
+    ["AGENT_RESULT_DURATION_MS", report.duration_ms],
+    ["AGENT_RESULT_SESSION_ID", report.session_id],
+  ];
+  return entries.map(([key, value]) => `${key}=${dotenvValue(value)}\n`).join("");
+}
+
+// GitLab's dotenv report takes no multi-line values; anything but a plain token is dropped to keep it valid.
+function dotenvValue(value: string | number | null): string {
+  if (value === null) return "";
+  const text = String(value);
+  return /^[\w.:/@+=-]*$/.test(text) ? text : "";
+}
+
+/** Writes both files into AGENT_REPORT_DIR; returns the directory, or null when it is not set. */
+export async function writeRunReport(env: Env, report: RunReport): Promise<string | null> {
+  const setting = env["AGENT_REPORT_DIR"]?.trim();
+  if (!setting) return null;
+  const base = env["CI_PROJECT_DIR"]?.trim() || process.cwd();
+  const dir = isAbsolute(setting) ? setting : join(base, setting);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(join(dir, DOTENV_FILE), reportDotenv(report));
+  return dir;
+}
