@@ -190,6 +190,9 @@ export const defaultJobSteps: JobSteps = {
         fetch: input.fetch,
       },
       budgetChars: input.settings.contextBudgetChars,
+      ...(input.settings.commentAuthors !== undefined
+        ? { commentAuthors: input.settings.commentAuthors }
+        : {}),
       imageDir: join(input.runDir, "images"),
       now: input.now,
       signal: input.signal,

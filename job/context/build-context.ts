@@ -49,7 +49,13 @@ import {
   type MergeRequestAnswer,
   type ThreadNote,
 } from "./schemas.ts";
-import { toContextThread, type ContextThread, type Cutoff, type LeftOutCounts } from "./threads.ts";
+import {
+  toContextThread,
+  type AuthorFilter,
+  type ContextThread,
+  type Cutoff,
+  type LeftOutCounts,
+} from "./threads.ts";
 
 export type { RawAccess } from "./raw-download.ts";
 
@@ -82,6 +88,8 @@ export interface BuildContextOptions {
   budgetChars?: number;
   /** Where the notes' images are written. */
   imageDir: string;
+  /** Whose notes are shown (the triggering note always is); everyone's when undefined. */
+  commentAuthors?: AuthorFilter;
   /** Epoch milliseconds. */
   now: () => number;
   signal?: AbortSignal;
@@ -156,6 +164,7 @@ export async function buildContext(options: BuildContextOptions): Promise<JobCon
     createdAt: Number.isNaN(createdAt) ? options.now() : createdAt,
     includeInternal: event.confidential,
     ignore: new Set([event.placeholderNoteId]),
+    ...(options.commentAuthors !== undefined ? { authors: options.commentAuthors } : {}),
   };
 
   // Second wave: the rest of the pages, and the pipeline's failures with their logs.

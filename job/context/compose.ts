@@ -334,6 +334,12 @@ function notices(parts: ContextParts, limit: number): Rendered | null {
       `- ${plural(parts.leftOut.internal, "internal note")} ${parts.leftOut.internal === 1 ? "is" : "are"} not shown: this request is public.`,
     );
   }
+  const byAuthor = parts.leftOut.byAuthor ?? 0;
+  if (byAuthor > 0) {
+    lines.push(
+      `- ${plural(byAuthor, "note")} by authors the project's settings leave out ${byAuthor === 1 ? "is" : "are"} not shown.`,
+    );
+  }
   if (parts.threadsIncomplete)
     lines.push(
       "- Not every thread was read: there are more than the job reads (the newest notes were read on their own).",

@@ -1,7 +1,8 @@
 // GitLab's threads (discussions) turned into what the agent may see. Only the triggering note carries
 // instructions, so the text around it is cut at the moment it was written: a note created after it, or
 // edited after it, could have been written to steer the run and is left out. System notes are noise;
-// internal notes stay out of a public request, since the reply would be public.
+// internal notes stay out of a public request, since the reply would be public. The project may also keep
+// notes by some authors out (include_comments_by / exclude_comments_by), never the triggering note.
 import type { Discussion, ThreadNote } from "./schemas.ts";
 import { sanitizeLine, sanitizeText } from "./sanitize.ts";
 
@@ -40,6 +41,16 @@ export interface Cutoff {
   includeInternal: boolean;
   /** Notes left out without a word: the run's own placeholder. */
   ignore?: ReadonlySet<number>;
+  /** Whose notes are shown (AGENT_INCLUDE_COMMENTS_BY / AGENT_EXCLUDE_COMMENTS_BY); everyone's by default. */
+  authors?: AuthorFilter;
+}
+
+/** Usernames, in any letter case, where `*` stands for any characters (`project_*_bot*`). */
+export interface AuthorFilter {
+  /** Empty: every author. */
+  include: readonly string[];
+  /** Wins over include. */
+  exclude: readonly string[];
 }
 
 export interface LeftOutCounts {
@@ -47,6 +58,22 @@ export interface LeftOutCounts {
   afterTrigger: number;
   /** Internal notes of a public request. */
   internal: number;
+  /** Left out by the author filter. */
+  byAuthor?: number;
+}
+
+/** Whether the filter shows notes by `username` (GitLab usernames are case-insensitive). */
+export function authorShown(username: string, filter: AuthorFilter | undefined): boolean {
+  if (filter === undefined) return true;
+  const name = username.toLowerCase();
+  const matches = (pattern: string) =>
+    new RegExp(`^${pattern.toLowerCase().split("*").map(escapeRegExp).join(".*")}$`).test(name);
+  if (filter.exclude.some(matches)) return false;
+  return filter.include.length === 0 || filter.include.some(matches);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 // GitLab's raw text can be up to 1 MB a note; no note is shown at more than a small part of that.
@@ -101,6 +128,10 @@ export function toContextThread(
     const internal = note.internal === true || note.confidential === true;
     if (internal && !cutoff.includeInternal && note.id !== cutoff.noteId) {
       counts.internal++;
+      continue;
+    }
+    if (note.id !== cutoff.noteId && !authorShown(note.author.username, cutoff.authors)) {
+      counts.byAuthor = (counts.byAuthor ?? 0) + 1;
       continue;
     }
     if (note.resolvable) {

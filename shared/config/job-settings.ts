@@ -22,7 +22,7 @@ import {
   codexOptionsFrom,
   type CodexOptions,
 } from "./codex-options.ts";
-import { clean, integer, oneOf, problem, raw, required, type Env } from "./env-values.ts";
+import { clean, integer, list, oneOf, problem, raw, required, type Env } from "./env-values.ts";
 import { AUTHOR_POLICY_DOC, policyFields } from "./policy-fields.ts";
 import { SettingsError, type SettingsProblem } from "./settings-error.ts";
 import { splitArgs, SplitArgsError } from "./split-args.ts";
@@ -101,6 +101,11 @@ export interface JobSettings {
   pushMode: PushMode;
   customInstructions: string | undefined;
   contextBudgetChars: number;
+  /**
+   * AGENT_INCLUDE_COMMENTS_BY / AGENT_EXCLUDE_COMMENTS_BY: usernames (lower-cased, `*` a wildcard) whose
+   * notes are shown in the context; undefined when neither is set.
+   */
+  commentAuthors: { include: string[]; exclude: string[] } | undefined;
   /** Set when Codex runs. */
   codex: CodexOptions | undefined;
   /** Set when Claude runs. */
@@ -280,6 +285,22 @@ export const JOB_SETTINGS_DOC: readonly JobSettingDoc[] = [
     required: false,
     description: "Most characters of issue or merge request context put into the prompt (5000 to 5000000).",
     default: String(DEFAULT_CONTEXT_BUDGET_CHARS),
+  },
+  {
+    name: "AGENT_INCLUDE_COMMENTS_BY",
+    group: "agent",
+    required: false,
+    description:
+      "Comma-separated usernames whose notes the agent sees in the context, `*` matching any characters (e.g. `alice, project_*_bot*`); the request's own note is always shown. Empty: everyone's.",
+    default: null,
+  },
+  {
+    name: "AGENT_EXCLUDE_COMMENTS_BY",
+    group: "agent",
+    required: false,
+    description:
+      "Comma-separated usernames whose notes are left out of the context, same form; wins over AGENT_INCLUDE_COMMENTS_BY.",
+    default: null,
   },
   {
     name: "AGENT_SECRET_VARIABLES",
@@ -596,6 +617,16 @@ function jsonOrPath(what: string) {
   });
 }
 
+/** Comma-separated GitLab usernames, `*` a wildcard, lower-cased (GitLab's usernames are case-insensitive). */
+function usernamePatterns() {
+  return raw.transform((value, ctx) => {
+    const names = list(value).map((name) => name.replace(/^@/, "").toLowerCase());
+    return names.every((name) => /^[a-z0-9_.*-]+$/.test(name))
+      ? names
+      : problem(ctx, "comma-separated GitLab usernames, * matching any characters (e.g. project_*_bot*)");
+  });
+}
+
 function secret(what: string) {
   return raw.transform((value, ctx) => {
     if (value === undefined) return undefined;
@@ -664,6 +695,8 @@ const AgentSchema = z.object({
   AGENT_PUSH_MODE: oneOf(PUSH_MODES),
   AGENT_CUSTOM_INSTRUCTIONS: raw,
   AGENT_CONTEXT_BUDGET_CHARS: integer(5_000, 5_000_000, "characters"),
+  AGENT_INCLUDE_COMMENTS_BY: usernamePatterns(),
+  AGENT_EXCLUDE_COMMENTS_BY: usernamePatterns(),
 });
 
 const ClaudeSchema = z.object({
@@ -844,6 +877,10 @@ export function loadJobSettings(env: Env, assistant: Assistant): JobSettings {
     pushMode: a.AGENT_PUSH_MODE ?? "auto",
     customInstructions: a.AGENT_CUSTOM_INSTRUCTIONS,
     contextBudgetChars: a.AGENT_CONTEXT_BUDGET_CHARS ?? DEFAULT_CONTEXT_BUDGET_CHARS,
+    commentAuthors:
+      a.AGENT_INCLUDE_COMMENTS_BY.length > 0 || a.AGENT_EXCLUDE_COMMENTS_BY.length > 0
+        ? { include: a.AGENT_INCLUDE_COMMENTS_BY, exclude: a.AGENT_EXCLUDE_COMMENTS_BY }
+        : undefined,
     codex: codex?.data ? codexOptionsFrom(codex.data) : undefined,
     claude: claude?.data
       ? {

@@ -180,6 +180,60 @@ describe("job/context against the sandbox", () => {
     expect(confidential.markdown).toContain("Internal remark");
   });
 
+  it("include_comments_by / exclude_comments_by: only the chosen authors' notes, the request always", async () => {
+    const project = await newProject("ctx-authors", {});
+    const [alice, renovate] = await Promise.all([
+      createUser(admin, "alice"),
+      createUser(admin, "project_7_bot_renovate", { bot: true }),
+    ]);
+    await Promise.all([alice, renovate].map((u) => addMember(admin, project.id, u.id, 30)));
+    const issue = await dev.client.ok<{ iid: number }>("POST", `/projects/${project.id}/issues`, {
+      title: "Flaky test",
+    });
+    const base = `/projects/${project.id}/issues/${issue.iid}`;
+    await alice.client.ok("POST", `${base}/notes`, { body: "Alice saw it fail on Tuesday." });
+    await renovate.client.ok("POST", `${base}/notes`, { body: "Renovate: bump vitest to 9." });
+    await dev.client.ok("POST", `${base}/notes`, { body: "Dev thinks it is the clock." });
+    await tick();
+    const trigger = await dev.client.ok<Note>("POST", `${base}/notes`, {
+      body: "@claude fix the flaky test",
+    });
+    const event = eventFor(project, {
+      noteableType: "Issue",
+      noteableIid: issue.iid,
+      noteId: trigger.id,
+      discussionId: null,
+      placeholderNoteId: 0,
+      instruction: "@claude fix the flaky test",
+    });
+
+    const onlyAlice = await buildContext(
+      options(event, { commentAuthors: { include: ["alice"], exclude: [] } }),
+    );
+    expect(onlyAlice.markdown).toContain("Alice saw it fail");
+    expect(onlyAlice.markdown).not.toContain("Renovate: bump");
+    expect(onlyAlice.markdown).not.toContain("Dev thinks");
+    expect(onlyAlice.trigger.body).toBe("@claude fix the flaky test");
+    expect(onlyAlice.markdown).toContain(
+      "2 notes by authors the project's settings leave out are not shown.",
+    );
+
+    const noBots = await buildContext(
+      options(event, { commentAuthors: { include: [], exclude: ["project_*_bot*"] } }),
+    );
+    expect(noBots.markdown).toContain("Alice saw it fail");
+    expect(noBots.markdown).toContain("Dev thinks");
+    expect(noBots.markdown).not.toContain("Renovate: bump");
+
+    // Exclusion wins, and the request's own author is never cut from the request.
+    const notDev = await buildContext(
+      options(event, { commentAuthors: { include: ["dev", "alice"], exclude: ["DEV"] } }),
+    );
+    expect(notDev.markdown).not.toContain("Dev thinks");
+    expect(notDev.markdown).toContain("Alice saw it fail");
+    expect(notDev.trigger).toMatchObject({ noteId: trigger.id, authorUsername: "dev" });
+  });
+
   it("a merge request: diff note with its hunk, resolved thread, failed job's log tail, image", async () => {
     const project = await newProject("ctx-mr", {
       ".gitlab-ci.yml": CI,

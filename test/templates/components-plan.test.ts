@@ -167,6 +167,8 @@ describe.each(ASSISTANT_NAMES)("the %s component", (assistant) => {
       base_branch: "develop",
       push_mode: "amend",
       branch_name_template: "{prefix}issue-{iid}-{slug}",
+      include_comments_by: "alice, project_*_bot*",
+      exclude_comments_by: "mallory",
       custom_instructions: "Write tests first. Costs are in $.",
     };
     const config = `stages: [agents]\n`;
@@ -191,6 +193,8 @@ describe.each(ASSISTANT_NAMES)("the %s component", (assistant) => {
       AGENT_BASE_BRANCH: "develop",
       AGENT_PUSH_MODE: "amend",
       AGENT_BRANCH_NAME_TEMPLATE: "{prefix}issue-{iid}-{slug}",
+      AGENT_INCLUDE_COMMENTS_BY: "alice, project_*_bot*",
+      AGENT_EXCLUDE_COMMENTS_BY: "mallory",
       AGENT_CUSTOM_INSTRUCTIONS: inputs.custom_instructions,
     });
   });

@@ -85,6 +85,7 @@ describe("shared/config/job-settings", () => {
       baseBranch: "main",
       pushMode: "auto",
       branchNameTemplate: undefined,
+      commentAuthors: undefined,
       customInstructions: undefined,
       contextBudgetChars: 120_000,
     });
@@ -118,6 +119,8 @@ describe("shared/config/job-settings", () => {
         AGENT_BRANCH_NAME_TEMPLATE: "{prefix}{assistant}-{kind}-{iid}/{slug}",
         AGENT_CUSTOM_INSTRUCTIONS: "Answer in French.",
         AGENT_CONTEXT_BUDGET_CHARS: "50000",
+        AGENT_INCLUDE_COMMENTS_BY: "@Alice, project_*_bot*",
+        AGENT_EXCLUDE_COMMENTS_BY: "mallory",
       },
       "claude",
     );
@@ -136,6 +139,7 @@ describe("shared/config/job-settings", () => {
       branchNameTemplate: "{prefix}{assistant}-{kind}-{iid}/{slug}",
       customInstructions: "Answer in French.",
       contextBudgetChars: 50_000,
+      commentAuthors: { include: ["alice", "project_*_bot*"], exclude: ["mallory"] },
     });
   });
 
