@@ -36,6 +36,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./mcp-server.ts")).mcpServerCommand,
   },
   {
+    name: "setup",
+    summary: "connect a GitLab project: bot, variables, include block, webhook, doctor, test mention",
+    load: async () => (await import("./setup.ts")).setupCommand,
+  },
+  {
     name: "doctor",
     summary: "check a project's GitLab setup for the bridge",
     load: async () => (await import("./doctor.ts")).doctorCommand,

@@ -10,6 +10,8 @@ import { registerPipelineTriggers } from "./pipeline-triggers.ts";
 import { registerPipelines } from "./pipelines.ts";
 import { registerProjectMembers } from "./project-members.ts";
 import { registerProjectVariables } from "./project-variables.ts";
+import { registerProjectAccessTokens } from "./project-access-tokens.ts";
+import { registerProjectHookEdit } from "./project-hook-edit.ts";
 import { registerProjects } from "./projects.ts";
 import { registerProtectedBranches } from "./protected-branches.ts";
 import { registerRepository } from "./repository.ts";
@@ -23,6 +25,8 @@ export function registerApiRoutes(r: RouteRegistrar): void {
   registerProjectVariables(r);
   registerPipelineTriggers(r);
   registerProtectedBranches(r);
+  registerProjectAccessTokens(r);
+  registerProjectHookEdit(r);
   registerRepository(r);
   registerIssues(r);
   registerMergeRequests(r);

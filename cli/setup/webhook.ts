@@ -1,0 +1,144 @@
+// The webhook step of `agent-bridge setup`. Receiver mode: a project webhook to the given receiver URL with
+// Comments and Confidential comments only, and the receiver's settings (the bot's token, the webhook secret,
+// how the event travels) written to an env file readable by its owner only, never printed. Trigger mode: a
+// pipeline trigger token and a webhook straight at GitLab's trigger API, no receiver at all
+// (https://docs.gitlab.com/ci/triggers/#use-a-webhook). GitLab never shows a hook's secret again, so the
+// secret of an existing hook comes from WEBHOOK_SECRET or the env file of an earlier run.
+import {
+  createHook,
+  createTrigger,
+  listHooks,
+  listTriggers,
+  updateHook,
+  type Hook,
+} from "../../shared/gitlab/project-admin.ts";
+import { facts, SetupStop, type SetupContext } from "./context.ts";
+
+const STEP = "webhook";
+const TRIGGER_DESCRIPTION = "agent-bridge (webhook trigger mode)";
+
+function eventsRight(hook: Hook): boolean {
+  return hook.note_events === true && hook.confidential_note_events === true;
+}
+
+/** KEY=value lines; values of the kind setup writes need no quoting (no spaces, quotes or newlines). */
+export function parseEnvFile(text: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (match?.[1] !== undefined && match[2] !== undefined) values[match[1]] = match[2];
+  }
+  return values;
+}
+
+export async function webhookStep(ctx: SetupContext): Promise<void> {
+  const mode = ctx.options.webhook;
+  if (mode.kind === "none") {
+    ctx.report({
+      step: STEP,
+      outcome: "skipped",
+      detail: "no --receiver-url and no --trigger-mode: connect one later (docs/quickstart.md)",
+    });
+    return;
+  }
+  if (mode.kind === "trigger") return triggerMode(ctx);
+  return receiverMode(ctx, mode.url);
+}
+
+async function receiverMode(ctx: SetupContext, url: string): Promise<void> {
+  const { project } = facts(ctx);
+  const bot = ctx.state.bot;
+  if (!bot) throw new Error("setup: the bot step has not run");
+  const file = ctx.options.receiverEnvFile;
+  const previous = parseEnvFile((await ctx.readTextFile(file)) ?? "");
+  const hooks = await listHooks(ctx.gitlab, project.id);
+  const hook = hooks.find((h) => h.url === url);
+
+  let secret = ctx.options.webhookSecret ?? previous["WEBHOOK_SECRET"];
+  if (hook && secret === undefined) {
+    throw new SetupStop(
+      STEP,
+      `a webhook to ${url} exists, and its secret is unknown here (GitLab never shows it again)`,
+      [
+        `Set WEBHOOK_SECRET to the receiver's secret and run setup again, or delete the webhook (Settings > Webhooks) and setup makes a new one`,
+      ],
+    );
+  }
+  secret ??= ctx.randomSecret();
+  // A secret handed in that the last run did not write: the hook may hold another one, so set it.
+  const secretChanged =
+    ctx.options.webhookSecret !== undefined && previous["WEBHOOK_SECRET"] !== ctx.options.webhookSecret;
+
+  if (!hook) {
+    await createHook(ctx.gitlab, project.id, { url, token: secret });
+    ctx.report({ step: STEP, outcome: "created", detail: `${url}: Comments and Confidential comments` });
+  } else if (!eventsRight(hook) || secretChanged) {
+    await updateHook(ctx.gitlab, project.id, hook.id, { url, token: secret });
+    ctx.report({
+      step: STEP,
+      outcome: "updated",
+      detail: `${url}: Comments and Confidential comments, secret set`,
+    });
+  } else {
+    ctx.report({
+      step: STEP,
+      outcome: "unchanged",
+      detail: `${url} gets Comments and Confidential comments`,
+    });
+  }
+  ctx.state.webhookSecret = secret;
+
+  const settings: Record<string, string> = {
+    GITLAB_URL: ctx.options.gitlabUrl,
+    GITLAB_TOKEN: bot.token,
+    WEBHOOK_SECRET: secret,
+    BRIDGE_USER_ID: String(bot.userId),
+    ...(ctx.state.eventAsInput ? { DISPATCH_EVENT_AS: "inputs" } : {}),
+  };
+  const text = `${Object.entries(settings)
+    .map(([k, v]) => `${k}=${v}`)
+    .join("\n")}\n`;
+  const same =
+    Object.keys(settings).length === Object.keys(previous).length &&
+    Object.entries(settings).every(([k, v]) => previous[k] === v);
+  if (!same) await ctx.writeSecretFile(file, text);
+  ctx.report({
+    step: "receiver settings",
+    outcome: same ? "unchanged" : Object.keys(previous).length > 0 ? "updated" : "created",
+    detail: `${file} (mode 0600): ${Object.keys(settings).join(", ")}; start the receiver with them, e.g. \`env $(cat ${file}) agent-bridge serve\``,
+  });
+}
+
+async function triggerMode(ctx: SetupContext): Promise<void> {
+  const { project, defaultBranch } = facts(ctx);
+  // GitLab shows a trigger's full token to its owner only: ours is the one with our description and a full token.
+  const triggers = await listTriggers(ctx.gitlab, project.id);
+  let trigger = triggers.find((t) => t.description === TRIGGER_DESCRIPTION && t.token.length > 12);
+  if (trigger) {
+    ctx.report({ step: "trigger token", outcome: "unchanged", detail: `"${TRIGGER_DESCRIPTION}" exists` });
+  } else {
+    trigger = await createTrigger(ctx.gitlab, project.id, TRIGGER_DESCRIPTION);
+    ctx.report({ step: "trigger token", outcome: "created", detail: `"${TRIGGER_DESCRIPTION}"` });
+  }
+  const base = `${ctx.options.gitlabUrl}/api/v4/projects/${project.id}/ref/${encodeURIComponent(defaultBranch)}/trigger/pipeline`;
+  const url = `${base}?token=${trigger.token}`;
+  const hooks = await listHooks(ctx.gitlab, project.id);
+  const hook = hooks.find((h) => h.url.split("?")[0] === base);
+  if (!hook) {
+    await createHook(ctx.gitlab, project.id, { url });
+    ctx.report({
+      step: STEP,
+      outcome: "created",
+      detail: `${base}?token=[trigger token]: Comments and Confidential comments`,
+    });
+  } else if (!eventsRight(hook) || hook.url !== url) {
+    await updateHook(ctx.gitlab, project.id, hook.id, { url });
+    ctx.report({
+      step: STEP,
+      outcome: "updated",
+      detail: `${base}?token=[trigger token]: Comments and Confidential comments`,
+    });
+  } else {
+    ctx.report({ step: STEP, outcome: "unchanged", detail: `${base}?token=[trigger token] gets comments` });
+  }
+}
