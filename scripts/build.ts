@@ -1,7 +1,8 @@
 // `npm run build`: the distributable JavaScript, one esbuild run per artifact, into dist/:
 //   dist/cli.js, dist/mcp-server.js (+ shared chunks)  the package: `bin/agent-bridge.js` runs dist/cli.js; the
 //                                                      agent's CLI starts dist/mcp-server.js, its own small entry
-//   dist/lambda/handler.mjs                            the webhook receiver's Lambda artifact (what the CDK deploys)
+//   dist/lambda/handler.mjs                            the webhook receiver's Lambda artifact: the CDK stack builds
+//                                                      its asset with the same function (buildLambdaSync)
 //   dist/gcp-function/                                 the Cloud Function's source and zip (infra/gcp/tooling)
 //
 // Why esbuild and not tsc: the sources import each other with `.ts` extensions and run as they are in
@@ -17,7 +18,7 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { build, type BuildOptions, type Metafile, type Plugin } from "esbuild";
+import { build, buildSync, type BuildOptions, type Metafile, type Plugin } from "esbuild";
 
 const REPOSITORY_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -78,7 +79,11 @@ export async function buildPackage(options: BuildPackageOptions): Promise<Metafi
   return result.metafile;
 }
 
-/** The Lambda handler as the CDK's NodejsFunction bundles it (infra/aws/webhook-stack.ts): ESM, node22, minified. */
+/** The Lambda artifact's file in its directory, and the handler setting that names its export. */
+export const LAMBDA_FILE = "handler.mjs";
+export const LAMBDA_HANDLER = "handler.handler";
+
+/** The Lambda handler's bundle options: ESM, node22, minified, everything inlined. */
 export function lambdaBuildOptions(outfile: string, external: string[] = []): BuildOptions {
   return {
     entryPoints: [join(REPOSITORY_ROOT, "functions", "aws", "handler.ts")],
@@ -102,13 +107,21 @@ export function lambdaBuildOptions(outfile: string, external: string[] = []): Bu
   };
 }
 
+/**
+ * The Lambda artifact into outDir (LAMBDA_FILE and its map). Synchronous because CDK's local bundling is
+ * (infra/aws/webhook-stack.ts): `npm run build` and `cdk synth` make the same bundle by the same call.
+ */
+export function buildLambdaSync(outDir: string): void {
+  buildSync(lambdaBuildOptions(join(outDir, LAMBDA_FILE)));
+}
+
 async function main(argv: readonly string[]): Promise<void> {
   const dist = join(REPOSITORY_ROOT, "dist");
   await rm(dist, { recursive: true, force: true });
   await mkdir(dist, { recursive: true });
   await buildPackage({ outDir: dist });
   if (argv.includes("--package")) return;
-  await build(lambdaBuildOptions(join(dist, "lambda", "handler.mjs")));
+  buildLambdaSync(join(dist, "lambda"));
   // Loaded here: the images build the package only, without the infrastructure's tooling.
   const { bundleGcpSource } = await import("../infra/gcp/tooling/bundle-source.ts");
   await bundleGcpSource({ outDir: join(dist, "gcp-function") });

@@ -12,18 +12,25 @@
 // Secrets Manager; the function gets their ARNs (NAME_ARN) and is the only principal this stack lets read
 // them. A secret it creates is retained when the stack is deleted. It must never put a secret's value into
 // the template or the function's environment.
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import {
+  AssetHashType,
+  CfnOutput,
+  DockerImage,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+} from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as cloudwatchActions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as snsSubscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import type { Construct } from "constructs";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildLambdaSync, LAMBDA_HANDLER } from "../../scripts/build.ts";
 import { SECRET_SETTINGS, type SecretSetting } from "../../functions/aws/secrets.ts";
 import {
   CREATED_SECRETS,
@@ -32,28 +39,40 @@ import {
   type WebhookConfigInput,
 } from "./webhook-config.ts";
 
-/** The repository's root: the bundler's project root and where package-lock.json lives. */
+/** The repository's root: what the function's code is built from. */
 export const REPOSITORY_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-export const HANDLER_ENTRY = join(REPOSITORY_ROOT, "functions", "aws", "handler.ts");
 
-// The bundle is ESM; some dependencies are CommonJS and call require() for Node built-ins.
-const REQUIRE_SHIM =
-  "import { createRequire as __agentBridgeCreateRequire } from 'node:module'; const require = __agentBridgeCreateRequire(import.meta.url);";
+/**
+ * The function's code: the build's own Lambda artifact (scripts/build.ts, what `npm run build` writes to
+ * dist/lambda), built fresh at synth by CDK's local bundling with the local esbuild, so that a deploy never
+ * ships a stale dist/. Its hash is the bundle's. CDK asks for a Docker image as well; it would only be used
+ * if the local build declined, and it never does (an error stops the synth instead).
+ */
+export function lambdaCode(): lambda.Code {
+  return lambda.Code.fromAsset(REPOSITORY_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: DockerImage.fromRegistry("node:22.23.3-bookworm-slim"),
+      local: {
+        tryBundle(outputDir) {
+          buildLambdaSync(outputDir);
+          return true;
+        },
+      },
+    },
+  });
+}
 
 export interface WebhookStackProps extends StackProps {
   /** Validated here; an invalid value throws InfraConfigError listing every problem. */
   config: WebhookConfigInput;
   /** Where the config came from, for the error message (default: the stack's props). */
   configSource?: string;
-  /** The Lambda handler's source (default functions/aws/handler.ts of this repository). */
-  entry?: string;
-  /** The bundler's project root, holding package-lock.json (default this repository). */
-  projectRoot?: string;
 }
 
 export class WebhookStack extends Stack {
   readonly config: WebhookConfig;
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly functionUrl: lambda.FunctionUrl;
   readonly secrets: ReadonlyMap<SecretSetting, secretsmanager.ISecret>;
   readonly alarms: readonly cloudwatch.Alarm[];
@@ -98,12 +117,11 @@ export class WebhookStack extends Stack {
     };
     for (const [setting, secret] of secrets) environment[`${setting}_ARN`] = secret.secretArn;
 
-    const projectRoot = props.projectRoot ?? REPOSITORY_ROOT;
-    this.function = new NodejsFunction(this, "Handler", {
+    this.function = new lambda.Function(this, "Handler", {
       ...(config.functionName !== undefined ? { functionName: config.functionName } : {}),
       description: `agent-bridge: GitLab Note Hook receiver for ${config.gitlabUrl}`,
-      entry: props.entry ?? HANDLER_ENTRY,
-      handler: "handler",
+      code: lambdaCode(),
+      handler: LAMBDA_HANDLER,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: config.memoryMb,
@@ -111,20 +129,6 @@ export class WebhookStack extends Stack {
       reservedConcurrentExecutions: config.reservedConcurrency,
       logGroup,
       environment,
-      projectRoot,
-      depsLockFilePath: join(projectRoot, "package-lock.json"),
-      bundling: {
-        format: OutputFormat.ESM,
-        target: "node22",
-        mainFields: ["module", "main"],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        banner: REQUIRE_SHIM,
-        // The SDK is bundled at the version package-lock.json pins, not taken from the runtime.
-        externalModules: [],
-        forceDockerBundling: false,
-      },
     });
     for (const secret of secrets.values()) secret.grantRead(this.function);
 

@@ -1,10 +1,11 @@
 // The CDK app as `cdk synth` runs it: cdk.json's command and context, stacks made from context values
 // (objects from cdk.json, JSON strings from -c), each stack usable alone, and one synth that really
-// bundles functions/aws/handler.ts with the local esbuild (no Docker) into a loadable ESM file.
+// bundles functions/aws/handler.ts by the build's own function (scripts/build.ts, no Docker) into a loadable ESM file.
 import { App } from "aws-cdk-lib";
 import { CloudAssembly } from "aws-cdk-lib/cx-api";
 import { Template } from "aws-cdk-lib/assertions";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -13,6 +14,7 @@ import { BEDROCK_STACK_ID, buildApp, WEBHOOK_STACK_ID } from "../../infra/aws/bu
 import { InfraConfigError } from "../../infra/aws/config-error.ts";
 import { WEBHOOK_CONTEXT_KEY } from "../../infra/aws/webhook-config.ts";
 import { REPOSITORY_ROOT } from "../../infra/aws/webhook-stack.ts";
+import { buildLambdaSync } from "../../scripts/build.ts";
 import { TEST_ENV, testApp, synthWebhook } from "./support/cdk.ts";
 
 const cdkJson = JSON.parse(readFileSync(join(REPOSITORY_ROOT, "cdk.json"), "utf8")) as {
@@ -78,21 +80,29 @@ describe("infra/aws/app", () => {
 });
 
 describe("infra/aws/webhook-stack bundling", () => {
-  it("bundles the real handler with the local esbuild into an ESM file that loads and answers", async () => {
+  it("builds the real handler by the build's own function (scripts/build.ts) into an ESM file that loads and answers", async () => {
     const { stack } = synthWebhook({ gitlabUrl: "https://gitlab.example.com" }, { bundling: true });
     const assembly = stack.node.root instanceof App ? stack.node.root.synth() : undefined;
     expect(assembly).toBeDefined();
     const assetDir = readdirSync(assembly!.directory)
       .filter((name) => name.startsWith("asset."))
       .map((name) => join(assembly!.directory, name))
-      .find((dir) => existsSync(join(dir, "index.mjs")));
+      .find((dir) => existsSync(join(dir, "handler.mjs")));
     expect(assetDir).toBeDefined();
-    const code = readFileSync(join(assetDir!, "index.mjs"), "utf8");
+    const code = readFileSync(join(assetDir!, "handler.mjs"), "utf8");
     // The SDK is inside the bundle (pinned), not taken from the Lambda runtime.
     expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
-    expect(existsSync(join(assetDir!, "index.mjs.map"))).toBe(true);
+    expect(existsSync(join(assetDir!, "handler.mjs.map"))).toBe(true);
+    // The very artifact `npm run build` writes to dist/lambda: the same function, the same bytes.
+    const built = mkdtempSync(join(tmpdir(), "agent-bridge-lambda-"));
+    try {
+      buildLambdaSync(built);
+      expect(readFileSync(join(built, "handler.mjs"), "utf8")).toBe(code);
+    } finally {
+      rmSync(built, { recursive: true, force: true });
+    }
 
-    const module = (await import(pathToFileURL(join(assetDir!, "index.mjs")).href)) as {
+    const module = (await import(pathToFileURL(join(assetDir!, "handler.mjs")).href)) as {
       handler: (event: unknown) => Promise<{ statusCode: number }>;
     };
     expect(typeof module.handler).toBe("function");

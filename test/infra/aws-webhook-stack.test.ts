@@ -43,7 +43,7 @@ describe("infra/aws/webhook-stack", () => {
     expect(fn).toMatchObject({
       Runtime: "nodejs22.x",
       Architectures: ["arm64"],
-      Handler: "index.handler",
+      Handler: "handler.handler",
       ReservedConcurrentExecutions: 10,
       Timeout: 15,
       MemorySize: 512,
