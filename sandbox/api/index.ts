@@ -3,6 +3,7 @@ import type { RouteRegistrar } from "../http/context.ts";
 import { registerAwardEmoji } from "./award-emoji.ts";
 import { registerDiscussions } from "./discussions.ts";
 import { registerIssues } from "./issues.ts";
+import { registerJobs } from "./jobs.ts";
 import { registerMergeRequestApprovals } from "./merge-request-approvals.ts";
 import { registerMergeRequests } from "./merge-requests.ts";
 import { registerNotes } from "./notes.ts";
@@ -36,4 +37,5 @@ export function registerApiRoutes(r: RouteRegistrar): void {
   registerAwardEmoji(r);
   registerUploads(r);
   registerPipelines(r);
+  registerJobs(r);
 }

@@ -7,7 +7,7 @@ import { votes } from "./award-emoji.ts";
 import { diffRefs, headSha, latestVersion, sourceProject } from "./merge-request-git.ts";
 import { userNotesCount } from "./note-service.ts";
 import { projectWebUrl, type Noteable } from "./noteables.ts";
-import { pipelineBasic } from "./pipelines.ts";
+import { pipelineBasic } from "./pipeline-json.ts";
 import { userBasic } from "./serialize.ts";
 
 /** GitLab's head pipeline: the newest pipeline for the source head, on the branch or the MR ref. */

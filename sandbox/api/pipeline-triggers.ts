@@ -1,8 +1,11 @@
-// A project's pipeline trigger tokens (glptt-...), which POST /projects/:id/trigger/pipeline accepts.
-// https://docs.gitlab.com/api/pipeline_triggers/
+// A project's pipeline trigger tokens (glptt-...), and the pipelines they start: POST /projects/:id/trigger/pipeline
+// (`source: trigger`). https://docs.gitlab.com/api/pipeline_triggers/
+import { ApiError, notFound } from "../http/api-error.ts";
 import { json, type RequestContext, type RouteRegistrar } from "../http/context.ts";
 import { ACCESS, type Project } from "../state/model.ts";
 import { newSecret, now } from "../state/store.ts";
+import { pipelineDetail } from "./pipeline-json.ts";
+import { readInputs, readVariables } from "./pipeline-params.ts";
 import { userBasic } from "./serialize.ts";
 
 export function registerPipelineTriggers(r: RouteRegistrar): void {
@@ -22,6 +25,29 @@ export function registerPipelineTriggers(r: RouteRegistrar): void {
     };
     project.triggers.push(trigger);
     return json(triggerJson(ctx, trigger), 201);
+  });
+
+  // Trigger tokens authenticate by themselves: no user token is needed, the pipeline runs as the trigger's owner.
+  r.post("/projects/:id/trigger/pipeline", async (ctx) => {
+    const missingParams = ["ref", "token"].filter((name) => (ctx.body.string(name) ?? "") === "");
+    if (missingParams.length > 0) {
+      throw new ApiError(400, { error: missingParams.map((name) => `${name} is missing`).join(", ") });
+    }
+    const project = ctx.sb.state.findProject(ctx.params["id"] ?? "");
+    if (!project) throw notFound("Project");
+    const token = ctx.body.requiredString("token");
+    const trigger = project.triggers.find((t) => t.token === token);
+    const owner = trigger ? ctx.sb.state.users.get(trigger.ownerId) : undefined;
+    if (!trigger || !owner) throw notFound();
+    const pipeline = await ctx.sb.pipelines.create({
+      project,
+      user: owner,
+      ref: ctx.body.requiredString("ref"),
+      source: "trigger",
+      variables: readVariables(ctx.body.raw("variables")),
+      inputs: readInputs(ctx.body.raw("inputs")),
+    });
+    return json(pipelineDetail(ctx.sb, project, pipeline), 201);
   });
 }
 

@@ -1,6 +1,6 @@
 // The small parts of sandbox/pipelines: parameter readers, the override-role policy, job slots and slugs.
 import { describe, expect, it } from "vitest";
-import { readInputs, readVariables } from "../../../sandbox/api/pipelines.ts";
+import { readInputs, readVariables } from "../../../sandbox/api/pipeline-params.ts";
 import { ApiError } from "../../../sandbox/http/api-error.ts";
 import { JobSlots } from "../../../sandbox/pipelines/job-slots.ts";
 import { slugify } from "../../../sandbox/pipelines/predefined-variables.ts";
