@@ -16,6 +16,7 @@ import { registerProjectHookEdit } from "./project-hook-edit.ts";
 import { registerProjects } from "./projects.ts";
 import { registerProtectedBranches } from "./protected-branches.ts";
 import { registerRepository } from "./repository.ts";
+import { registerTags } from "./tags.ts";
 import { registerUploads } from "./uploads.ts";
 import { registerUsers } from "./users.ts";
 
@@ -29,6 +30,7 @@ export function registerApiRoutes(r: RouteRegistrar): void {
   registerProjectAccessTokens(r);
   registerProjectHookEdit(r);
   registerRepository(r);
+  registerTags(r);
   registerIssues(r);
   registerMergeRequests(r);
   registerMergeRequestApprovals(r);

@@ -8,7 +8,8 @@ import type { CommitInfo } from "../git/commit-info.ts";
 import type { RepoStore } from "../git/repo-store.ts";
 import { badRequest } from "../http/api-error.ts";
 import { runPipeline, type JobUpdate } from "../runner/pipeline-runner.ts";
-import { planPipeline, type PipelinePlan, type PlannedJob } from "../runner/pipeline-plan.ts";
+import { planPipelineWithIncludes, type PipelinePlan, type PlannedJob } from "../runner/pipeline-plan.ts";
+import { includeSource } from "./include-source.ts";
 import type { RunJobOptions } from "../runner/job-executor.ts";
 import type { AccessToken, Job, Pipeline, Project, User } from "../state/model.ts";
 import { now, type SandboxState } from "../state/store.ts";
@@ -173,7 +174,12 @@ export function createPipelineService(sb: PipelineHost): PipelineService {
     for (const v of variables) userVariables[v.key] = { value: v.value, file: v.variable_type === "file" };
     const planVariables = { ...predefined };
     for (const [key, v] of Object.entries(userVariables)) planVariables[key] = v.value;
-    const planned = planPipeline(config.toString("utf8"), { variables: planVariables, inputs });
+    const planned = await planPipelineWithIncludes(
+      config.toString("utf8"),
+      { variables: planVariables, inputs },
+      { project: path, ref: sha },
+      includeSource(sb, user),
+    );
     if (!planned.ok) return refuse(planned.error);
 
     const state = sb.state;

@@ -2,7 +2,8 @@
 // jobs to run, in stage order: inputs → `!reference` → workflow rules → extends/default → job rules. Errors
 // read like the ones GitLab shows when it refuses to create a pipeline.
 import { resolveExtends } from "./ci-extends.ts";
-import { interpolateInputs, parseInputSpecs, resolveInputs } from "./ci-inputs.ts";
+import { mergeIncludes, type IncludeOrigin, type IncludeSource } from "./ci-include.ts";
+import { interpolateInputs, parseInputSpecs, resolveInputs, type Result } from "./ci-inputs.ts";
 import {
   ConfigError,
   isMap,
@@ -278,7 +279,8 @@ function planJob(
   return { job, needs };
 }
 
-function plan(ciYaml: string, ctx: PlanContext): PlanResult {
+/** The configuration document with its own `spec: inputs:` interpolated, not yet planned. */
+function prepare(ciYaml: string, ctx: PlanContext): Result<Record<string, unknown>> {
   const loaded = loadCiYaml(ciYaml);
   if (!loaded.ok) return loaded;
   let content = loaded.value.content;
@@ -297,6 +299,10 @@ function plan(ciYaml: string, ctx: PlanContext): PlanResult {
     return { ok: false, error: "Please provide content of .gitlab-ci.yml" };
   if (!isMap(content))
     return { ok: false, error: "Invalid configuration format: the configuration should be a hash" };
+  return { ok: true, value: content };
+}
+
+function plan(content: Record<string, unknown>, ctx: PlanContext): PlanResult {
   const referenced = resolveReferences(content);
   if (!referenced.ok) return referenced;
   const config = referenced.value;
@@ -351,12 +357,33 @@ function plan(ciYaml: string, ctx: PlanContext): PlanResult {
   return { ok: true, plan: { stages: stages.filter((s) => jobs.some((j) => j.stage === s)), jobs } };
 }
 
-/** Plans a pipeline; never throws for a bad configuration, it returns `{ ok: false, error }` instead. */
-export function planPipeline(ciYaml: string, ctx: PlanContext): PlanResult {
+function guard<T>(work: () => T): T | { ok: false; error: string } {
   try {
-    return plan(ciYaml, ctx);
+    return work();
   } catch (error) {
     if (error instanceof ConfigError) return { ok: false, error: error.message };
     throw error;
   }
+}
+
+/** Plans a pipeline without includes; never throws for a bad configuration, it returns `{ ok: false, error }`. */
+export function planPipeline(ciYaml: string, ctx: PlanContext): PlanResult {
+  return guard(() => {
+    const content = prepare(ciYaml, ctx);
+    return content.ok ? plan(content.value, ctx) : content;
+  });
+}
+
+/** Plans a pipeline whose configuration may `include:` files of its project, other projects and components. */
+export async function planPipelineWithIncludes(
+  ciYaml: string,
+  ctx: PlanContext,
+  origin: IncludeOrigin,
+  source: IncludeSource,
+): Promise<PlanResult> {
+  const content = guard(() => prepare(ciYaml, ctx));
+  if (!content.ok) return content;
+  const merged = await mergeIncludes(content.value, origin, source, ctx.variables);
+  if (!merged.ok) return merged;
+  return guard(() => plan(merged.value, ctx));
 }
