@@ -106,6 +106,11 @@ export interface AgentRunOptions {
   sandboxMode?: "read-only" | "workspace-write";
   /** Codex: `-c model_reasoning_effort=...`. */
   reasoningEffort?: string;
+  /**
+   * A JSON Schema the final answer must follow (AGENT_OUTPUT_SCHEMA): Claude's `--json-schema`, Codex's
+   * `--output-schema <file>`. The answer then comes back as `structuredOutput` too.
+   */
+  outputSchema?: Record<string, unknown>;
   allowedTools?: string[];
   disallowedTools?: string[];
   extraArgs: string[];
@@ -133,6 +138,8 @@ export interface AgentRunResult {
   outputTokens?: number;
   /** The CLI's session (Claude's session_id, Codex's thread_id), for the run's report. */
   sessionId?: string;
+  /** With an output schema: the answer as the JSON value the CLI returned (it validated it). */
+  structuredOutput?: unknown;
 }
 
 export interface AgentRunner {

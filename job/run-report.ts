@@ -31,6 +31,8 @@ export interface RunReport {
   merge_request: { iid: number; url: string } | null;
   notes_written: { placeholder_note_id: number | null; inline_comments: number };
   answer: string | null;
+  /** With an output schema (AGENT_OUTPUT_SCHEMA): the answer as the JSON value the CLI returned. */
+  structured_output: unknown;
   turns: number | null;
   input_tokens: number | null;
   output_tokens: number | null;
@@ -82,6 +84,8 @@ export function buildRunReport(
       inline_comments: result.inlineComments ?? 0,
     },
     answer: agent ? redact(agent.finalText) : null,
+    structured_output:
+      agent?.structuredOutput === undefined ? null : redactJson(agent.structuredOutput, redact),
     turns: agent?.turns ?? null,
     input_tokens: agent?.inputTokens ?? null,
     output_tokens: agent?.outputTokens ?? null,
@@ -92,6 +96,18 @@ export function buildRunReport(
     job_url: env["CI_JOB_URL"]?.trim() || null,
     pipeline_id: Number.isInteger(pipeline) && pipeline > 0 ? pipeline : null,
   };
+}
+
+/** Every string of a JSON value redacted, the shape kept. */
+function redactJson(value: unknown, redact: Redact): unknown {
+  if (typeof value === "string") return redact(value);
+  if (Array.isArray(value)) return value.map((item) => redactJson(item, redact));
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [redact(key), redactJson(item, redact)]),
+    );
+  }
+  return value;
 }
 
 /** The dotenv lines: AGENT_RESULT_* names, so they never shadow a setting (AGENT_ASSISTANT) of a later job. */

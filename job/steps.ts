@@ -9,6 +9,7 @@ import { createClaudeRunner, type ClaudeRunnerOptions } from "./agents/claude-ru
 import { claudeProjectConfig } from "./agents/claude-config.ts";
 import { codexCostUsd } from "./agents/codex-prices.ts";
 import { createCodexRunner } from "./agents/codex-runner.ts";
+import { readOutputSchema, withStructuredAnswer } from "./agents/output-schema.ts";
 import { modelCredentials } from "./cloud/model-credentials.ts";
 import { DUMMY_MODEL_KEY, startModelProxy } from "./box/model-proxy.ts";
 import { buildContext } from "./context/build-context.ts";
@@ -149,6 +150,14 @@ export function runAgentStep(
           baseRef: `refs/remotes/origin/${input.workspace.baseBranch}`,
         })
       : {};
+    const outputSchema =
+      settings.outputSchema !== undefined
+        ? await readOutputSchema({
+            value: settings.outputSchema,
+            workdir: input.workspace.dir,
+            baseRef: `refs/remotes/origin/${input.workspace.baseBranch}`,
+          })
+        : undefined;
     const runner =
       input.event.assistant === "claude"
         ? createClaudeRunner({ ...claudeRunner, hostEnv: input.env })
@@ -165,6 +174,7 @@ export function runAgentStep(
       ...codexRunOptions(settings.codex, input.context.trigger.body),
       ...(claudeConfig.settings !== undefined ? { claudeSettings: claudeConfig.settings } : {}),
       ...(claudeConfig.mcpServers !== undefined ? { mcpServers: claudeConfig.mcpServers } : {}),
+      ...(outputSchema !== undefined ? { outputSchema } : {}),
       extraArgs: settings.extraArgs,
       images: input.context.images,
       env: input.modelEnv.env,
@@ -173,9 +183,10 @@ export function runAgentStep(
       signal: input.signal,
       onEvent: input.onEvent,
     });
-    if (settings.codex === undefined || result.costUsd !== undefined) return result;
-    const cost = codexCostUsd(result, settings.model, settings.codex.prices);
-    return cost === undefined ? result : { ...result, costUsd: cost };
+    const answered = withStructuredAnswer(result);
+    if (settings.codex === undefined || answered.costUsd !== undefined) return answered;
+    const cost = codexCostUsd(answered, settings.model, settings.codex.prices);
+    return cost === undefined ? answered : { ...answered, costUsd: cost };
   };
 }
 

@@ -1,7 +1,8 @@
 // Runs Claude Code headless for one request:
 //   claude -p --output-format stream-json --verbose --permission-mode acceptEdits --allowedTools ...
 //     --disallowedTools ... [--max-turns N] [--model M] [--append-system-prompt S] --mcp-config <json>
-//     --strict-mcp-config --settings {"disableAllHooks":true} --no-session-persistence [extra args]
+//     --strict-mcp-config --settings {"disableAllHooks":true} --no-session-persistence [--json-schema S]
+//     [extra args]
 // with the prompt on stdin, in the working tree, with a private HOME. Progress is parsed live from the
 // stream; the result line, not the exit code, says whether the run succeeded.
 //
@@ -118,8 +119,10 @@ export function claudeArgs(options: AgentRunOptions): string[] {
     "--settings",
     JSON.stringify({ ...options.claudeSettings, ...FLAG_SETTINGS }),
     "--no-session-persistence",
-    ...options.extraArgs,
   );
+  // Claude Code then gives the model a StructuredOutput tool (always allowed) whose input is the answer.
+  if (options.outputSchema !== undefined) args.push("--json-schema", JSON.stringify(options.outputSchema));
+  args.push(...options.extraArgs);
   return args;
 }
 
@@ -203,6 +206,9 @@ async function runClaude(runner: ClaudeRunnerOptions, options: AgentRunOptions):
   if (result?.num_turns !== undefined) base.turns = result.num_turns;
   if (result?.total_cost_usd !== undefined) base.costUsd = result.total_cost_usd;
   if (result?.session_id !== undefined) base.sessionId = result.session_id;
+  if (options.outputSchema !== undefined && result?.structured_output !== undefined) {
+    base.structuredOutput = result.structured_output;
+  }
   if (result?.usage !== undefined) {
     base.inputTokens = claudeInputTokens(result.usage);
     base.outputTokens = result.usage.output_tokens;

@@ -46,6 +46,8 @@ const resultLine = z.looseObject({
   api_error_status: z.number().nullish().catch(null),
   errors: z.array(z.string()).optional().catch(undefined),
   session_id: z.string().optional().catch(undefined),
+  // With --json-schema: the answer the StructuredOutput tool took, already checked against the schema.
+  structured_output: z.unknown().optional(),
 });
 
 export type ClaudeResultLine = z.infer<typeof resultLine>;

@@ -1,6 +1,7 @@
 // Runs the Codex CLI headless for one request:
 //   codex exec --json --skip-git-repo-check --ephemeral --strict-config --sandbox workspace-write
-//     -c project_doc_fallback_filenames=["CODEX.md"] [-m MODEL] [-i IMAGE ...] [extra args]
+//     -c project_doc_fallback_filenames=["CODEX.md"] [-m MODEL] [-i IMAGE ...] [--output-schema FILE]
+//     [extra args]
 // with the prompt on stdin, in the working tree, and a private CODEX_HOME whose config.toml holds the
 // agent-bridge MCP server, the system prompt (developer_instructions), a custom model provider when
 // OPENAI_BASE_URL is set (Codex 0.169 ignores that variable), and the lockdown: no network in the sandbox,
@@ -53,6 +54,8 @@ export function createCodexRunner(runnerOptions: CodexRunnerOptions = {}): Agent
 /** The command line (without the executable); the prompt goes to stdin. */
 export function codexArgs(
   options: Pick<AgentRunOptions, "model" | "images" | "extraArgs" | "sandboxMode" | "reasoningEffort">,
+  /** Where the run's output schema was written (AGENT_OUTPUT_SCHEMA), if it has one. */
+  outputSchemaFile?: string,
 ): string[] {
   const args = [
     "exec",
@@ -73,6 +76,7 @@ export function codexArgs(
   if (options.reasoningEffort !== undefined)
     args.push("-c", `model_reasoning_effort=${toml(options.reasoningEffort)}`);
   for (const image of options.images) args.push("-i", image);
+  if (outputSchemaFile !== undefined) args.push("--output-schema", outputSchemaFile);
   args.push(...options.extraArgs);
   return args;
 }
@@ -168,6 +172,9 @@ async function runCodex(runner: CodexRunnerOptions, options: AgentRunOptions): P
   const reader = createCodexStreamReader((event) => options.onEvent(event));
   const { env, baseUrl, keyVariable } = codexEnv(options, runner.hostEnv ?? process.env);
   const codexHome = join(options.homeDir, ".codex");
+  // Outside the working tree: the agent cannot change the schema its answer is held to.
+  const schemaFile =
+    options.outputSchema !== undefined ? join(options.homeDir, "output-schema.json") : undefined;
 
   let proc;
   try {
@@ -178,9 +185,12 @@ async function runCodex(runner: CodexRunnerOptions, options: AgentRunOptions): P
       codexConfigToml({ mcp: options.mcp, systemPrompt: options.systemPrompt, baseUrl, keyVariable }),
       { mode: 0o600 },
     );
+    if (schemaFile !== undefined) {
+      await writeFile(schemaFile, JSON.stringify(options.outputSchema), { mode: 0o600 });
+    }
     proc = await runAgentProcess({
       command: runner.bin ?? "codex",
-      args: codexArgs(options),
+      args: codexArgs(options, schemaFile),
       cwd: options.workdir,
       env,
       stdin: options.prompt,
@@ -213,6 +223,10 @@ async function runCodex(runner: CodexRunnerOptions, options: AgentRunOptions): P
   }
   if (summary.steps > 0) base.turns = summary.steps;
   if (summary.threadId !== null) base.sessionId = summary.threadId;
+  if (options.outputSchema !== undefined) {
+    const structured = parseJson(base.finalText);
+    if (structured !== undefined) base.structuredOutput = structured;
+  }
 
   if (proc.stopped === "signal") return { ...base, status: "canceled", error: "the run was canceled" };
   if (summary.failure !== null) return { ...base, status: "error", error: summary.failure };
@@ -247,6 +261,15 @@ export function toml(value: string): string {
     "\uFFFD",
   );
   return JSON.stringify(wellFormed).replaceAll("\x7f", "\\u007f");
+}
+
+/** The final message as JSON (with --output-schema the model answers with the JSON alone); else undefined. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function seconds(ms: number): string {

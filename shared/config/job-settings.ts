@@ -106,6 +106,8 @@ export interface JobSettings {
    * notes are shown in the context; undefined when neither is set.
    */
   commentAuthors: { include: string[]; exclude: string[] } | undefined;
+  /** AGENT_OUTPUT_SCHEMA: a JSON Schema for the answer, as JSON text or a file path read from the base branch. */
+  outputSchema: string | undefined;
   /** Set when Codex runs. */
   codex: CodexOptions | undefined;
   /** Set when Claude runs. */
@@ -300,6 +302,14 @@ export const JOB_SETTINGS_DOC: readonly JobSettingDoc[] = [
     required: false,
     description:
       "Comma-separated usernames whose notes are left out of the context, same form; wins over AGENT_INCLUDE_COMMENTS_BY.",
+    default: null,
+  },
+  {
+    name: "AGENT_OUTPUT_SCHEMA",
+    group: "agent",
+    required: false,
+    description:
+      "A JSON Schema the answer must follow, as JSON or the path of a JSON file in the repository (read from the base branch): Claude's --json-schema, Codex's --output-schema. The answer is then JSON, in the reply and as structured_output in the run's report.",
     default: null,
   },
   {
@@ -697,6 +707,7 @@ const AgentSchema = z.object({
   AGENT_CONTEXT_BUDGET_CHARS: integer(5_000, 5_000_000, "characters"),
   AGENT_INCLUDE_COMMENTS_BY: usernamePatterns(),
   AGENT_EXCLUDE_COMMENTS_BY: usernamePatterns(),
+  AGENT_OUTPUT_SCHEMA: jsonOrPath("a JSON Schema for the answer"),
 });
 
 const ClaudeSchema = z.object({
@@ -881,6 +892,7 @@ export function loadJobSettings(env: Env, assistant: Assistant): JobSettings {
       a.AGENT_INCLUDE_COMMENTS_BY.length > 0 || a.AGENT_EXCLUDE_COMMENTS_BY.length > 0
         ? { include: a.AGENT_INCLUDE_COMMENTS_BY, exclude: a.AGENT_EXCLUDE_COMMENTS_BY }
         : undefined,
+    outputSchema: a.AGENT_OUTPUT_SCHEMA,
     codex: codex?.data ? codexOptionsFrom(codex.data) : undefined,
     claude: claude?.data
       ? {

@@ -166,7 +166,9 @@ interface RunSetup {
   /** The runner's clock (default Date.now); the deadline is counted on it. */
   now?: () => number;
   /** More runner options (Codex's sandbox and reasoning effort). */
-  options?: Partial<Pick<AgentRunOptions, "sandboxMode" | "reasoningEffort" | "claudeSettings">>;
+  options?: Partial<
+    Pick<AgentRunOptions, "sandboxMode" | "reasoningEffort" | "claudeSettings" | "outputSchema">
+  >;
   /** Called with the working tree once the files are written, before the CLI starts. */
   prepare?: (repo: string) => Promise<void>;
 }
@@ -723,3 +725,49 @@ describe("the claude runner with a subscription and the project's settings", { t
     expect(existsSync("/tmp/never-from-settings")).toBe(false);
   });
 });
+
+describe.each<Cli>(["claude", "codex"])(
+  "the %s runner with an output schema",
+  { timeout: 180_000 },
+  (cli) => {
+    const schema = {
+      type: "object",
+      properties: {
+        verdict: { type: "string", enum: ["approve", "request_changes"] },
+        issues: { type: "integer" },
+      },
+      required: ["verdict", "issues"],
+      additionalProperties: false,
+    };
+    it("hands the schema to the model and returns the answer as structured output", async () => {
+      const answer = { verdict: "request_changes", issues: 2 };
+      const run = await runAgent({
+        cli,
+        options: { outputSchema: schema },
+        // Claude answers through its StructuredOutput tool; Codex's model answers with the JSON as its text.
+        script: () => ({
+          turns: [
+            cli === "claude"
+              ? [{ tool: "StructuredOutput", input: answer }]
+              : [{ text: JSON.stringify(answer) }],
+          ],
+        }),
+      });
+      expect(run.result, JSON.stringify(run.result)).toMatchObject({
+        status: "success",
+        structuredOutput: answer,
+      });
+      const first = run.server.requests.find((r) => r.kind === "turn")?.body as {
+        tools?: Array<{ name?: string; input_schema?: unknown }>;
+        text?: { format?: { type?: string; schema?: unknown } };
+      };
+      if (cli === "claude") {
+        expect(first.tools?.find((tool) => tool.name === "StructuredOutput")?.input_schema).toEqual(schema);
+      } else {
+        expect(first.text?.format).toMatchObject({ type: "json_schema", schema });
+        // The schema file lies in the run's home, out of the agent's working tree.
+        expect(git(run.repo.path, "status", "--porcelain")).toBe("");
+      }
+    });
+  },
+);

@@ -169,6 +169,7 @@ describe.each(ASSISTANT_NAMES)("the %s component", (assistant) => {
       branch_name_template: "{prefix}issue-{iid}-{slug}",
       include_comments_by: "alice, project_*_bot*",
       exclude_comments_by: "mallory",
+      output_schema: '{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object"}',
       custom_instructions: "Write tests first. Costs are in $.",
     };
     const config = `stages: [agents]\n`;
@@ -195,6 +196,7 @@ describe.each(ASSISTANT_NAMES)("the %s component", (assistant) => {
       AGENT_BRANCH_NAME_TEMPLATE: "{prefix}issue-{iid}-{slug}",
       AGENT_INCLUDE_COMMENTS_BY: "alice, project_*_bot*",
       AGENT_EXCLUDE_COMMENTS_BY: "mallory",
+      AGENT_OUTPUT_SCHEMA: inputs.output_schema,
       AGENT_CUSTOM_INSTRUCTIONS: inputs.custom_instructions,
     });
   });

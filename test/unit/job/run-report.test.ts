@@ -76,6 +76,7 @@ describe("job/run-report", () => {
       merge_request: { iid: 9, url: "https://gitlab.example/group/app/-/merge_requests/9" },
       notes_written: { placeholder_note_id: 42, inline_comments: 2 },
       answer: "Fixed it. The key was [REDACTED].",
+      structured_output: null,
       turns: 4,
       input_tokens: 1000,
       output_tokens: 200,
@@ -86,6 +87,17 @@ describe("job/run-report", () => {
       job_url: "https://gitlab.example/group/app/-/jobs/77",
       pipeline_id: 55,
     });
+  });
+
+  it("carries the structured answer of a run with an output schema, its strings redacted", () => {
+    const structured = { verdict: "ok", notes: ["sk-ant-secret-value leaked"], count: 2 };
+    const report = buildRunReport(
+      { ...published, agent: { ...published.agent!, structuredOutput: structured } },
+      env,
+      10,
+      redact,
+    );
+    expect(report.structured_output).toEqual({ verdict: "ok", notes: ["[REDACTED] leaked"], count: 2 });
   });
 
   it("reports a skipped run with nulls, not made-up values", () => {

@@ -86,6 +86,7 @@ describe("shared/config/job-settings", () => {
       pushMode: "auto",
       branchNameTemplate: undefined,
       commentAuthors: undefined,
+      outputSchema: undefined,
       customInstructions: undefined,
       contextBudgetChars: 120_000,
     });
@@ -121,6 +122,7 @@ describe("shared/config/job-settings", () => {
         AGENT_CONTEXT_BUDGET_CHARS: "50000",
         AGENT_INCLUDE_COMMENTS_BY: "@Alice, project_*_bot*",
         AGENT_EXCLUDE_COMMENTS_BY: "mallory",
+        AGENT_OUTPUT_SCHEMA: "ci/answer.schema.json",
       },
       "claude",
     );
@@ -140,6 +142,7 @@ describe("shared/config/job-settings", () => {
       customInstructions: "Answer in French.",
       contextBudgetChars: 50_000,
       commentAuthors: { include: ["alice", "project_*_bot*"], exclude: ["mallory"] },
+      outputSchema: "ci/answer.schema.json",
     });
   });
 
