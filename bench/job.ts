@@ -29,6 +29,8 @@ interface Figures {
   agentMs: number;
   gitlabCalls: number;
   callsByRoute: Record<string, number>;
+  /** Milliseconds from one `step:` line of the run's log to the next (the last one to the end). */
+  stepsMs: Record<string, number>;
   promptChars: number;
   outcome: string;
 }
@@ -118,6 +120,7 @@ async function measure(changedFiles: number, notes: number): Promise<Figures> {
       instruction: "@claude review this",
       confidential: false,
     };
+    const stepStarts: Array<[string, number]> = [["start", 0]];
     const started = performance.now();
     const result = await runJob({
       env: {
@@ -138,9 +141,15 @@ async function measure(changedFiles: number, notes: number): Promise<Figures> {
         AGENT_BRIDGE_EVENT: encodeBridgeEvent(event),
       },
       gitlabFetch: countingFetch,
-      log: () => undefined,
+      log: (line) => {
+        const step = /^step: (.+)$/.exec(line)?.[1];
+        if (step !== undefined) stepStarts.push([step, performance.now() - started]);
+      },
     });
     const wallMs = performance.now() - started;
+    const stepsMs = Object.fromEntries(
+      stepStarts.map(([name, at], i) => [name, Math.round((stepStarts[i + 1]?.[1] ?? wallMs) - at)]),
+    );
     const agentMs = result.agent?.durationMs ?? 0;
     const firstTurn = model.requests.find((r) => r.kind === "turn");
     const messages =
@@ -155,6 +164,7 @@ async function measure(changedFiles: number, notes: number): Promise<Figures> {
       agentMs,
       gitlabCalls: calls.length,
       callsByRoute,
+      stepsMs,
       promptChars: JSON.stringify(messages[0]?.content ?? "").length,
       outcome: result.outcome + (result.reason ? `: ${result.reason}` : ""),
     };

@@ -53,7 +53,6 @@ import { createPlaceholder, type Placeholder } from "./placeholder.ts";
 import { mcpToolName } from "./mcp/tool-specs.ts";
 import { createRedactor, secretValuesFromEnv } from "./redact.ts";
 import { reviewOutcome, type BridgeComments } from "./review-outcome.ts";
-import { defaultJobSteps } from "./steps.ts";
 import { acceptTriggerPayload } from "./trigger-payload.ts";
 
 /** What each step gets; a step uses what it needs. */
@@ -208,7 +207,6 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   const rawLog = options.log ?? ((line: string) => process.stderr.write(`agent-bridge run: ${line}\n`));
   const log = (line: string) => rawLog(redact(line));
   const fetchImpl = options.gitlabFetch ?? globalThis.fetch;
-  const steps: JobSteps = { ...defaultJobSteps, ...options.steps };
 
   const gitlabFor = (baseUrl: string, token: string): GitLabClient =>
     createNodeGitLabClient({ baseUrl, token, fetch: fetchImpl, now });
@@ -307,7 +305,13 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   let runDir: string | undefined;
   const cleanups: Array<() => Promise<void>> = [];
   try {
-    await placeholder.working(settings.gitlab.jobUrl);
+    // The steps' modules (context, workspace, agents, publishing: half of the run's code) load while the
+    // first GitLab call is on its way, not before it: the placeholder says "working" sooner.
+    const working = placeholder.working(settings.gitlab.jobUrl);
+    const stepsLoad = import("./steps.ts");
+    stepsLoad.catch(() => undefined); // awaited below, unless the first call fails first
+    await working;
+    const steps: JobSteps = { ...(await stepsLoad).defaultJobSteps, ...options.steps };
     if (event.projectId !== settings.gitlab.projectId) {
       throw new JobFailure(
         `the event is for project ${event.projectPath} (${event.projectId}), but this job runs in ${settings.gitlab.projectPath} (${settings.gitlab.projectId}).`,

@@ -9,13 +9,16 @@
 // development; esbuild turns each process entry into one ESM file plus chunks shared between the entries
 // (a Node start that loads a handful of files instead of ~150), splits lazily loaded commands into their own
 // chunks, and already bundles the Lambda and the Cloud Function. It does no type checking: `tsc --noEmit`
-// (npm test) does. The package leaves its dependencies external (npm installs them from `dependencies`);
-// the receivers' bundles inline them, as their platforms need. This script never reads the environment.
+// (npm test) does. The package inlines every package it imports (zod: one file parses in less time than its
+// hundred modules take to resolve and load, at the start of every command) except its `dependencies`, which
+// npm installs: the AWS SDK, large and loaded only when the provider is Bedrock. tsx stays outside too: only
+// the development commands load it, from a checkout. The receivers' bundles inline everything, as their
+// platforms need. This script never reads the environment.
 //
 //   node bin/run-ts.js scripts/build.ts            # all of dist/
 //   node bin/run-ts.js scripts/build.ts --package  # the package's part only (the images)
 //   await buildPackage({ root, outDir });        // the package's part only (tests, the startup bench)
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, buildSync, type BuildOptions, type Metafile, type Plugin } from "esbuild";
@@ -55,9 +58,18 @@ export interface BuildPackageOptions {
   root?: string;
 }
 
+/** What the package's bundles import rather than inline: its npm dependencies, and tsx. */
+async function packageExternals(root: string): Promise<string[]> {
+  const manifest = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as {
+    dependencies?: Record<string, string>;
+  };
+  return [...Object.keys(manifest.dependencies ?? {}), "tsx"].flatMap((name) => [name, `${name}/*`]);
+}
+
 export async function buildPackage(options: BuildPackageOptions): Promise<Metafile> {
   const root = options.root ?? REPOSITORY_ROOT;
   const outDir = resolve(options.outDir);
+  const external = await packageExternals(root);
   const result = await build({
     absWorkingDir: root,
     entryPoints: Object.entries(PACKAGE_ENTRIES).map(([out, source]) => ({ out, in: join(root, source) })),
@@ -67,7 +79,10 @@ export async function buildPackage(options: BuildPackageOptions): Promise<Metafi
     format: "esm",
     platform: "node",
     target: "node20",
-    packages: "external",
+    external,
+    // Packages' ESM builds, as for the Lambda (they tree-shake); CommonJS ones need require() for built-ins.
+    mainFields: ["module", "main"],
+    banner: { js: REQUIRE_SHIM },
     sourcemap: "linked",
     sourcesContent: false,
     metafile: true,
