@@ -1,6 +1,6 @@
 // A project's CI jobs: list, read, trace and cancel, and `GET /job`, the job a CI_JOB_TOKEN belongs to.
 // https://docs.gitlab.com/api/jobs/
-import { unauthorized } from "../http/api-error.ts";
+import { notFound, unauthorized } from "../http/api-error.ts";
 import { json, type RequestContext, type RouteRegistrar } from "../http/context.ts";
 import { paginate } from "../http/pagination.ts";
 import type { SandboxServices } from "../services.ts";
@@ -34,6 +34,15 @@ export function registerJobs(r: RouteRegistrar): void {
     const project = ctx.project(ACCESS.reporter);
     const job = findJob(ctx, project);
     return { status: 200, raw: { data: job.trace, contentType: "text/plain; charset=utf-8" } };
+  });
+
+  // GET /projects/:id/jobs/:job_id/artifacts/*artifact_path: one file of the job's artifacts.
+  r.get("/projects/:id/jobs/:job_id/artifacts/*artifact_path", (ctx) => {
+    const project = ctx.project(ACCESS.reporter);
+    const job = findJob(ctx, project);
+    const data = ctx.sb.pipelines.artifactFile(job, ctx.params["artifact_path"] ?? "");
+    if (data === null) throw notFound();
+    return { status: 200, raw: { data, contentType: "application/octet-stream" } };
   });
 
   r.post("/projects/:id/jobs/:job_id/cancel", (ctx) => {

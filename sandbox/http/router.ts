@@ -32,9 +32,21 @@ export class Router<H> {
 }
 
 function matchSegments(pattern: string[], parts: string[]): RouteParams | null {
-  if (pattern.length !== parts.length) return null;
+  // A last segment `*name` takes the rest of the path, slashes included (GitLab's `*artifact_path`).
+  const rest = pattern.at(-1)?.startsWith("*") === true;
+  if (rest ? parts.length < pattern.length : pattern.length !== parts.length) return null;
   const params: RouteParams = {};
-  for (let i = 0; i < pattern.length; i++) {
+  if (rest) {
+    try {
+      params[(pattern.at(-1) as string).slice(1)] = parts
+        .slice(pattern.length - 1)
+        .map(decodeURIComponent)
+        .join("/");
+    } catch {
+      return null;
+    }
+  }
+  for (let i = 0; i < pattern.length - (rest ? 1 : 0); i++) {
     const p = pattern[i] as string;
     const part = parts[i] as string;
     if (p.startsWith(":")) {

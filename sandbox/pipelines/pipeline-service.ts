@@ -59,6 +59,8 @@ export interface PipelineService {
    */
   cancelJob(job: Job): void;
   details(pipeline: Pipeline): PipelineDetails;
+  /** A file the job uploaded as an artifact, by its path in the checkout; null when there is none. */
+  artifactFile(job: Job, path: string): Buffer | null;
   /** Signs `id_tokens:` JWTs and serves the keys to verify them. */
   readonly idTokens: IdTokenIssuer;
   /** Resolves when no pipeline is being created or run. */
@@ -119,6 +121,7 @@ export function createPipelineService(sb: PipelineHost): PipelineService {
   const runs = new Map<Pipeline, { controller: AbortController; done: Promise<void> }>();
   const creating = new Set<Promise<unknown>>();
   const details = new WeakMap<Pipeline, PipelineDetails>();
+  const artifacts = new WeakMap<Job, Record<string, Buffer>>();
 
   async function create(request: CreatePipelineRequest): Promise<Pipeline> {
     const work = createPipeline(request);
@@ -362,6 +365,7 @@ export function createPipelineService(sb: PipelineHost): PipelineService {
           // GitLab keeps failure_reason for failed jobs only; a canceled job has none.
           job.failure_reason =
             update.status === "failed" ? (update.failureReason ?? "unknown_failure") : null;
+          if (update.artifacts) artifacts.set(job, update.artifacts.files);
         }
       }
       touch();
@@ -473,6 +477,7 @@ export function createPipelineService(sb: PipelineHost): PipelineService {
     cancelPipeline,
     cancelJob,
     details: (pipeline) => details.get(pipeline) ?? { tag: false, commit: null },
+    artifactFile: (job, path) => artifacts.get(job)?.[path.replace(/^\/+/, "")] ?? null,
     idTokens,
     idle,
     busy: () => runs.size > 0 || creating.size > 0,

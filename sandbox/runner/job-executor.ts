@@ -1,6 +1,7 @@
 // Runs one planned job like GitLab's shell executor: a fresh clone checked out at the pipeline's commit (detached
 // HEAD; the branch is only known through CI_COMMIT_REF_NAME), then before_script + script in one bash, then
 // after_script in another bash that cannot change the outcome. The trace reads like a GitLab job log.
+import { collectArtifacts, type CollectedArtifacts } from "./ci-artifacts.ts";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { formatGoDuration } from "./ci-duration.ts";
@@ -35,6 +36,8 @@ export interface JobResult {
   status: "success" | "failed" | "canceled";
   exitCode: number | null;
   failureReason?: FailureReason;
+  /** What `artifacts:` uploaded (paths and dotenv reports), when it matched the job's status. */
+  artifacts?: CollectedArtifacts;
 }
 
 const defaultAfterScriptTimeoutMs = 5 * 60_000;
@@ -125,6 +128,9 @@ async function runScript(
     onOutput: (chunk) => step.options.onTrace(chunk),
   });
 }
+
+const pick = (result: JobResult): Pick<JobResult, "artifacts"> =>
+  result.artifacts ? { artifacts: result.artifacts } : {};
 
 export async function runJob(job: PlannedJob, options: RunJobOptions): Promise<JobResult> {
   const line = (text: string): void => options.onTrace(`${text}\n`);
@@ -225,9 +231,13 @@ export async function runJob(job: PlannedJob, options: RunJobOptions): Promise<J
       }
     }
 
+    if (job.artifacts !== undefined) {
+      const collected = await collectArtifacts(job.artifacts, result.status, projectDir, line);
+      if (collected !== undefined) result.artifacts = collected;
+    }
     line("");
     line("Cleaning up project directory and file based variables");
-    if (result.failureReason === "job_execution_timeout") return timedOut();
+    if (result.failureReason === "job_execution_timeout") return { ...timedOut(), ...pick(result) };
     if (result.status === "canceled") return canceled();
     if (result.status === "success") line("Job succeeded");
     else if (result.failureReason === "script_failure") {

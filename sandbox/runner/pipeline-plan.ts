@@ -2,6 +2,7 @@
 // jobs to run, in stage order: inputs → `!reference` → workflow rules → extends/default → job rules. Errors
 // read like the ones GitLab shows when it refuses to create a pipeline.
 import { resolveExtends } from "./ci-extends.ts";
+import { parseArtifacts, type JobArtifacts } from "./ci-artifacts.ts";
 import { mergeIncludes, type IncludeOrigin, type IncludeSource } from "./ci-include.ts";
 import { interpolateInputs, parseInputSpecs, resolveInputs, type Result } from "./ci-inputs.ts";
 import {
@@ -42,6 +43,7 @@ export interface PlannedJob {
   idTokens: IdTokens;
   /** Recorded only: jobs still run in stage order. */
   needs: string[];
+  artifacts?: JobArtifacts;
 }
 
 export interface PipelinePlan {
@@ -91,10 +93,10 @@ const supportedJobKeys = new Set([
   "id_tokens",
   "needs",
   "inherit",
+  "artifacts",
 ]);
 // Accepted and ignored: they describe things the sandbox has no use for (containers, artifacts, runners, …).
 const ignoredJobKeys = new Set([
-  "artifacts",
   "cache",
   "services",
   "tags",
@@ -272,6 +274,8 @@ function planJob(
   if (allowFailure?.exitCodes) job.allowFailureExitCodes = allowFailure.exitCodes;
   const timeout = parseTimeout(entry.timeout, `${where}:timeout`) ?? fromDefault("timeout");
   if (timeout !== undefined) job.timeoutSeconds = timeout;
+  const artifacts = parseArtifacts(entry.artifacts, `${where}:artifacts`);
+  if (artifacts !== undefined) job.artifacts = artifacts;
   const image = parseImage(entry.image, `${where}:image`) ?? fromDefault("image");
   if (image !== undefined) job.image = image;
   const needs =

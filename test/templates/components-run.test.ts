@@ -104,7 +104,8 @@ describe.each(ASSISTANT_NAMES)("the %s component's job, run by the sandbox runne
       pipeline: pipelineVariables("api"),
       inputs: { agent_bridge_event: event, custom_instructions: "Prices are in $USD." },
     });
-    expect(result).toEqual({ status: "success", exitCode: 0 });
+    // The job asks for its report as artifacts; the stand-in `agent-bridge` writes none.
+    expect(result).toEqual({ status: "success", exitCode: 0, artifacts: { files: {}, dotenv: {} } });
     expect(calls.map((call) => call.argv)).toEqual([["run"], ["finalize"]]);
     const [run, finalize] = calls as [Call, Call];
     expect(run.env["AGENT_BRIDGE_EVENT"]).toBe(event);
