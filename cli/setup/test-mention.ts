@@ -64,7 +64,11 @@ export async function testMentionStep(ctx: SetupContext): Promise<void> {
           parseMarker(n.body)?.kind === "placeholder" &&
           parseMarker(n.body)?.note === note.id,
       );
-      const status = placeholder ? parsePlaceholderStatus(placeholder.body) : null;
+      // The receiver's own "could not start" note (renderDispatchError) carries no status: it is final too.
+      const status = placeholder
+        ? (parsePlaceholderStatus(placeholder.body) ??
+          (/\*\* could not start \(asked by/.test(placeholder.body) ? "failed" : null))
+        : null;
       if (placeholder && status !== seen) {
         seen = status ?? "";
         if (status === null || status === "working")
@@ -83,7 +87,11 @@ export async function testMentionStep(ctx: SetupContext): Promise<void> {
         throw new SetupStop(
           STEP,
           `@${assistant}'s run failed after ${seconds} s: "${readable(placeholder.body)}"`,
-          ["Open the job linked in the answer on the issue: its log names what is wrong"],
+          parsePlaceholderStatus(placeholder.body) === null
+            ? [
+                "The answer above says what GitLab refused; fix that, then run setup with --test-mention again",
+              ]
+            : ["Open the job linked in the answer on the issue: its log names what is wrong"],
         );
       }
       if (ctx.now() - started > ctx.options.testTimeoutMs) {

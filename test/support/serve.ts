@@ -7,8 +7,10 @@ export const AGENT_BRIDGE_BIN = fileURLToPath(new URL("../../bin/agent-bridge.js
 
 export async function startServe(
   env: Record<string, string>,
+  options: { port?: number } = {},
 ): Promise<{ child: ChildProcess; webhookUrl: string }> {
-  const child = spawn(process.execPath, [AGENT_BRIDGE_BIN, "serve", "--port", "0", "--host", "127.0.0.1"], {
+  const port = String(options.port ?? 0);
+  const child = spawn(process.execPath, [AGENT_BRIDGE_BIN, "serve", "--port", port, "--host", "127.0.0.1"], {
     env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
