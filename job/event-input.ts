@@ -8,7 +8,7 @@
 // and the first bad field, never the value; when the placeholder can still be found, it says so too.
 import { z } from "zod";
 import { AssistantSchema } from "../shared/gitlab/assistant.ts";
-import type { NoteRef } from "../shared/gitlab/calls.ts";
+import type { NoteRef } from "../shared/gitlab/api/notes.ts";
 import { NoteHookSchema, type NoteHook } from "../shared/gitlab/webhook-schema.ts";
 import { BridgeEventSchema, type BridgeEvent } from "../shared/webhook/bridge-event.ts";
 import type { Assistant } from "../shared/mention/index.ts";

@@ -10,13 +10,13 @@ import {
   loadJobGitLabSettings,
   type JobGitLabSettings,
 } from "../shared/config/job-settings.ts";
-import { NoteSchema, type Note } from "../shared/gitlab/api-schema.ts";
-import { getCurrentUser, listNotes, type GitLabRequester, type NoteRef } from "../shared/gitlab/calls.ts";
+import { getNote, listNotes, type Note, type NoteRef } from "../shared/gitlab/api/notes.ts";
+import { getCurrentUser } from "../shared/gitlab/api/users.ts";
+import type { GitLabRequester } from "../shared/gitlab/client.ts";
 import { createNodeGitLabClient } from "../shared/gitlab/node-client.ts";
 import type { Env } from "../shared/config/env-values.ts";
 import { describeError } from "../shared/gitlab/gitlab-api-error.ts";
 import { parseMarkers } from "../shared/gitlab/marker.ts";
-import { noteablePath, segment } from "../shared/gitlab/paths.ts";
 import {
   placeholderLocation,
   readEventInput,
@@ -225,12 +225,7 @@ async function locate(
   });
   if (input.kind === "skip") return { skip: input.reason };
   const where = placeholderLocation(input.event);
-  const { projectId, noteableType, noteableIid, noteId } = where.ref;
-  const note = await gitlab.request(
-    "GET",
-    `${noteablePath(projectId, noteableType, noteableIid)}/notes/${segment(noteId)}`,
-    { schema: NoteSchema },
-  );
+  const note = await getNote(gitlab, where.ref);
   return { where, note };
 }
 
@@ -242,13 +237,11 @@ async function findJobPlaceholder(
 ): Promise<Note | undefined> {
   const botId = (await getCurrentUser(gitlab)).id;
   for (let page = 1; page <= 3; page++) {
-    const notes = await listNotes(gitlab, {
-      ...trigger,
-      sort: "desc",
-      orderBy: "created_at",
-      page,
-      perPage: 100,
-    });
+    const { items: notes } = await listNotes(
+      gitlab,
+      { ...trigger, sort: "desc", orderBy: "created_at" },
+      { page, perPage: 100 },
+    );
     const found = notes.find(
       (n) =>
         n.author.id === botId &&

@@ -12,7 +12,8 @@
 // (so no progress can land after it) and is retried a few times when the failure is transient, within the
 // run's deadline. The GitLab client already retries 429 and 5xx answers inside each call.
 import { setTimeout as delay } from "node:timers/promises";
-import { updateNote, type GitLabRequester, type NoteRef } from "../shared/gitlab/calls.ts";
+import { updateNote, type NoteRef } from "../shared/gitlab/api/notes.ts";
+import type { GitLabRequester } from "../shared/gitlab/client.ts";
 import { describeError } from "../shared/gitlab/gitlab-api-error.ts";
 import { withRetry } from "../shared/gitlab/retry.ts";
 import type { Redact } from "./contracts.ts";

@@ -3,8 +3,9 @@
 // tests replace any of these through RunJobOptions.steps.
 import { join } from "node:path";
 import type { CodexOptions } from "../shared/config/codex-options.ts";
-import { getCurrentUser } from "../shared/gitlab/calls.ts";
-import { noteablePath } from "../shared/gitlab/paths.ts";
+import { listMergeRequestDiffs } from "../shared/gitlab/api/merge-requests.ts";
+import { getCurrentUser } from "../shared/gitlab/api/users.ts";
+import { readPages } from "../shared/gitlab/paginate.ts";
 import { createClaudeRunner, type ClaudeRunnerOptions } from "./agents/claude-runner.ts";
 import { claudeProjectConfig } from "./agents/claude-config.ts";
 import { codexCostUsd } from "./agents/codex-prices.ts";
@@ -13,8 +14,6 @@ import { readOutputSchema, withStructuredAnswer } from "./agents/output-schema.t
 import { modelCredentials } from "./cloud/model-credentials.ts";
 import { DUMMY_MODEL_KEY, startModelProxy } from "./box/model-proxy.ts";
 import { buildContext } from "./context/build-context.ts";
-import { readPages } from "./context/paginate.ts";
-import { FileDiffListSchema } from "./context/schemas.ts";
 import type { AgentRunOptions, JobContext } from "./contracts.ts";
 import type { MergeRequestFileDiff } from "./mcp/diff-position.ts";
 import { startToolBridge } from "./mcp/tool-bridge.ts";
@@ -100,13 +99,14 @@ async function reviewDiffs(
       ...(deletedFile ? { deletedFile: true } : {}),
     }));
   }
-  const path = `${noteablePath(event.projectId, event.noteableType, event.noteableIid)}/diffs`;
-  const pages = await readPages(input.gitlab, path, {
-    schema: FileDiffListSchema,
-    maxPages: MAX_DIFF_PAGES,
-    expectedItems: context.mergeRequest.changedFiles.length,
-    signal: input.signal,
-  });
+  const pages = await readPages(
+    (page) => listMergeRequestDiffs(input.gitlab, event.projectId, event.noteableIid, page),
+    {
+      maxPages: MAX_DIFF_PAGES,
+      expectedItems: context.mergeRequest.changedFiles.length,
+      signal: input.signal,
+    },
+  );
   return pages.items.map((file) => ({
     oldPath: file.old_path,
     newPath: file.new_path,

@@ -8,18 +8,13 @@
 // a sibling from a duplicate here. The placeholder does: after posting its own, a job looks for the bot's
 // placeholders for the same note and assistant, and the oldest one wins; a later one deletes itself. Note ids
 // grow, and each job lists after it posted, so of two racing jobs the later one always sees the earlier.
-import {
-  awardEmojiOnNote,
-  getCurrentUser,
-  getMemberAccessLevel,
-  getUser,
-  listNotes,
-  type GitLabRequester,
-  type NoteRef,
-} from "../shared/gitlab/calls.ts";
+import { awardEmojiOnNote } from "../shared/gitlab/api/award-emoji.ts";
+import { getMemberAccessLevel } from "../shared/gitlab/api/members.ts";
+import { deleteNote, listNotes, type NoteRef } from "../shared/gitlab/api/notes.ts";
+import { getCurrentUser, getUser } from "../shared/gitlab/api/users.ts";
+import type { GitLabRequester } from "../shared/gitlab/client.ts";
 import { describeError } from "../shared/gitlab/gitlab-api-error.ts";
 import { parseMarkers } from "../shared/gitlab/marker.ts";
-import { noteablePath, segment } from "../shared/gitlab/paths.ts";
 import type { NoteHook } from "../shared/gitlab/webhook-schema.ts";
 import { ASSISTANTS, type Assistant } from "../shared/mention/index.ts";
 import type { TriggerPolicySettings } from "../shared/config/job-settings.ts";
@@ -105,14 +100,9 @@ export async function acceptTriggerPayload(options: AcceptTriggerOptions): Promi
     return undefined;
   });
   if (earlier !== undefined) {
-    await gitlab
-      .request(
-        "DELETE",
-        `${noteablePath(where.projectId, where.noteableType, where.noteableIid)}/notes/${segment(placeholder.id)}`,
-      )
-      .catch((error: unknown) =>
-        log(`trigger payload: could not delete the duplicate placeholder (${describeError(error)})`),
-      );
+    await deleteNote(gitlab, { ...where, noteId: placeholder.id }).catch((error: unknown) =>
+      log(`trigger payload: could not delete the duplicate placeholder (${describeError(error)})`),
+    );
     return skip(`another job already answers this mention (placeholder note ${earlier})`);
   }
 
@@ -136,15 +126,17 @@ async function earlierPlaceholder(
 ): Promise<number | undefined> {
   let found: number | undefined;
   for (let page = 1; page <= SEARCH_PAGES; page++) {
-    const notes = await listNotes(gitlab, {
-      projectId: trigger.projectId,
-      noteableType: trigger.noteableType,
-      noteableIid: trigger.noteableIid,
-      sort: "desc",
-      orderBy: "created_at",
-      page,
-      perPage: PAGE_SIZE,
-    });
+    const { items: notes } = await listNotes(
+      gitlab,
+      {
+        projectId: trigger.projectId,
+        noteableType: trigger.noteableType,
+        noteableIid: trigger.noteableIid,
+        sort: "desc",
+        orderBy: "created_at",
+      },
+      { page, perPage: PAGE_SIZE },
+    );
     for (const candidate of notes) {
       if (candidate.author.id !== bridgeUserId || candidate.id >= mine) continue;
       const ours = parseMarkers(candidate.body).some(

@@ -4,8 +4,9 @@
 // pure function of those facts. A check never throws; a value of a secret never enters a result: variables
 // are parsed without their values and hook URLs lose their query values and credentials.
 import { z } from "zod";
-import { UserSchema, type User } from "../../shared/gitlab/api-schema.ts";
-import { getMemberAccessLevel, type GitLabRequester } from "../../shared/gitlab/calls.ts";
+import { getMemberAccessLevel } from "../../shared/gitlab/api/members.ts";
+import { UserSchema, type User } from "../../shared/gitlab/api/users.ts";
+import type { GitLabRequester } from "../../shared/gitlab/client.ts";
 import { isGitLabApiError } from "../../shared/gitlab/gitlab-api-error.ts";
 import { projectPath, segment } from "../../shared/gitlab/paths.ts";
 import { ACCESS_LEVELS } from "../../shared/gitlab/access-levels.ts";

@@ -2,7 +2,8 @@
 // it is (preflight checked it); otherwise the token already in the project's GITLAB_TOKEN is kept when it
 // still works with the right scopes and role; otherwise a project access token is created and stored in
 // GITLAB_TOKEN at once. If storing it fails the new token is revoked: no orphan bot is left behind.
-import { getCurrentUser, getMemberAccessLevel } from "../../shared/gitlab/calls.ts";
+import { getMemberAccessLevel } from "../../shared/gitlab/api/members.ts";
+import { getCurrentUser } from "../../shared/gitlab/api/users.ts";
 import {
   createProjectAccessToken,
   getTokenSelf,

@@ -2,7 +2,7 @@
 // Maintainer's and, once it exists, the bot's), what earlier steps found, and how a step reports. A step
 // that cannot go on throws SetupStop with the fix; the steps before any change (preflight) find every bad
 // input, so a stop never leaves something half-made that a re-run cannot finish.
-import type { GitLabRequester } from "../../shared/gitlab/calls.ts";
+import type { GitLabRequester } from "../../shared/gitlab/client.ts";
 import type { AdminProject } from "../../shared/gitlab/project-admin.ts";
 import type { Assistant } from "../../shared/mention/index.ts";
 import type { IncludeSource } from "./ci-config.ts";

@@ -3,9 +3,10 @@
 // exist, a caller below Maintainer, a default branch that is missing or protected against the bot, a given
 // bot token that cannot do the job, a model key that is nowhere, a .gitlab-ci.yml setup cannot edit.
 import { z } from "zod";
-import { UserSchema } from "../../shared/gitlab/api-schema.ts";
+import { UserSchema } from "../../shared/gitlab/api/users.ts";
 import { ACCESS_LEVELS } from "../../shared/gitlab/access-levels.ts";
-import { getCurrentUser, getMemberAccessLevel } from "../../shared/gitlab/calls.ts";
+import { getMemberAccessLevel } from "../../shared/gitlab/api/members.ts";
+import { getCurrentUser } from "../../shared/gitlab/api/users.ts";
 import { isGitLabApiError } from "../../shared/gitlab/gitlab-api-error.ts";
 import {
   branchExists,

@@ -1,7 +1,7 @@
 // The last, optional step of `agent-bridge setup` (--test-mention): an issue with a mention of each
 // assistant, posted as you, then a wait until the bot's placeholder for it says done or failed. The figure
 // it prints, from the mention to the answer, is the one a person waits for.
-import { listNotes, createNote } from "../../shared/gitlab/calls.ts";
+import { createNote, listNotes } from "../../shared/gitlab/api/notes.ts";
 import { parseMarker } from "../../shared/gitlab/marker.ts";
 import { createIssue } from "../../shared/gitlab/project-admin.ts";
 import { parsePlaceholderStatus } from "../../job/placeholder-text.ts";
@@ -52,12 +52,11 @@ export async function testMentionStep(ctx: SetupContext): Promise<void> {
     );
     let seen = "";
     for (;;) {
-      const notes = await listNotes(ctx.gitlab, {
-        projectId: f.project.id,
-        noteableType: "Issue",
-        noteableIid: issue.iid,
-        perPage: 100,
-      });
+      const { items: notes } = await listNotes(
+        ctx.gitlab,
+        { projectId: f.project.id, noteableType: "Issue", noteableIid: issue.iid },
+        { page: 1, perPage: 100 },
+      );
       const placeholder = notes.find(
         (n) =>
           n.author.id === bot.userId &&

@@ -9,8 +9,22 @@
 //
 // It must never treat any text other than the triggering note as an instruction, never show notes written or
 // edited after it, and never send the token anywhere but the GitLab instance.
-import type { GitLabRequester } from "../../shared/gitlab/calls.ts";
-import { noteablePath, segment } from "../../shared/gitlab/paths.ts";
+import { getDiscussion, listDiscussions, type Discussion } from "../../shared/gitlab/api/discussions.ts";
+import { getIssue, type IssueAnswer } from "../../shared/gitlab/api/issues.ts";
+import {
+  getMergeRequest,
+  listMergeRequestDiffs,
+  type FileDiffAnswer,
+  type MergeRequestAnswer,
+} from "../../shared/gitlab/api/merge-requests.ts";
+import {
+  getThreadNote,
+  listThreadNotes,
+  type NoteableRef,
+  type ThreadNote,
+} from "../../shared/gitlab/api/notes.ts";
+import { observeCalls, type GitLabRequester } from "../../shared/gitlab/client.ts";
+import { readPages, type PagedList, type PageRequest } from "../../shared/gitlab/paginate.ts";
 import type {
   BridgeEvent,
   ChangedFile,
@@ -31,24 +45,9 @@ import {
 } from "./compose.ts";
 import { countDiffLines, hunkAround } from "./diff-text.ts";
 import { DEFAULT_IMAGE_LIMITS, downloadImages, findUploadImages, type ImageLimits } from "./images.ts";
-import { readPages, type PagedList } from "./paginate.ts";
 import { describe, readPipelineFailures } from "./pipeline-failures.ts";
 import type { RawAccess } from "./raw-download.ts";
 import { sanitizeCode, sanitizeLine, sanitizeText } from "./sanitize.ts";
-import {
-  DiscussionListSchema,
-  DiscussionSchema,
-  FileDiffListSchema,
-  IssueSchema,
-  MergeRequestSchema,
-  ThreadNoteSchema,
-  looseArray,
-  type Discussion,
-  type FileDiffAnswer,
-  type IssueAnswer,
-  type MergeRequestAnswer,
-  type ThreadNote,
-} from "./schemas.ts";
 import {
   toContextThread,
   type AuthorFilter,
@@ -114,42 +113,30 @@ export async function buildContext(options: BuildContextOptions): Promise<JobCon
   const limits: BuildLimits = { ...DEFAULT_BUILD_LIMITS, ...options.limits };
   const budget = options.budgetChars ?? DEFAULT_BUDGET_CHARS;
   let calls = 0;
-  const gitlab: GitLabRequester = {
-    request: (method, path, requestOptions) => {
-      calls++;
-      return options.gitlab.request(method, path, requestOptions);
-    },
-  };
+  const gitlab = observeCalls(options.gitlab, { started: () => void calls++ });
   const onRawRequest = () => void calls++;
   const signal = options.signal ? { signal: options.signal } : {};
-  const base = noteablePath(event.projectId, event.noteableType, event.noteableIid);
+  const noteable = {
+    projectId: event.projectId,
+    noteableType: event.noteableType,
+    noteableIid: event.noteableIid,
+  };
   const isMergeRequest = event.noteableType === "MergeRequest";
   const problems: string[] = [];
-  const pageQuery = { per_page: limits.perPage };
+  const firstPage = { page: 1, perPage: limits.perPage, ...signal };
+  const threadPage = (page: PageRequest) => listDiscussions(gitlab, noteable, page);
+  const diffPage = (page: PageRequest) =>
+    listMergeRequestDiffs(gitlab, event.projectId, event.noteableIid, page);
 
   // First wave, all at once: the noteable, the triggering thread, the first page of threads and of diffs.
   const noteableRead: Promise<IssueAnswer | MergeRequestAnswer> = isMergeRequest
-    ? gitlab.request("GET", base, { schema: MergeRequestSchema, ...signal })
-    : gitlab.request("GET", base, { schema: IssueSchema, ...signal });
-  const triggerRead = readTriggerThread(gitlab, base, event, signal);
-  const firstThreads = settle(
-    gitlab.request("GET", `${base}/discussions`, {
-      query: { ...pageQuery, page: 1 },
-      schema: DiscussionListSchema,
-      ...signal,
-    }),
-  );
-  const firstDiffs = isMergeRequest
-    ? settle(
-        gitlab.request("GET", `${base}/diffs`, {
-          query: { ...pageQuery, page: 1 },
-          schema: FileDiffListSchema,
-          ...signal,
-        }),
-      )
-    : null;
-  const [noteable, triggerThread] = await Promise.all([noteableRead, triggerRead]);
-  const mr = isMergeRequest ? (noteable as MergeRequestAnswer) : null;
+    ? getMergeRequest(gitlab, event.projectId, event.noteableIid, options.signal)
+    : getIssue(gitlab, event.projectId, event.noteableIid, options.signal);
+  const triggerRead = readTriggerThread(gitlab, event, options.signal);
+  const firstThreads = settle(threadPage(firstPage));
+  const firstDiffs = isMergeRequest ? settle(diffPage(firstPage)) : null;
+  const [answer, triggerThread] = await Promise.all([noteableRead, triggerRead]);
+  const mr = isMergeRequest ? (answer as MergeRequestAnswer) : null;
 
   const triggerNote = triggerThread.notes.find((note) => note.id === event.noteId);
   if (!triggerNote) {
@@ -170,12 +157,11 @@ export async function buildContext(options: BuildContextOptions): Promise<JobCon
   // Second wave: the rest of the pages, and the pipeline's failures with their logs.
   const threadsRead = firstThreads.then((first) =>
     first.ok
-      ? readPages(gitlab, `${base}/discussions`, {
-          schema: DiscussionListSchema,
+      ? readPages(threadPage, {
           maxPages: limits.maxPages,
           perPage: limits.perPage,
           firstPage: first.value,
-          expectedItems: noteable.user_notes_count ?? 0,
+          expectedItems: answer.user_notes_count ?? 0,
           ...signal,
         })
       : Promise.reject(first.error),
@@ -184,8 +170,7 @@ export async function buildContext(options: BuildContextOptions): Promise<JobCon
     firstDiffs &&
     firstDiffs.then((first) =>
       first.ok
-        ? readPages(gitlab, `${base}/diffs`, {
-            schema: FileDiffListSchema,
+        ? readPages(diffPage, {
             maxPages: limits.maxPages,
             perPage: limits.perPage,
             firstPage: first.value,
@@ -209,7 +194,7 @@ export async function buildContext(options: BuildContextOptions): Promise<JobCon
   // The threads come oldest first: past the page cap, the newest notes are the ones missed. One more call,
   // newest first, brings them back (without their threads).
   const recentRead = threadsRead.then((list) =>
-    list.complete ? null : readRecentNotes(gitlab, base, limits.perPage, signal),
+    list.complete ? null : readRecentNotes(gitlab, noteable, limits.perPage, options.signal),
   );
   const [threadList, recentNotes, diffList, pipeline] = await Promise.all([
     settle(threadsRead),
@@ -256,8 +241,8 @@ export async function buildContext(options: BuildContextOptions): Promise<JobCon
   const instruction = sanitizeText(event.instruction ?? triggerNote.body).trim();
 
   const parts: ContextParts = {
-    overview: mr ? mergeRequestOverview(mr, event) : issueOverview(noteable as IssueAnswer, event),
-    description: sanitizeText(noteable.description.slice(0, 200_000)),
+    overview: mr ? mergeRequestOverview(mr, event) : issueOverview(answer as IssueAnswer, event),
+    description: sanitizeText(answer.description.slice(0, 200_000)),
     trigger: {
       // Never null: the triggering note itself always stays in its thread.
       thread: trigger ?? { ...EMPTY_THREAD, id: triggerThread.id },
@@ -303,7 +288,7 @@ export async function buildContext(options: BuildContextOptions): Promise<JobCon
     stats: { chars: composed.markdown.length, truncated: composed.truncated, gitlabCalls: calls },
   };
   if (mr) context.mergeRequest = mergeRequestFacts(mr, changed, diffs?.items ?? []);
-  else context.issue = issueFacts(noteable as IssueAnswer);
+  else context.issue = issueFacts(answer as IssueAnswer);
   return context;
 }
 
@@ -328,34 +313,33 @@ function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
 /** The triggering note's thread; a plain note (no thread id) is a thread of its own. */
 async function readTriggerThread(
   gitlab: GitLabRequester,
-  base: string,
   event: BridgeEvent,
-  signal: { signal?: AbortSignal },
+  signal: AbortSignal | undefined,
 ): Promise<Discussion> {
+  const noteable = {
+    projectId: event.projectId,
+    noteableType: event.noteableType,
+    noteableIid: event.noteableIid,
+  };
   if (event.discussionId !== null) {
-    return gitlab.request("GET", `${base}/discussions/${segment(event.discussionId)}`, {
-      schema: DiscussionSchema,
-      ...signal,
-    });
+    return getDiscussion(gitlab, { ...noteable, discussionId: event.discussionId }, signal);
   }
-  const note = await gitlab.request("GET", `${base}/notes/${segment(event.noteId)}`, {
-    schema: ThreadNoteSchema,
-    ...signal,
-  });
+  const note = await getThreadNote(gitlab, { ...noteable, noteId: event.noteId }, signal);
   return { id: `note-${note.id}`, individual_note: true, notes: [note] };
 }
 
-function readRecentNotes(
+async function readRecentNotes(
   gitlab: GitLabRequester,
-  base: string,
+  noteable: NoteableRef,
   perPage: number,
-  signal: { signal?: AbortSignal },
+  signal: AbortSignal | undefined,
 ): Promise<ThreadNote[]> {
-  return gitlab.request("GET", `${base}/notes`, {
-    query: { order_by: "created_at", sort: "desc", per_page: perPage, page: 1 },
-    schema: looseArray(ThreadNoteSchema),
-    ...signal,
-  });
+  const page = await listThreadNotes(
+    gitlab,
+    { ...noteable, orderBy: "created_at", sort: "desc" },
+    { page: 1, perPage, ...(signal ? { signal } : {}) },
+  );
+  return page.items;
 }
 
 function toChangedFile(diff: FileDiffAnswer): ChangedFile & { tooLarge: boolean } {

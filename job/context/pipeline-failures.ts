@@ -1,12 +1,13 @@
 // The failed jobs of a merge request's pipeline and the end of their logs, so that "fix the failing
 // pipeline" works: the head pipeline GitLab names, else the latest pipeline of the source branch.
 // https://docs.gitlab.com/api/jobs/#list-pipeline-jobs https://docs.gitlab.com/api/jobs/#get-a-log-file
-import type { GitLabRequester } from "../../shared/gitlab/calls.ts";
-import { projectPath, segment } from "../../shared/gitlab/paths.ts";
+import type { GitLabRequester } from "../../shared/gitlab/client.ts";
+import { jobLogPath, listFailedJobs } from "../../shared/gitlab/api/jobs.ts";
+import type { MergeRequestAnswer } from "../../shared/gitlab/api/merge-requests.ts";
+import { latestPipelineOf, type Pipeline } from "../../shared/gitlab/api/pipelines.ts";
 import type { FailedJob, PipelineFacts } from "./compose.ts";
 import { rawGet, type RawAccess } from "./raw-download.ts";
 import { sanitizeLine, sanitizeLog } from "./sanitize.ts";
-import { JobListSchema, PipelineListSchema, type MergeRequestAnswer, type PipelineRef } from "./schemas.ts";
 
 export interface PipelineFailureOptions {
   gitlab: GitLabRequester;
@@ -26,25 +27,16 @@ export interface PipelineFailureOptions {
 export async function readPipelineFailures(options: PipelineFailureOptions): Promise<PipelineFacts | null> {
   const { gitlab, mergeRequest: mr } = options;
   const signal = options.signal ? { signal: options.signal } : {};
-  let pipeline: PipelineRef | undefined = mr.head_pipeline ?? undefined;
+  let pipeline: Pipeline | undefined = mr.head_pipeline ?? undefined;
   let which = "head pipeline";
   if (!pipeline) {
-    const list = await gitlab.request("GET", `${projectPath(mr.source_project_id)}/pipelines`, {
-      query: { ref: mr.source_branch, order_by: "id", sort: "desc", per_page: 1 },
-      schema: PipelineListSchema,
-      ...signal,
-    });
-    pipeline = list[0];
+    pipeline = await latestPipelineOf(gitlab, mr.source_project_id, mr.source_branch, options.signal);
     which = `latest pipeline of the source branch ${sanitizeLine(mr.source_branch, 200)}`;
   }
   if (!pipeline) return null;
   const pipelineProject =
     pipeline.project_id ?? (mr.head_pipeline ? options.projectId : mr.source_project_id);
-  const jobs = await gitlab.request(
-    "GET",
-    `${projectPath(pipelineProject)}/pipelines/${segment(pipeline.id)}/jobs`,
-    { query: { "scope[]": "failed", per_page: 100 }, schema: JobListSchema, ...signal },
-  );
+  const jobs = await listFailedJobs(gitlab, pipelineProject, pipeline.id, options.signal);
   const failed = jobs
     .filter((job) => job.status === "failed")
     // Jobs that break the pipeline first; allowed failures after.
@@ -60,11 +52,11 @@ export async function readPipelineFailures(options: PipelineFailureOptions): Pro
         failureReason: job.failure_reason ? sanitizeLine(job.failure_reason, 100) : null,
       };
       try {
-        const answer = await rawGet(
-          options.raw,
-          `/api/v4${projectPath(pipelineProject)}/jobs/${segment(job.id)}/trace`,
-          { keepTail: options.logTailBytes, onRequest: options.onRawRequest, ...signal },
-        );
+        const answer = await rawGet(options.raw, `/api/v4${jobLogPath(pipelineProject, job.id)}`, {
+          keepTail: options.logTailBytes,
+          onRequest: options.onRawRequest,
+          ...signal,
+        });
         if (answer.body === null)
           return { ...base, log: null, logProblem: `GitLab answered ${answer.status}` };
         let text = new TextDecoder("utf-8", { fatal: false }).decode(answer.body);

@@ -3,7 +3,8 @@
 // edited after it, could have been written to steer the run and is left out. System notes are noise;
 // internal notes stay out of a public request, since the reply would be public. The project may also keep
 // notes by some authors out (include_comments_by / exclude_comments_by), never the triggering note.
-import type { Discussion, ThreadNote } from "./schemas.ts";
+import type { Discussion } from "../../shared/gitlab/api/discussions.ts";
+import type { ThreadNote } from "../../shared/gitlab/api/notes.ts";
 import { sanitizeLine, sanitizeText } from "./sanitize.ts";
 
 export interface ContextNote {

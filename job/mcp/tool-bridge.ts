@@ -15,11 +15,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { NoteSchema } from "../../shared/gitlab/api-schema.ts";
-import type { GitLabRequester } from "../../shared/gitlab/calls.ts";
+import { createDiffThread } from "../../shared/gitlab/api/discussions.ts";
+import type { GitLabRequester } from "../../shared/gitlab/client.ts";
 import { isGitLabApiError } from "../../shared/gitlab/gitlab-api-error.ts";
 import { markerFor } from "../../shared/gitlab/marker.ts";
-import { noteablePath } from "../../shared/gitlab/paths.ts";
 import type { BridgeEvent, McpLaunch, MergeRequestFacts, Redact } from "../contracts.ts";
 import { checkPosition, type MergeRequestFileDiff } from "./diff-position.ts";
 import {
@@ -179,10 +178,11 @@ export async function startToolBridge(options: ToolBridgeOptions): Promise<ToolB
         assistant: options.event.assistant,
         note: options.event.noteId,
       });
-      const path = `${noteablePath(options.event.projectId, "MergeRequest", mr.iid)}/discussions`;
-      await options.gitlab.request("POST", path, {
-        json: { body: `${options.redact(body)}\n\n${marker}`, position },
-        schema: z.object({ id: z.string(), notes: z.array(NoteSchema) }),
+      await createDiffThread(options.gitlab, {
+        projectId: options.event.projectId,
+        mergeRequestIid: mr.iid,
+        body: `${options.redact(body)}\n\n${marker}`,
+        position,
       });
       posted++;
       postedKeys.add(key);

@@ -6,15 +6,10 @@
 // error, more notes than are read) means a new commit. The commit itself is checked by the caller (the
 // bot's own, a plain one, not on the target branch).
 // https://docs.gitlab.com/api/merge_requests/#get-single-mr, /api/merge_request_approvals/, /api/notes/
-import { z } from "zod";
-import type { GitLabRequester } from "../../shared/gitlab/calls.ts";
-import { listNotes } from "../../shared/gitlab/calls.ts";
-import { projectPath, segment } from "../../shared/gitlab/paths.ts";
-
-const AuthorSchema = z.object({ author: z.object({ id: z.number().int() }) });
-const ApprovalsSchema = z.object({
-  approved_by: z.array(z.object({ user: z.object({ id: z.number().int() }) })).nullish(),
-});
+import { getMergeRequest, listMergeRequestApprovers } from "../../shared/gitlab/api/merge-requests.ts";
+import { listNotes } from "../../shared/gitlab/api/notes.ts";
+import type { GitLabRequester } from "../../shared/gitlab/client.ts";
+import { readPages } from "../../shared/gitlab/paginate.ts";
 
 const NOTES_PER_PAGE = 100;
 const MAX_NOTE_PAGES = 10;
@@ -32,11 +27,10 @@ export interface AmendCheck {
 /** Why `auto` adds a commit instead of amending, or null when it may amend. */
 export async function autoAmendRefusal(gitlab: GitLabRequester, check: AmendCheck): Promise<string | null> {
   try {
-    const path = `${projectPath(check.projectId)}/merge_requests/${segment(check.mergeRequestIid)}`;
-    const mr = await gitlab.request("GET", path, { schema: AuthorSchema });
-    if (mr.author.id !== check.botUserId) return "the merge request is not the bot's";
-    const approvals = await gitlab.request("GET", `${path}/approvals`, { schema: ApprovalsSchema });
-    if ((approvals.approved_by ?? []).length > 0) return "the merge request is approved";
+    const mr = await getMergeRequest(gitlab, check.projectId, check.mergeRequestIid);
+    if (mr.author?.id !== check.botUserId) return "the merge request is not the bot's";
+    const approvers = await listMergeRequestApprovers(gitlab, check.projectId, check.mergeRequestIid);
+    if (approvers.length > 0) return "the merge request is approved";
     return await reviewedSince(gitlab, check);
   } catch (error) {
     return `GitLab could not say whether it was reviewed (${error instanceof Error ? error.message : String(error)})`;
@@ -45,25 +39,27 @@ export async function autoAmendRefusal(gitlab: GitLabRequester, check: AmendChec
 
 async function reviewedSince(gitlab: GitLabRequester, check: AmendCheck): Promise<string | null> {
   // Newest first: the walk stops at the first note older than the commit.
-  for (let page = 1; page <= MAX_NOTE_PAGES; page++) {
-    const notes = await listNotes(gitlab, {
-      projectId: check.projectId,
-      noteableType: "MergeRequest",
-      noteableIid: check.mergeRequestIid,
-      sort: "desc",
-      orderBy: "created_at",
-      page,
-      perPage: NOTES_PER_PAGE,
-    });
-    for (const note of notes) {
-      // Same second as the commit counts as after it: when in doubt, a new commit.
-      if (Date.parse(note.created_at) < check.committedAt * 1000) return null;
-      if (note.id === check.triggerNoteId || note.author.id === check.botUserId) continue;
-      // System notes say what happened (pushes, labels); an approval's is read from the approvals above.
-      if (note.system === true) continue;
-      return `@${note.author.username} commented after the bot's last commit`;
-    }
-    if (notes.length < NOTES_PER_PAGE) return null;
+  const before = (note: { created_at: string }) => Date.parse(note.created_at) < check.committedAt * 1000;
+  const mergeRequest = {
+    projectId: check.projectId,
+    noteableType: "MergeRequest" as const,
+    noteableIid: check.mergeRequestIid,
+    sort: "desc" as const,
+    orderBy: "created_at" as const,
+  };
+  const read = await readPages((page) => listNotes(gitlab, mergeRequest, page), {
+    perPage: NOTES_PER_PAGE,
+    maxPages: MAX_NOTE_PAGES,
+    wave: 1,
+    stopAfter: (page) => page.some(before),
+  });
+  for (const note of read.items) {
+    // Same second as the commit counts as after it: when in doubt, a new commit.
+    if (before(note)) return null;
+    if (note.id === check.triggerNoteId || note.author.id === check.botUserId) continue;
+    // System notes say what happened (pushes, labels); an approval's is read from the approvals above.
+    if (note.system === true) continue;
+    return `@${note.author.username} commented after the bot's last commit`;
   }
-  return "the merge request has more notes than are read";
+  return read.complete ? null : "the merge request has more notes than are read";
 }

@@ -3,18 +3,10 @@
 // become protected while the agent works. It fails closed: a GitLab error stops the push.
 // https://docs.gitlab.com/api/branches/#get-single-repository-branch
 // https://docs.gitlab.com/api/protected_branches/#list-protected-branches
-import { z } from "zod";
-import type { GitLabRequester } from "../../shared/gitlab/calls.ts";
+import { getBranch, listProtectedBranches } from "../../shared/gitlab/api/branches.ts";
+import { getProject } from "../../shared/gitlab/api/projects.ts";
+import type { GitLabRequester } from "../../shared/gitlab/client.ts";
 import { isGitLabApiError } from "../../shared/gitlab/gitlab-api-error.ts";
-import { projectPath, segment } from "../../shared/gitlab/paths.ts";
-
-const ProjectSchema = z.object({ default_branch: z.string().nullish() });
-const BranchSchema = z.object({
-  name: z.string(),
-  protected: z.boolean().nullish(),
-  default: z.boolean().nullish(),
-});
-const ProtectedBranchesSchema = z.array(z.object({ name: z.string() }));
 
 /** A push the job refused to make; the message says why and what to do. */
 export class PushRefusedError extends Error {
@@ -52,20 +44,10 @@ export async function checkPushTarget(
   projectId: number | string,
   branch: string,
 ): Promise<BranchVerdict> {
-  const project = projectPath(projectId);
   const [info, existing, rules] = await Promise.all([
-    gitlab.request("GET", project, { schema: ProjectSchema }),
-    orNullOn(
-      gitlab.request("GET", `${project}/repository/branches/${segment(branch)}`, { schema: BranchSchema }),
-      [404],
-    ),
-    orNullOn(
-      gitlab.request("GET", `${project}/protected_branches`, {
-        query: { per_page: 100 },
-        schema: ProtectedBranchesSchema,
-      }),
-      [403, 404],
-    ),
+    getProject(gitlab, projectId),
+    orNullOn(getBranch(gitlab, projectId, branch), [404]),
+    orNullOn(listProtectedBranches(gitlab, projectId), [403, 404]),
   ]);
   if (info.default_branch === branch || existing?.default === true) {
     return { allowed: false, reason: "it is the project's default branch" };

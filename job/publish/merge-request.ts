@@ -2,21 +2,16 @@
 // failed where GitLab may still have made the merge request (a 500, a lost answer) is never simply repeated:
 // the open merge request for the branch is looked up first, so a retry cannot make a second one.
 // https://docs.gitlab.com/api/merge_requests/#create-mr
-import { z } from "zod";
 import type { Redact } from "../contracts.ts";
-import type { GitLabRequester } from "../../shared/gitlab/calls.ts";
+import {
+  createMergeRequest,
+  listOpenMergeRequests,
+  type MergeRequestAnswer,
+} from "../../shared/gitlab/api/merge-requests.ts";
+import type { GitLabRequester } from "../../shared/gitlab/client.ts";
 import { isGitLabApiError } from "../../shared/gitlab/gitlab-api-error.ts";
-import { projectPath } from "../../shared/gitlab/paths.ts";
 import { doubling, isTransient, withRetry } from "../../shared/gitlab/retry.ts";
 import { truncate, type ChangedPath } from "./commit.ts";
-
-const MergeRequestSchema = z.object({
-  iid: z.number().int(),
-  web_url: z.string(),
-  source_branch: z.string(),
-  target_branch: z.string(),
-  state: z.string().nullish(),
-});
 
 export interface OpenedMergeRequest {
   iid: number;
@@ -46,16 +41,7 @@ export async function openMergeRequest(
   return withRetry(
     async () => {
       try {
-        const created = await gitlab.request("POST", `${projectPath(input.projectId)}/merge_requests`, {
-          json: {
-            source_branch: input.sourceBranch,
-            target_branch: input.targetBranch,
-            title: input.title,
-            description: input.description,
-            remove_source_branch: true,
-          },
-          schema: MergeRequestSchema,
-        });
+        const created = await createMergeRequest(gitlab, { ...input, removeSourceBranch: true });
         return { iid: created.iid, webUrl: created.web_url, reused: false };
       } catch (error) {
         if (!isGitLabApiError(error)) throw error;
@@ -78,16 +64,8 @@ export async function openMergeRequest(
 export async function findOpenMergeRequest(
   gitlab: GitLabRequester,
   input: { projectId: number | string; sourceBranch: string; targetBranch: string },
-): Promise<z.infer<typeof MergeRequestSchema> | undefined> {
-  const list = await gitlab.request("GET", `${projectPath(input.projectId)}/merge_requests`, {
-    query: {
-      state: "opened",
-      source_branch: input.sourceBranch,
-      target_branch: input.targetBranch,
-      per_page: 20,
-    },
-    schema: z.array(MergeRequestSchema),
-  });
+): Promise<MergeRequestAnswer | undefined> {
+  const list = await listOpenMergeRequests(gitlab, input);
   return list.find(
     (mr) => mr.source_branch === input.sourceBranch && mr.target_branch === input.targetBranch,
   );

@@ -12,7 +12,7 @@
 // branch nor a protected one: an issue branch that would be is refused; a merge request whose source
 // branch is gets a workspace with no work branch, so its changes come back as a patch.
 import type { BridgeEvent, JobContext, Redact, Workspace } from "../contracts.ts";
-import type { GitLabRequester } from "../../shared/gitlab/calls.ts";
+import type { GitLabRequester } from "../../shared/gitlab/client.ts";
 import { createGit, remoteUrl, type Git } from "../git.ts";
 import { assertBranchName, firstFreeBranchName, issueBranchName } from "./branch-name.ts";
 import { checkPushTarget, PushRefusedError } from "./branch-protection.ts";

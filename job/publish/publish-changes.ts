@@ -15,7 +15,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { BridgeEvent, JobContext, PublishResult, Redact, Workspace } from "../contracts.ts";
 import type { PushMode } from "../../shared/config/job-settings.ts";
-import type { GitLabRequester } from "../../shared/gitlab/calls.ts";
+import type { GitLabRequester } from "../../shared/gitlab/client.ts";
 import { remoteUrl, type Git, type GitIdentity } from "../git.ts";
 import { firstFreeBranchName, issueBranchName, sideBranchName } from "./branch-name.ts";
 import { autoAmendRefusal } from "./amend-policy.ts";

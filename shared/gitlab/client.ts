@@ -9,7 +9,7 @@
 //     sleep: (ms, signal) => setTimeout(ms, undefined, { signal }) }); // node:timers/promises
 //   const me = await gitlab.request("GET", "/user", { schema: UserSchema, onAnswer: ({ headers }) => … });
 import type { z } from "zod";
-import { errorBodyMessage } from "./api-schema.ts";
+import { errorBodyMessage } from "./error-body.ts";
 import { GitLabApiError, type GitLabApiErrorKind } from "./gitlab-api-error.ts";
 import { neutralizeBodyFields } from "./quick-actions.ts";
 import { withRetry } from "./retry.ts";
@@ -45,6 +45,9 @@ export interface GitLabClient {
    */
   withDeadline(ms: number): GitLabClient;
 }
+
+/** Anything with the client's request method (a client, a deadline view of it, a counting wrapper). */
+export type GitLabRequester = Pick<GitLabClient, "request">;
 
 export interface GitLabClientOptions {
   /** The instance's base URL, e.g. https://gitlab.example.com (no /api/v4, no trailing slash needed). */
@@ -273,4 +276,31 @@ async function readJson(response: Response): Promise<unknown> {
       `the answer was not JSON (content-type ${response.headers.get("content-type") ?? "none"})`,
     );
   }
+}
+
+export interface CallObserver {
+  /** Told as each call starts. */
+  started?: (call: { method: HttpMethod; path: string }) => void;
+  /** Told as each call ends: its error when it failed, and how long it took (by `now`). */
+  finished?: (call: { method: HttpMethod; path: string; error?: unknown; ms: number }) => void;
+  now?: () => number;
+}
+
+/** A view of `gl` whose calls are reported to `observer` (the delivery log's call list, the context's count). */
+export function observeCalls(gl: GitLabRequester, observer: CallObserver): GitLabRequester {
+  const now = observer.now ?? Date.now;
+  return {
+    request: async (method, path, options) => {
+      observer.started?.({ method, path });
+      const t0 = now();
+      try {
+        const result = await gl.request(method, path, options);
+        observer.finished?.({ method, path, ms: now() - t0 });
+        return result;
+      } catch (error) {
+        observer.finished?.({ method, path, error, ms: now() - t0 });
+        throw error;
+      }
+    },
+  };
 }

@@ -7,7 +7,7 @@
 // Variable values are read (setup compares them to keep a re-run from changing what is right) and never
 // leave the caller; nothing here logs.
 import { z } from "zod";
-import type { GitLabRequester } from "./calls.ts";
+import type { GitLabRequester } from "./client.ts";
 import { isGitLabApiError } from "./gitlab-api-error.ts";
 import { projectPath, segment } from "./paths.ts";
 

@@ -3,14 +3,9 @@
 // it; the other is answered 404 "has already been taken".
 // A crash between the claim and the placeholder must not lose the request: when the claim is taken, its age
 // is past the grace period and the bridge left no placeholder for this note, the delivery goes on.
-import type { AwardEmoji } from "../gitlab/api-schema.ts";
-import {
-  awardEmojiOnNote,
-  listNoteAwardEmoji,
-  listNotes,
-  type GitLabRequester,
-  type NoteRef,
-} from "../gitlab/calls.ts";
+import { awardEmojiOnNote, listNoteAwardEmoji, type AwardEmoji } from "../gitlab/api/award-emoji.ts";
+import { listNotes, type NoteRef } from "../gitlab/api/notes.ts";
+import type { GitLabRequester } from "../gitlab/client.ts";
 import { isGitLabApiError } from "../gitlab/gitlab-api-error.ts";
 import { parseMarkers } from "../gitlab/marker.ts";
 import type { Assistant } from "../mention/index.ts";
@@ -90,15 +85,11 @@ async function findPlaceholders(
   const found = new Set<Assistant>();
   const { projectId, noteableType, noteableIid } = note;
   for (let page = 1; page <= PLACEHOLDER_SEARCH_PAGES; page++) {
-    const notes = await listNotes(gl, {
-      projectId,
-      noteableType,
-      noteableIid,
-      sort: "desc",
-      orderBy: "created_at",
-      page,
-      perPage: PAGE_SIZE,
-    });
+    const { items: notes } = await listNotes(
+      gl,
+      { projectId, noteableType, noteableIid, sort: "desc", orderBy: "created_at" },
+      { page, perPage: PAGE_SIZE },
+    );
     for (const candidate of notes) {
       if (candidate.author.id !== bridgeUserId) continue;
       for (const marker of parseMarkers(candidate.body)) {

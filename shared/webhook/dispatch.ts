@@ -3,16 +3,10 @@
 // parallel, so a mention costs two sequential round trips here whatever the number of assistants.
 // A run whose pipeline cannot be created gets its placeholder turned into a clear error: never left "working".
 import type { WebhookSettings } from "../config/webhook-settings.ts";
-import type { Note } from "../gitlab/api-schema.ts";
-import {
-  createNote,
-  createPipeline,
-  createPipelineWithTrigger,
-  replyToDiscussion,
-  updateNote,
-  type GitLabRequester,
-  type NoteableRef,
-} from "../gitlab/calls.ts";
+import { replyToDiscussion } from "../gitlab/api/discussions.ts";
+import { createNote, updateNote, type Note, type NoteableRef } from "../gitlab/api/notes.ts";
+import { createPipeline, createPipelineWithTrigger } from "../gitlab/api/pipelines.ts";
+import type { GitLabRequester } from "../gitlab/client.ts";
 import { describeError, isGitLabApiError } from "../gitlab/gitlab-api-error.ts";
 import type { ThreadNoteableType } from "../gitlab/paths.ts";
 import { renderDispatchError, renderPlaceholder, type DispatchProblem } from "../gitlab/placeholder-text.ts";

@@ -9,14 +9,10 @@
 // and, for one assistant, five calls (a sixth, GET /user, once per process when BRIDGE_USER_ID is unset):
 // inside GitLab's 10 s even with retries, since every call shares the DEADLINE_MS budget.
 import type { WebhookSettings } from "../config/webhook-settings.ts";
-import {
-  deleteAwardEmoji,
-  getCurrentUser,
-  getMemberAccessLevel,
-  getUser,
-  type GitLabRequester,
-} from "../gitlab/calls.ts";
-import type { GitLabClient } from "../gitlab/client.ts";
+import { deleteAwardEmoji } from "../gitlab/api/award-emoji.ts";
+import { getMemberAccessLevel } from "../gitlab/api/members.ts";
+import { getCurrentUser, getUser } from "../gitlab/api/users.ts";
+import { observeCalls, type GitLabClient, type GitLabRequester } from "../gitlab/client.ts";
 import { describeError, isGitLabApiError } from "../gitlab/gitlab-api-error.ts";
 import { isTransient } from "../gitlab/retry.ts";
 import type { NoteHook } from "../gitlab/webhook-schema.ts";
@@ -81,19 +77,17 @@ export function createWebhookHandler(
     const started = now();
     const calls: CallRecord[] = [];
     let hook: NoteHook | undefined;
-    const counted = (client: GitLabRequester): GitLabRequester => ({
-      request: async (method, path, options) => {
-        const t0 = now();
-        try {
-          const result = await client.request(method, path, options);
-          calls.push({ method, path, outcome: "ok", ms: now() - t0 });
-          return result;
-        } catch (error) {
-          calls.push({ method, path, outcome: isGitLabApiError(error) ? error.status : 0, ms: now() - t0 });
-          throw error;
-        }
-      },
-    });
+    const counted = (client: GitLabRequester): GitLabRequester =>
+      observeCalls(client, {
+        now,
+        finished: ({ method, path, error, ms }) =>
+          calls.push({
+            method,
+            path,
+            outcome: error === undefined ? "ok" : isGitLabApiError(error) ? error.status : 0,
+            ms,
+          }),
+      });
     const cleanup = () => counted(deps.gitlab.withDeadline(CLEANUP_BUDGET_MS));
 
     // logReason: what the log gets when the caller must get less (the 401 says nothing about which check failed).

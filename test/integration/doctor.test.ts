@@ -14,7 +14,7 @@ import {
   type SandboxUser,
 } from "../../sandbox/admin-client.ts";
 import { startSandbox, type Sandbox } from "../../sandbox/server.ts";
-import type { GitLabRequester } from "../../shared/gitlab/calls.ts";
+import type { GitLabRequester } from "../../shared/gitlab/client.ts";
 import { createGitLabClient } from "../../shared/gitlab/client.ts";
 
 const ANTHROPIC_KEY = "sk-ant-doctor-test-value-1234";

@@ -23,7 +23,7 @@ import { applyBaseRules } from "../../job/rules-files.ts";
 import { startToolBridge, type ToolBridge } from "../../job/mcp/tool-bridge.ts";
 import { BRIDGE_CAPABILITY_ENV } from "../../job/mcp/tool-specs.ts";
 import { createGitLabClient } from "../../shared/gitlab/client.ts";
-import type { GitLabRequester } from "../../shared/gitlab/calls.ts";
+import type { GitLabRequester } from "../../shared/gitlab/client.ts";
 import type { BridgeEvent } from "../../shared/webhook/bridge-event.ts";
 import { startAnthropicModelServer } from "../../sandbox/models/anthropic-server.ts";
 import { claudeBin, codexBin, codexScriptedModel } from "../../sandbox/models/cli-env.ts";

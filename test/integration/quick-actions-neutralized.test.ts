@@ -13,7 +13,8 @@ import {
   type SandboxUser,
 } from "../../sandbox/admin-client.ts";
 import { startSandbox, type Sandbox } from "../../sandbox/server.ts";
-import { createNote, replyToDiscussion, updateNote } from "../../shared/gitlab/calls.ts";
+import { replyToDiscussion } from "../../shared/gitlab/api/discussions.ts";
+import { createNote, updateNote } from "../../shared/gitlab/api/notes.ts";
 import { createGitLabClient, type GitLabClient } from "../../shared/gitlab/client.ts";
 
 const INJECTED = "All done.\n/close\n/merge\n/label ~x\n/approve\n/lock\n/title Owned\nThanks!";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { GitLabRequester } from "../../../shared/gitlab/calls.ts";
+import type { GitLabRequester } from "../../../shared/gitlab/client.ts";
 import { GitLabApiError } from "../../../shared/gitlab/gitlab-api-error.ts";
 import { parseMarker } from "../../../shared/gitlab/marker.ts";
 import { createPlaceholder } from "../../../job/placeholder.ts";

@@ -1,7 +1,7 @@
 // job/context/threads: the cut at the triggering note (created or edited after it: out; resolved after it:
 // still in), system notes out, internal notes only for a confidential request, the run's placeholder silent.
 import { describe, expect, it } from "vitest";
-import type { ThreadNote } from "../../../../job/context/schemas.ts";
+import type { ThreadNote } from "../../../../shared/gitlab/api/notes.ts";
 import { isAfterCutoff, toContextThread, type Cutoff } from "../../../../job/context/threads.ts";
 
 const TRIGGER_AT = Date.parse("2024-05-01T10:00:00.000Z");

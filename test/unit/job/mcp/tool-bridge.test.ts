@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { MergeRequestFacts } from "../../../../job/contracts.ts";
 import type { MergeRequestFileDiff } from "../../../../job/mcp/diff-position.ts";
 import { startToolBridge, type ToolBridge, type ToolBridgeOptions } from "../../../../job/mcp/tool-bridge.ts";
-import type { GitLabRequester } from "../../../../shared/gitlab/calls.ts";
+import type { GitLabRequester } from "../../../../shared/gitlab/client.ts";
 import { GitLabApiError } from "../../../../shared/gitlab/gitlab-api-error.ts";
 import type { BridgeEvent } from "../../../../shared/webhook/bridge-event.ts";
 

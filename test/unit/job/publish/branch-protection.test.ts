@@ -7,7 +7,7 @@ import {
   matchesProtectedPattern,
   PushRefusedError,
 } from "../../../../job/publish/branch-protection.ts";
-import type { GitLabRequester } from "../../../../shared/gitlab/calls.ts";
+import type { GitLabRequester } from "../../../../shared/gitlab/client.ts";
 import { GitLabApiError } from "../../../../shared/gitlab/gitlab-api-error.ts";
 
 function scripted(answers: Record<string, unknown | number>): GitLabRequester & { calls: string[] } {
@@ -48,7 +48,10 @@ describe("checkPushTarget", () => {
   const project = "/projects/5";
 
   it("refuses the default branch", async () => {
-    const gl = scripted({ [project]: { default_branch: "main" }, [`${project}/protected_branches`]: [] });
+    const gl = scripted({
+      [project]: { id: 5, path_with_namespace: "group/project", default_branch: "main" },
+      [`${project}/protected_branches`]: [],
+    });
     expect(await checkPushTarget(gl, 5, "main")).toEqual({
       allowed: false,
       reason: "it is the project's default branch",
@@ -57,7 +60,7 @@ describe("checkPushTarget", () => {
 
   it("refuses a branch GitLab flags as protected, even when the rules are not readable", async () => {
     const gl = scripted({
-      [project]: { default_branch: "main" },
+      [project]: { id: 5, path_with_namespace: "group/project", default_branch: "main" },
       [`${project}/repository/branches/stable`]: { name: "stable", protected: true, default: false },
       [`${project}/protected_branches`]: 403,
     });
@@ -69,7 +72,7 @@ describe("checkPushTarget", () => {
 
   it("refuses a new branch that a wildcard rule protects", async () => {
     const gl = scripted({
-      [project]: { default_branch: "main" },
+      [project]: { id: 5, path_with_namespace: "group/project", default_branch: "main" },
       [`${project}/protected_branches`]: [{ name: "claude/*" }],
     });
     await expect(assertPushTarget(gl, 5, "claude/1-x")).rejects.toThrow(PushRefusedError);
@@ -80,7 +83,7 @@ describe("checkPushTarget", () => {
 
   it("allows an ordinary branch, encoding its name in the path", async () => {
     const gl = scripted({
-      [project]: { default_branch: "main" },
+      [project]: { id: 5, path_with_namespace: "group/project", default_branch: "main" },
       [`${project}/repository/branches/feature%2Fx`]: { name: "feature/x", protected: false, default: false },
       [`${project}/protected_branches`]: [{ name: "main" }],
     });

@@ -1,22 +1,18 @@
-// Each call is one line over request(): these check the method, the path (encoded), the body and the
+// Each call of shared/gitlab/api/ is one route over request(): these check the method, the path (encoded), the body and the
 // answer's schema, through a requester that records what it is asked and answers from a list.
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import {
   awardEmojiOnNote,
-  createNote,
-  createPipeline,
-  createPipelineWithTrigger,
   deleteAwardEmoji,
-  getCurrentUser,
-  getMemberAccessLevel,
   listNoteAwardEmoji,
-  listNotes,
-  replyToDiscussion,
-  updateNote,
-  type GitLabRequester,
-} from "../../../shared/gitlab/calls.ts";
-import type { RequestOptions } from "../../../shared/gitlab/client.ts";
+} from "../../../shared/gitlab/api/award-emoji.ts";
+import { replyToDiscussion } from "../../../shared/gitlab/api/discussions.ts";
+import { getMemberAccessLevel } from "../../../shared/gitlab/api/members.ts";
+import { createNote, listNotes, updateNote } from "../../../shared/gitlab/api/notes.ts";
+import { createPipeline, createPipelineWithTrigger } from "../../../shared/gitlab/api/pipelines.ts";
+import { getCurrentUser } from "../../../shared/gitlab/api/users.ts";
+import type { GitLabRequester, RequestOptions } from "../../../shared/gitlab/client.ts";
 import { GitLabApiError } from "../../../shared/gitlab/gitlab-api-error.ts";
 
 interface Asked {
@@ -54,7 +50,7 @@ const issueNote = {
 } as const;
 const mrNote = { projectId: 5, noteableType: "MergeRequest", noteableIid: 1, noteId: 1244 } as const;
 
-describe("shared/gitlab/calls", () => {
+describe("shared/gitlab/api", () => {
   it("getCurrentUser: GET /user", async () => {
     const { gl, asked } = recorder([{ id: 3, username: "bridge" }]);
     await expect(getCurrentUser(gl)).resolves.toMatchObject({ id: 3 });
@@ -118,7 +114,7 @@ describe("shared/gitlab/calls", () => {
     });
     await replyToDiscussion(gl, { ...mrNote, discussionId: "abc123", body: "reply" });
     await updateNote(gl, { ...mrNote, noteId: 99, body: "done" });
-    await listNotes(gl, { ...mrNote, sort: "desc", orderBy: "created_at", page: 2, perPage: 100 });
+    await listNotes(gl, { ...mrNote, sort: "desc", orderBy: "created_at" }, { page: 2, perPage: 100 });
     expect(asked.map((a) => `${a.method} ${a.path}`)).toEqual([
       "POST /projects/5/issues/17/notes",
       "POST /projects/5/merge_requests/1/notes",

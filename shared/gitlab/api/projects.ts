@@ -1,0 +1,24 @@
+// A project: its default branch (the job never pushes there) and what the doctor reads of its settings.
+// https://docs.gitlab.com/api/projects/#get-a-single-project
+import { z } from "zod";
+import type { GitLabRequester } from "../client.ts";
+import { call, route } from "./route.ts";
+
+export const ProjectSchema = z.object({
+  id: z.number().int(),
+  path_with_namespace: z.string(),
+  default_branch: z.string().nullish(),
+  ci_config_path: z.string().nullish(),
+  // Both are shown to Maintainers only (GitLab's API::Entities::Project, admin_project): absent otherwise.
+  ci_pipeline_variables_minimum_override_role: z.string().nullish(),
+  restrict_user_defined_variables: z.boolean().nullish(),
+  namespace: z.object({ kind: z.string().nullish(), full_path: z.string() }).nullish(),
+});
+export type Project = z.infer<typeof ProjectSchema>;
+
+const PROJECT = route("GET", "/projects/:id", "projects/#get-a-single-project");
+
+/** A project by numeric id or full path. */
+export function getProject(gl: GitLabRequester, projectId: number | string): Promise<Project> {
+  return call(gl, PROJECT, { id: projectId }, { schema: ProjectSchema });
+}
