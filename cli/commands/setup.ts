@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile, writeFile, chmod } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createGitLabClient } from "../../shared/gitlab/client.ts";
+import { createNodeGitLabClient } from "../../shared/gitlab/node-client.ts";
 import { formatReport, runSetupSteps, type SetupResult } from "../setup/run-setup.ts";
 import { parseSetupOptions } from "../setup/options.ts";
 import { createPrompter, type Prompter } from "../setup/prompt.ts";
@@ -85,12 +85,10 @@ export async function runSetup(
   }
   const { options } = parsed;
   const clientFor = (token: string) =>
-    createGitLabClient({
+    createNodeGitLabClient({
       baseUrl: options.gitlabUrl,
       token,
-      fetch: globalThis.fetch,
-      now: Date.now,
-      sleep: (ms, signal) => sleep(ms, undefined, signal ? { signal } : {}),
+      holdProcess: true,
       deadlineMs: 20_000,
       maxAttempts: 3,
     });

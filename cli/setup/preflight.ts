@@ -2,8 +2,6 @@
 // here, before anything changes: a token that is wrong or lacks the api scope, a project that does not
 // exist, a caller below Maintainer, a default branch that is missing or protected against the bot, a given
 // bot token that cannot do the job, a model key that is nowhere, a .gitlab-ci.yml setup cannot edit.
-import { z } from "zod";
-import { UserSchema } from "../../shared/gitlab/api/users.ts";
 import { ACCESS_LEVELS } from "../../shared/gitlab/access-levels.ts";
 import { getMemberAccessLevel } from "../../shared/gitlab/api/members.ts";
 import { getCurrentUser } from "../../shared/gitlab/api/users.ts";
@@ -21,7 +19,6 @@ import { planCiFile } from "./ci-config.ts";
 import { MODEL_KEY_VARIABLE, SetupStop, type SetupContext, type SetupFacts } from "./context.ts";
 
 const STEP = "preflight";
-const CallerSchema = UserSchema.extend({ is_admin: z.boolean().nullish() });
 const BOT_SCOPES = ["api", "write_repository"];
 
 function status(error: unknown): number | undefined {
@@ -59,7 +56,7 @@ export async function preflight(ctx: SetupContext): Promise<SetupFacts> {
 
   let caller;
   try {
-    caller = await gitlab.request("GET", "/user", { schema: CallerSchema });
+    caller = await getCurrentUser(gitlab);
   } catch (error) {
     throw new SetupStop(
       STEP,
