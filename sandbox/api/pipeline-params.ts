@@ -4,7 +4,7 @@
 import { ApiError, invalid } from "../http/api-error.ts";
 import type { RequestContext } from "../http/context.ts";
 import type { ParamValue } from "../http/params.ts";
-import type { PipelineVariable } from "../pipelines/pipeline-service.ts";
+import type { PipelineVariable } from "../pipelines/pipeline-chain.ts";
 
 export const STATUSES = [
   "created",

@@ -79,3 +79,8 @@ export async function gitText(args: readonly string[], options: GitRunOptions = 
   const { stdout } = await runGit(args, options);
   return stdout.toString("utf8").replace(/\n$/, "");
 }
+
+/** A revision a caller handed us, or null when git could mistake it for an option. */
+export function rev(ref: string): string | null {
+  return ref === "" || ref.startsWith("-") || /[\0\n]/.test(ref) ? null : ref;
+}

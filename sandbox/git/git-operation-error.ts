@@ -9,3 +9,7 @@ export class GitOperationError extends Error {
     this.name = "GitOperationError";
   }
 }
+
+export function fail(message: string, status: 400 | 404 | 409 = 400): never {
+  throw new GitOperationError(message, status);
+}

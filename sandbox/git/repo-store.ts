@@ -2,8 +2,7 @@
 // <root>/group/project.git), read and written with the real git binary the way GitLab's API does it. Commits
 // made through the API are built with plumbing in a temporary index, never in a work tree, and land with a
 // compare-and-swap on the branch so a concurrent push is never overwritten.
-import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { applyCommitActions } from "./commit-actions.ts";
 import type { CommitAction, TreeFile } from "./commit-actions.ts";
@@ -11,8 +10,10 @@ import { commitInfo, LOG_FORMAT, parseLogRecords, parseRefRecords, REF_FORMAT } 
 import type { CommitInfo } from "./commit-info.ts";
 import { parseGitDiff } from "./file-diff.ts";
 import type { FileDiff } from "./file-diff.ts";
-import { GitCommandError, gitText, runGit } from "./git-command.ts";
-import { GitOperationError } from "./git-operation-error.ts";
+import { GitCommandError, gitText, rev, runGit } from "./git-command.ts";
+import { commitTarget } from "./commit-target.ts";
+import { commitTree, EMPTY_TREE, listTree, refValue, writeTree } from "./git-objects.ts";
+import { fail } from "./git-operation-error.ts";
 import { installHooks } from "./hooks.ts";
 import { KeyedQueue } from "./keyed-queue.ts";
 
@@ -58,23 +59,8 @@ export interface CommitPage {
 }
 
 const ZERO_SHA = "0".repeat(40);
-const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 const SEGMENT = "[A-Za-z0-9_][A-Za-z0-9_.-]*";
 const PROJECT_PATH = new RegExp(`^${SEGMENT}(/${SEGMENT})*$`);
-
-function fail(message: string, status: 400 | 404 | 409 = 400): never {
-  throw new GitOperationError(message, status);
-}
-
-/** A revision a caller handed us, or null when git could mistake it for an option. */
-function rev(ref: string): string | null {
-  return ref === "" || ref.startsWith("-") || /[\0\n]/.test(ref) ? null : ref;
-}
-
-function gitlabNow(): { git: string; iso: string } {
-  const seconds = Math.floor(Date.now() / 1000);
-  return { git: `@${seconds} +0000`, iso: new Date(seconds * 1000).toISOString().replace("Z", "+00:00") };
-}
 
 export class RepoStore {
   private readonly writes = new KeyedQueue();
@@ -226,7 +212,7 @@ export class RepoStore {
 
   async deleteBranch(projectPath: string, name: string): Promise<void> {
     const gitDir = this.repoDir(projectPath);
-    const current = rev(name) === null ? null : await this.refValue(gitDir, `refs/heads/${name}`);
+    const current = rev(name) === null ? null : await refValue(gitDir, `refs/heads/${name}`);
     if (current === null) fail("404 Branch Not Found", 404);
     await runGit(["update-ref", "-d", `refs/heads/${name}`, current], { gitDir });
   }
@@ -294,7 +280,7 @@ export class RepoStore {
   async commit(projectPath: string, options: CommitOptions): Promise<CommitInfo> {
     const gitDir = this.repoDir(projectPath);
     return this.writes.run(gitDir, async () => {
-      const { parent, current } = await this.commitTarget(gitDir, options);
+      const { parent, current } = await commitTarget(gitDir, options);
       if (current === null && !(await this.validBranchName(options.branch))) fail("Branch name is invalid");
       return this.writeCommit(gitDir, options, parent, current);
     });
@@ -307,22 +293,11 @@ export class RepoStore {
     parent: string | null,
     current: string | null,
   ): Promise<CommitInfo> {
-    const before = parent === null ? new Map<string, TreeFile>() : await this.listTree(gitDir, parent);
-    const tree = await this.writeTree(gitDir, applyCommitActions(before, options.actions));
-    const now = gitlabNow();
+    const before = parent === null ? new Map<string, TreeFile>() : await listTree(gitDir, parent);
+    const tree = await writeTree(gitDir, applyCommitActions(before, options.actions));
     const who = options.author;
-    const id = await gitText(["commit-tree", tree, ...(parent === null ? [] : ["-p", parent]), "-F", "-"], {
-      gitDir,
-      input: options.message,
-      env: {
-        GIT_AUTHOR_NAME: who.name,
-        GIT_AUTHOR_EMAIL: who.email,
-        GIT_AUTHOR_DATE: now.git,
-        GIT_COMMITTER_NAME: who.name,
-        GIT_COMMITTER_EMAIL: who.email,
-        GIT_COMMITTER_DATE: now.git,
-      },
-    });
+    const parents = parent === null ? [] : [parent];
+    const { id, at } = await commitTree(gitDir, { tree, parents, message: options.message, author: who });
     try {
       // The old value makes this a compare-and-swap: a push that moved the branch meanwhile wins, we fail.
       await runGit(
@@ -337,14 +312,14 @@ export class RepoStore {
     }
     return commitInfo({
       id,
-      parents: parent === null ? [] : [parent],
+      parents,
       message: options.message,
       authorName: who.name,
       authorEmail: who.email,
-      authoredDate: now.iso,
+      authoredDate: at,
       committerName: who.name,
       committerEmail: who.email,
-      committedDate: now.iso,
+      committedDate: at,
     });
   }
 
@@ -358,7 +333,7 @@ export class RepoStore {
   ): Promise<string | null> {
     const gitDir = this.repoDir(projectPath);
     return this.writes.run(gitDir, async () => {
-      const target = await this.refValue(gitDir, `refs/heads/${options.targetBranch}`);
+      const target = await refValue(gitDir, `refs/heads/${options.targetBranch}`);
       if (target === null || rev(options.sourceSha) === null) return null;
       const merged = await runGit(["merge-tree", "--write-tree", target, options.sourceSha], {
         gitDir,
@@ -366,57 +341,17 @@ export class RepoStore {
       });
       if (merged.code !== 0) return null;
       const tree = merged.stdout.toString("utf8").split("\n")[0] ?? "";
-      const now = gitlabNow();
-      const who = options.author;
-      const id = await gitText(["commit-tree", tree, "-p", target, "-p", options.sourceSha, "-F", "-"], {
-        gitDir,
-        input: options.message,
-        env: {
-          GIT_AUTHOR_NAME: who.name,
-          GIT_AUTHOR_EMAIL: who.email,
-          GIT_AUTHOR_DATE: now.git,
-          GIT_COMMITTER_NAME: who.name,
-          GIT_COMMITTER_EMAIL: who.email,
-          GIT_COMMITTER_DATE: now.git,
-        },
+      const { id } = await commitTree(gitDir, {
+        tree,
+        parents: [target, options.sourceSha],
+        message: options.message,
+        author: options.author,
       });
       await runGit(["update-ref", "-m", "sandbox: merge", `refs/heads/${options.targetBranch}`, id, target], {
         gitDir,
       });
       return id;
     });
-  }
-
-  /**
-   * By GitLab's rules: the commit the new one goes on top of (null for the first commit of an empty repository)
-   * and the branch's current head (null when the commit creates it).
-   */
-  private async commitTarget(
-    gitDir: string,
-    options: CommitOptions,
-  ): Promise<{ parent: string | null; current: string | null }> {
-    const { branch, startBranch, startSha } = options;
-    if (startBranch !== undefined && startSha !== undefined)
-      fail("start_branch, start_sha are mutually exclusive");
-    const elsewhere = startSha !== undefined || (startBranch !== undefined && startBranch !== branch);
-    const current = await this.refValue(gitDir, `refs/heads/${branch}`);
-    if (!elsewhere) {
-      if (current !== null) return { parent: current, current };
-      if (await this.isEmpty(gitDir)) return { parent: null, current };
-      fail("You can only create or edit files when you are on a branch");
-    }
-    if (current !== null && options.force !== true) {
-      fail(`A branch called '${branch}' already exists. Switch to that branch in order to make changes`);
-    }
-    if (startSha !== undefined) {
-      const sha = rev(startSha) === null ? null : await this.refValue(gitDir, `${startSha}^{commit}`);
-      if (sha === null) fail(`Invalid start_sha '${startSha}'`);
-      return { parent: sha, current };
-    }
-    const sha = await this.refValue(gitDir, `refs/heads/${startBranch}^{commit}`);
-    if (sha !== null) return { parent: sha, current };
-    if (await this.isEmpty(gitDir)) return { parent: null, current };
-    fail("You can only create or edit files when you are on a branch");
   }
 
   private async listBranches(projectPath: string, pattern: string): Promise<Branch[]> {
@@ -426,71 +361,9 @@ export class RepoStore {
     return parseRefRecords(stdout.toString("utf8"));
   }
 
-  /** What a full ref name (or revision) points at, or null. */
-  private async refValue(gitDir: string, name: string): Promise<string | null> {
-    const { stdout } = await runGit(["rev-parse", "--verify", "--quiet", name], {
-      gitDir,
-      okCodes: [1, 128],
-    });
-    const sha = stdout.toString("utf8").trim();
-    return sha === "" ? null : sha;
-  }
-
-  private async isEmpty(gitDir: string): Promise<boolean> {
-    const out = await gitText(["for-each-ref", "--count=1", "--format=x", "refs/heads"], { gitDir });
-    return out === "";
-  }
-
   private async validBranchName(name: string): Promise<boolean> {
     if (rev(name) === null || name === "HEAD") return false;
     const { code } = await runGit(["check-ref-format", `refs/heads/${name}`], { okCodes: [1] });
     return code === 0;
-  }
-
-  private async listTree(gitDir: string, commit: string): Promise<Map<string, TreeFile>> {
-    const { stdout } = await runGit(["ls-tree", "-r", "-z", "--full-tree", commit], { gitDir });
-    const files = new Map<string, TreeFile>();
-    for (const line of stdout.toString("utf8").split("\0")) {
-      // "<mode> <type> <sha>\t<path>"
-      const tab = line.indexOf("\t");
-      if (tab < 0) continue;
-      const [mode = "", , sha = ""] = line.slice(0, tab).split(" ");
-      files.set(line.slice(tab + 1), { mode, sha });
-    }
-    return files;
-  }
-
-  /** Writes new blobs and a tree for the listing through a throwaway index; returns the tree's sha. */
-  private async writeTree(gitDir: string, files: ReadonlyMap<string, TreeFile>): Promise<string> {
-    if (files.size === 0) return EMPTY_TREE;
-    const scratch = await mkdtemp(join(tmpdir(), "sandbox-commit-"));
-    try {
-      const entries = [...files];
-      const pending = entries.flatMap(([, f]) => ("content" in f ? [f.content] : []));
-      const blobPaths = pending.map((_, i) => join(scratch, `blob-${i}`));
-      await Promise.all(pending.map((content, i) => writeFile(blobPaths[i] as string, content)));
-      const written =
-        pending.length === 0
-          ? []
-          : (
-              await gitText(["hash-object", "-w", "--no-filters", "--stdin-paths"], {
-                gitDir,
-                input: blobPaths.join("\n") + "\n",
-              })
-            ).split("\n");
-      let nextBlob = 0;
-      const indexInfo = entries
-        .map(([path, f]) => {
-          const sha = "content" in f ? written[nextBlob++] : f.sha;
-          const type = f.mode === "160000" ? "commit" : "blob";
-          return `${f.mode} ${type} ${sha}\t${path}\0`;
-        })
-        .join("");
-      const env = { GIT_INDEX_FILE: join(scratch, "index") };
-      await runGit(["update-index", "-z", "--index-info"], { gitDir, env, input: indexInfo });
-      return await gitText(["write-tree"], { gitDir, env });
-    } finally {
-      await rm(scratch, { recursive: true, force: true });
-    }
   }
 }

@@ -1,42 +1,23 @@
-// Pipelines of the sandbox: creation the way GitLab's Ci::CreatePipelineService decides it (permissions to set
-// variables, the ref, the CI file, the plan), then a background run through the shell runner. Each job gets a
+// Pipelines of the sandbox: creation the way GitLab's Ci::CreatePipelineService decides it (pipeline-chain.ts:
+// permissions to set variables, the ref, the CI file, the plan), then a background run through the shell runner. Each job gets a
 // fresh CI_JOB_TOKEN, GitLab's predefined variables, the project's CI/CD variables and the pipeline's own, in
 // GitLab's precedence; masked values never reach a stored trace. Jobs of all pipelines share two slots.
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { CommitInfo } from "../git/commit-info.ts";
 import type { RepoStore } from "../git/repo-store.ts";
-import { badRequest } from "../http/api-error.ts";
 import { runPipeline, type JobUpdate } from "../runner/pipeline-runner.ts";
-import { planPipelineWithIncludes, type PipelinePlan, type PlannedJob } from "../runner/pipeline-plan.ts";
-import { includeSource } from "./include-source.ts";
+import type { PipelinePlan, PlannedJob } from "../runner/pipeline-plan.ts";
 import type { RunJobOptions } from "../runner/job-executor.ts";
 import type { AccessToken, Job, Pipeline, Project, User } from "../state/model.ts";
 import { now, type SandboxState } from "../state/store.ts";
 import { IdTokenIssuer } from "./id-tokens.ts";
+import { jobEnvironment } from "./job-environment.ts";
 import { issueJobToken, revokeJobToken } from "./job-tokens.ts";
 import { JobSlots } from "./job-slots.ts";
-import {
-  jobLevelVariables,
-  pipelineLevelVariables,
-  type PipelineVariableContext,
-  type RefType,
-} from "./predefined-variables.ts";
+import { preparePipeline, type CreatePipelineRequest } from "./pipeline-chain.ts";
+import type { RefType } from "./predefined-variables.ts";
 import { TraceMasker } from "./trace-masking.ts";
-import { insufficientVariablesPermission, maySetPipelineVariables } from "./variables-policy.ts";
-
-export type PipelineVariable = Pipeline["variables"][number];
-
-export interface CreatePipelineRequest {
-  project: Project;
-  /** A branch or tag name. */
-  ref: string;
-  source: Pipeline["source"];
-  /** Who the pipeline runs as: the caller, or the trigger's owner. */
-  user: User;
-  variables?: PipelineVariable[];
-  inputs?: Record<string, unknown>;
-}
 
 /** What GitLab shows about a pipeline that the state model does not keep. */
 export interface PipelineDetails {
@@ -98,11 +79,6 @@ interface JobRuntime {
   holdsSlot: boolean;
 }
 
-interface ProjectVariableSet {
-  values: Record<string, { value: string; file: boolean }>;
-  masked: string[];
-}
-
 /**
  * What pipelines use of the sandbox. The server hands in its services object itself (it has these fields), so
  * `baseUrl`, known once the server listens, is read when a job needs it.
@@ -137,53 +113,8 @@ export function createPipelineService(sb: PipelineHost): PipelineService {
     const { project, user, ref, source } = request;
     const variables = request.variables ?? [];
     const inputs = request.inputs ?? {};
-    const refuse = (reason: string): never => {
-      throw badRequest({ base: [reason] });
-    };
-    // The order of GitLab's pipeline chain: abilities, then the repository, then the configuration.
-    if (variables.length > 0 && !maySetPipelineVariables(sb.state, project, user)) {
-      refuse(insufficientVariablesPermission);
-    }
-    const path = project.path_with_namespace;
-    let refType: RefType = "branch";
-    let sha = ref === "" ? null : await sb.repos.resolve(path, `refs/heads/${ref}`);
-    if (sha === null && ref !== "") {
-      refType = "tag";
-      sha = await sb.repos.resolve(path, `refs/tags/${ref}`);
-    }
-    if (sha === null) return refuse("Reference not found");
-    const configPath = project.ci_config_path || ".gitlab-ci.yml";
-    const config = await sb.repos.readFile(path, sha, configPath);
-    if (config === null) return refuse("Missing CI config file");
-    const commit = await sb.repos.getCommit(path, sha);
-
-    const refProtected = refType === "branch" && isProtectedBranch(project, ref);
-    const context: PipelineVariableContext = {
-      baseUrl: sb.baseUrl,
-      project,
-      user,
-      ref,
-      refType,
-      refProtected,
-      sha,
-      source,
-      configPath,
-      commit,
-    };
-    const predefined = pipelineLevelVariables(context);
-    const projectVariables = projectVariableSet(project, refProtected);
-    // GitLab's precedence, lowest first: predefined, project CI/CD variables, pipeline (or trigger) variables.
-    const userVariables = { ...projectVariables.values };
-    for (const v of variables) userVariables[v.key] = { value: v.value, file: v.variable_type === "file" };
-    const planVariables = { ...predefined };
-    for (const [key, v] of Object.entries(userVariables)) planVariables[key] = v.value;
-    const planned = await planPipelineWithIncludes(
-      config.toString("utf8"),
-      { variables: planVariables, inputs },
-      { project: path, ref: sha },
-      includeSource(sb, user),
-    );
-    if (!planned.ok) return refuse(planned.error);
+    const { sha, refType, refProtected, configPath, commit, predefined, userVariables, maskedValues, plan } =
+      await preparePipeline(sb, request);
 
     const state = sb.state;
     const created = now();
@@ -207,7 +138,7 @@ export function createPipelineService(sb: PipelineHost): PipelineService {
     state.pipelines.set(pipeline.id, pipeline);
     details.set(pipeline, { tag: refType === "tag", commit });
     const jobs = new Map<string, Job>();
-    for (const plannedJob of planned.plan.jobs) {
+    for (const plannedJob of plan.jobs) {
       const job: Job = {
         id: state.nextId("job"),
         pipeline_id: pipeline.id,
@@ -231,7 +162,7 @@ export function createPipelineService(sb: PipelineHost): PipelineService {
 
     if (!sb.options.runPipelines) {
       // Nothing picks jobs up: the first stage waits as pending, as on a GitLab without runners.
-      const first = planned.plan.stages[0];
+      const first = plan.stages[0];
       for (const job of jobs.values()) if (job.stage === first) job.status = "pending";
       pipeline.status = "pending";
       return pipeline;
@@ -240,10 +171,10 @@ export function createPipelineService(sb: PipelineHost): PipelineService {
       project,
       pipeline,
       user,
-      plan: planned.plan,
+      plan,
       jobs,
       userVariables,
-      maskedValues: projectVariables.masked,
+      maskedValues,
       refType,
       refProtected,
       configPath,
@@ -286,55 +217,27 @@ export function createPipelineService(sb: PipelineHost): PipelineService {
       const filesDir = join(sb.workDir, "job-variables", String(job.id));
       const runtime: JobRuntime = { token, masker: new TraceMasker([]), env: {}, filesDir, holdsSlot };
       runtimes.set(job.name, runtime);
-      const env: Record<string, string> = {
-        ...predefined,
-        ...jobLevelVariables({
-          baseUrl: sb.baseUrl,
-          project: run.project,
-          pipeline,
-          job,
-          jobToken: token.token,
-          startedAt,
-        }),
-      };
-      // Project variables, then the pipeline's own on top. A file-type variable's value goes in a file and the
-      // variable holds its path, as GitLab's runner does.
-      for (const [key, v] of Object.entries(run.userVariables)) {
-        if (!v.file) {
-          env[key] = v.value;
-          continue;
-        }
-        await mkdir(filesDir, { recursive: true });
-        const file = join(filesDir, key);
-        await writeFile(file, v.value, { mode: 0o600 });
-        env[key] = file;
-      }
-      const secrets = [...run.maskedValues, token.token];
-      for (const [name, spec] of Object.entries(planned.idTokens)) {
-        const jwt = await idTokens.mint({
-          baseUrl: sb.baseUrl,
-          aud: spec.aud,
-          projectId: run.project.id,
-          projectPath: run.project.path_with_namespace,
-          namespaceId: run.project.namespace.id,
-          namespacePath: run.project.namespace.full_path,
-          userId: run.user.id,
-          userLogin: run.user.username,
-          userEmail: run.user.email,
-          pipelineId: pipeline.id,
-          pipelineSource: pipeline.source,
-          jobId: job.id,
-          ref: pipeline.ref,
+      const { env, secrets } = await jobEnvironment({
+        baseUrl: sb.baseUrl,
+        project: run.project,
+        user: run.user,
+        pipeline,
+        job,
+        planned,
+        predefined,
+        userVariables: run.userVariables,
+        maskedValues: run.maskedValues,
+        jobToken: token.token,
+        startedAt,
+        filesDir,
+        oidc: {
+          issuer: idTokens,
           refType: run.refType,
           refProtected: run.refProtected,
-          sha: pipeline.sha,
-          projectVisibility: run.project.visibility,
           configPath: run.configPath,
-          lifetimeSeconds: timeoutSeconds(planned),
-        });
-        env[name] = jwt;
-        secrets.push(jwt);
-      }
+        },
+        lifetimeSeconds: timeoutSeconds(planned),
+      });
       runtime.env = env;
       runtime.masker = new TraceMasker(secrets);
     };
@@ -483,26 +386,4 @@ export function createPipelineService(sb: PipelineHost): PipelineService {
     busy: () => runs.size > 0 || creating.size > 0,
     cancelAll,
   };
-}
-
-/** Whether a branch matches one of the project's protected branch names or wildcards (`release/*`). */
-function isProtectedBranch(project: Project, branch: string): boolean {
-  return project.protectedBranches.some((p) =>
-    new RegExp(`^${p.name.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(branch),
-  );
-}
-
-/**
- * The project's CI/CD variables a pipeline on this ref sees: protected ones only on protected refs, and only
- * those for every environment (`*`), since sandbox jobs have no environment.
- */
-function projectVariableSet(project: Project, refProtected: boolean): ProjectVariableSet {
-  const set: ProjectVariableSet = { values: {}, masked: [] };
-  for (const v of project.variables) {
-    if (v.protected && !refProtected) continue;
-    if (v.environment_scope !== "*") continue;
-    set.values[v.key] = { value: v.value, file: v.variable_type === "file" };
-    if (v.masked) set.masked.push(v.value);
-  }
-  return set;
 }
