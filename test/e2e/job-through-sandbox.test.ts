@@ -45,6 +45,22 @@ async function raw(path: string, ref: string): Promise<string> {
   return answer.status === 200 ? answer.body : `(${answer.status})`;
 }
 
+/** The report artifact of the newest job of this assistant, read through the job artifacts API. */
+async function report(assistant: "claude" | "codex"): Promise<Record<string, unknown>> {
+  const jobs = (await world.state()).jobs.filter((j) => j.name === `agent-bridge-${assistant}`);
+  const job = jobs.sort((a, b) => b.id - a.id)[0];
+  expect(job, `an agent-bridge-${assistant} job`).toBeDefined();
+  const answer = await world.admin.call<string>(
+    "GET",
+    `/projects/${world.projectId}/jobs/${job!.id}/artifacts/agent-bridge-report/agent-bridge-report.json`,
+  );
+  expect(answer.status, job!.trace).toBe(200);
+  return JSON.parse(typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body)) as Record<
+    string,
+    unknown
+  >;
+}
+
 async function jobTraces(): Promise<string> {
   return (await world.state()).jobs.map((j) => `--- ${j.name} ${j.status}\n${j.trace}`).join("\n");
 }
@@ -80,6 +96,30 @@ describe("issue → merge request", { timeout: 180_000 }, () => {
     const placeholder = await placeholderFor(noteId);
     expect(placeholder).toContain(`!${mr!.iid}`);
     expect(placeholder).not.toMatch(/is working on it/);
+    // The job's report artifact says the same, for machines.
+    const result = await report("claude");
+    expect(result).toMatchObject({
+      conclusion: "succeeded",
+      assistant: "claude",
+      trigger: {
+        kind: "note",
+        noteable_type: "Issue",
+        noteable_iid: issue.iid,
+        note_id: noteId,
+        author: "dev",
+      },
+      branch: mr!.source_branch,
+      merge_request: { iid: mr!.iid },
+      answer: "Changed the greeting from old to new.",
+      turns: expect.any(Number),
+      input_tokens: expect.any(Number),
+      output_tokens: expect.any(Number),
+    });
+    expect(result["commit"]).toMatch(/^[0-9a-f]{40}$/);
+    expect(result["session_id"]).toMatch(/^[0-9a-f-]{36}$/);
+    expect((result["notes_written"] as { placeholder_note_id: number }).placeholder_note_id).toBeGreaterThan(
+      0,
+    );
   });
 });
 
@@ -161,6 +201,14 @@ describe("issue → merge request with Codex", { timeout: 180_000 }, () => {
     expect(placeholder).toContain(`!${mr!.iid}`);
     // Steps, tokens and cost from Codex's --json stream, as Claude's result line gives them.
     expect(placeholder).toMatch(/ · \d+ turns? · [\d.,k]+ in \/ [\d.,k]+ out tokens · \$\d+\.\d+/);
+    expect(await report("codex")).toMatchObject({
+      conclusion: "succeeded",
+      assistant: "codex",
+      branch: mr!.source_branch,
+      merge_request: { iid: mr!.iid },
+      cost_usd: expect.any(Number),
+      session_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
   });
 });
 

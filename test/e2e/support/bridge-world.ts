@@ -1,9 +1,10 @@
 // The whole product on one machine: the sandbox GitLab with its runner, `agent-bridge serve` receiving its
-// webhooks, the project's .gitlab-ci.yml made of the real CI components, `agent-bridge run` executed by the
+// webhooks, the project's .gitlab-ci.yml including the real CI components as a user writes it (`include:
+// component:` from the sandbox's agent-bridge/agent-bridge project at tag 0.1.0), `agent-bridge run` executed by the
 // runner, and the real `claude` and `codex` CLIs answering to scripted models. Scenarios pick their script by
 // a tag in the note (`[scenario:name]`), so one pair of model servers serves every test.
 import type { ChildProcess } from "node:child_process";
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -20,7 +21,6 @@ import { startOpenAIModelServer } from "../../../sandbox/models/openai-server.ts
 import type { ScriptRequest, Turn } from "../../../sandbox/models/script.ts";
 import { startSandbox, type Sandbox } from "../../../sandbox/server.ts";
 import { AGENT_BRIDGE_BIN, startServe } from "../../support/serve.ts";
-import { resolveConsumer } from "../../templates/support/components.ts";
 
 export const WEBHOOK_SECRET = "e2e-webhook-secret";
 export const MODEL_KEYS = {
@@ -98,6 +98,22 @@ function scriptFor(world: { scenarios: World["scenarios"] }, assistant: "claude"
   };
 }
 
+/** The components' project as an instance hosts it: agent-bridge/agent-bridge, public, templates/ at 0.1.0. */
+async function publishComponents(admin: RestClient): Promise<void> {
+  const group = await admin.ok<{ id: number }>("POST", "/groups", {
+    name: "agent-bridge",
+    path: "agent-bridge",
+  });
+  const templates = new URL("../../../templates/", import.meta.url);
+  const files: Record<string, string> = {};
+  for (const name of ["claude.yml", "codex.yml"]) {
+    files[`templates/${name}`] = await readFile(new URL(name, templates), "utf8");
+  }
+  const project = await createProject(admin, { path: "agent-bridge", namespace: String(group.id), files });
+  await admin.ok("PUT", `/projects/${project.id}`, { visibility: "public" });
+  await admin.ok("POST", `/projects/${project.id}/repository/tags`, { tag_name: "0.1.0", ref: "main" });
+}
+
 export async function startWorld(options: { files?: Record<string, string> } = {}): Promise<World> {
   const scenarios: World["scenarios"] = new Map();
   const binDir = await mkdtemp(join(tmpdir(), "e2e-bin-"));
@@ -117,10 +133,11 @@ export async function startWorld(options: { files?: Record<string, string> } = {
   const admin = new RestClient(sandbox.url, sandbox.adminToken);
   const bot = await createUser(admin, "agent-bridge-bot", { bot: true });
   const dev = await createUser(admin, "dev");
+  await publishComponents(admin);
   const project = await createProject(admin, {
     path: "app",
     files: {
-      ".gitlab-ci.yml": resolveConsumer(CI_CONFIG, { variables: {} }),
+      ".gitlab-ci.yml": CI_CONFIG,
       "src/greeting.js": 'export const greeting = "hello old world";\n',
       "CLAUDE.md": "# Rules\nKeep the greeting lowercase.\n",
       ...options.files,
