@@ -102,10 +102,16 @@ export async function applyBaseRules(options: ApplyBaseRulesOptions): Promise<Ap
   const createdDirs: string[] = [];
   const files: RulesFile[] = [];
   const setAside = new Set<string>();
-  for (const path of RULES_FILES[options.assistant]) {
-    const content = setAside.has(path) ? null : await blobAt(repo, baseSha, path);
+  // Every path's two versions are read at once (two git calls a path, a dozen in all, would otherwise run
+  // one after the other); the working tree is then changed path by path, in order.
+  const paths = RULES_FILES[options.assistant];
+  const versions = await Promise.all(
+    paths.map((path) => Promise.all([blobAt(repo, baseSha, path), headFile(repo, headSha, path)])),
+  );
+  for (const [index, path] of paths.entries()) {
+    const [baseContent, head] = versions[index] ?? [null, null];
+    const content = setAside.has(path) ? null : baseContent;
     if (content !== null) for (const other of SET_ASIDE_BY[path] ?? []) setAside.add(other);
-    const head = await headFile(repo, headSha, path);
     const target = join(workdir, ...path.split("/"));
     const exists = (await lstatOrNull(target)) !== null;
     if (content === null && !exists && !(await parentIsLink(workdir, path))) continue;

@@ -39,24 +39,35 @@ export interface JobGitDir {
 
 /** Makes the job's git directory under `privateDir` from the checkout, which is still as CI and the job left it. */
 export async function createJobGitDir(checkout: Git, privateDir: string): Promise<JobGitDir> {
-  const path = (name: string) =>
-    checkout.out(["rev-parse", "--path-format=absolute", "--git-path", name]).then((p) => p.trim());
-  const checkoutGitDir = (
-    await checkout.out(["rev-parse", "--path-format=absolute", "--git-common-dir"])
-  ).trim();
+  // What is read of the checkout, all at once: its paths in one git call, its refs, HEAD.
+  const names = ["objects", "shallow", "index", "info/exclude"] as const;
   const gitDir = join(privateDir, "git");
-  await mkdir(gitDir, { recursive: true, mode: 0o700 });
-  await createGit({ dir: gitDir }).run(["init", "-q", "--bare"]);
+  const [located, refs, head, symbolic] = await Promise.all([
+    checkout.out([
+      "rev-parse",
+      "--path-format=absolute",
+      "--git-common-dir",
+      ...names.flatMap((name) => ["--git-path", name]),
+    ]),
+    checkout.out(["for-each-ref", "--format=%(objectname) %(refname)"]),
+    checkout.out(["rev-parse", "--verify", "HEAD^{commit}"]),
+    checkout.run(["symbolic-ref", "-q", "HEAD"], { okCodes: [1] }),
+    mkdir(gitDir, { recursive: true, mode: 0o700 }).then(() =>
+      createGit({ dir: gitDir }).run(["init", "-q", "--bare"]),
+    ),
+  ]);
+  const [checkoutGitDir = "", ...paths] = located.split("\n").map((line) => line.trim());
+  const path = (name: (typeof names)[number]) => paths[names.indexOf(name)] ?? "";
   await mkdir(join(gitDir, "objects", "info"), { recursive: true });
-  await writeFile(join(gitDir, "objects", "info", "alternates"), `${await path("objects")}\n`);
-  for (const name of ["shallow", "index"]) {
-    await copyFile(await path(name), join(gitDir, name)).catch(ignoreMissing);
-  }
   await mkdir(join(gitDir, "info"), { recursive: true });
-  await copyFile(await path("info/exclude"), join(gitDir, "info", "exclude")).catch(ignoreMissing);
+  await Promise.all([
+    writeFile(join(gitDir, "objects", "info", "alternates"), `${path("objects")}\n`),
+    ...(["shallow", "index", "info/exclude"] as const).map((name) =>
+      copyFile(path(name), join(gitDir, name)).catch(ignoreMissing),
+    ),
+  ]);
 
   const job = createGit({ dir: checkout.dir, gitDir });
-  const refs = await checkout.out(["for-each-ref", "--format=%(objectname) %(refname)"]);
   const updates = refs
     .split("\n")
     .filter((line) => line !== "")
@@ -65,8 +76,6 @@ export async function createJobGitDir(checkout: Git, privateDir: string): Promis
       return `update ${ref} ${sha}\n`;
     });
   if (updates.length > 0) await job.run(["update-ref", "--stdin"], { input: updates.join("") });
-  const head = await checkout.out(["rev-parse", "--verify", "HEAD^{commit}"]);
-  const symbolic = await checkout.run(["symbolic-ref", "-q", "HEAD"], { okCodes: [1] });
   if (symbolic.code === 0) await job.run(["symbolic-ref", "HEAD", symbolic.stdout.trim()]);
   else await job.run(["update-ref", "--no-deref", "HEAD", head.trim()]);
 

@@ -134,9 +134,12 @@ async function prepareMergeRequest(
     return { baseBranch: target, workBranch: null, mode: "fork_merge_request" };
   }
   const source = assertBranchName(mr.sourceBranch);
+  // GitLab's answer on pushing to the branch does not wait for the fetch.
+  const verdictRead = checkPushTarget(options.gitlab, options.event.projectId, source);
+  verdictRead.catch(() => undefined); // awaited below, unless the fetch fails first
   await fetchBranches(git, url, source === target ? [source] : [source, target]);
   await git.run(["checkout", "-q", "--no-track", "-B", source, `refs/remotes/origin/${source}`, "--"]);
-  const verdict = await checkPushTarget(options.gitlab, options.event.projectId, source);
+  const verdict = await verdictRead;
   return { baseBranch: target, workBranch: verdict.allowed ? source : null, mode: "merge_request" };
 }
 

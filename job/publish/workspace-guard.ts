@@ -50,14 +50,18 @@ export async function untrackedPaths(git: Git): Promise<string[]> {
  * The job's git directory goes under `privateDir` (default: a new folder in the OS temp dir).
  */
 export async function rememberWorkspace(git: Git, privateDir?: string): Promise<void> {
-  const configFiles = new Map<string, string | null>();
-  for (const path of await checkoutConfigFiles(git)) configFiles.set(path, await readOrNull(path));
   const dir = privateDir ?? (await mkdtemp(join(tmpdir(), "agent-bridge-git-")));
-  remembered.set(await realpath(git.dir), {
-    configFiles,
-    preexistingUntracked: await untrackedPaths(git),
-    jobGitDir: await createJobGitDir(git, dir),
-  });
+  // Independent reads (each a git process or two): at once.
+  const [configFiles, preexistingUntracked, jobGitDir, key] = await Promise.all([
+    checkoutConfigFiles(git).then(
+      async (paths) =>
+        new Map(await Promise.all(paths.map(async (path) => [path, await readOrNull(path)] as const))),
+    ),
+    untrackedPaths(git),
+    createJobGitDir(git, dir),
+    realpath(git.dir),
+  ]);
+  remembered.set(key, { configFiles, preexistingUntracked, jobGitDir });
 }
 
 /** The job's git directory for a workspace this process prepared. */
