@@ -307,7 +307,7 @@ describe("agent-bridge run", () => {
     const body = await read();
     expect(parsePlaceholderStatus(body)).toBe("failed");
     expect(body).toContain("The job settings are not valid:");
-    expect(body).toContain("AGENT_PUSH_MODE: one of commit, amend");
+    expect(body).toContain("AGENT_PUSH_MODE: one of auto, commit, amend");
     expect(body).toContain("AGENT_TIMEOUT_MINUTES:");
     expect(body).toContain("CLAUDE_API_KEY:");
     expect(body).toContain(`${sandbox.url}/${project.path_with_namespace}/-/jobs/701`);

@@ -203,7 +203,7 @@ describe("job/run", () => {
     const body = gitlab.last();
     expect(parsePlaceholderStatus(body)).toBe("failed");
     expect(body).toContain("The job settings are not valid:");
-    expect(body).toContain("AGENT_PUSH_MODE: one of commit, amend");
+    expect(body).toContain("AGENT_PUSH_MODE: one of auto, commit, amend");
     expect(body).toContain("CLAUDE_API_KEY:");
     expect(body).not.toContain("has blanks secret");
     expect(body).toContain("[Job log](http://gitlab.test/group/app/-/jobs/77)");
