@@ -4,7 +4,7 @@
 // CLAUDE_API_KEY), from a sandbox project at a tag; the receiver is `agent-bridge serve` started with the
 // settings setup wrote; the job is the sandbox runner's, with the real Claude Code CLI and a scripted model.
 // The figure (seconds from nothing to the answer) is printed, not asserted: tests never assert on time.
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,8 +22,8 @@ import {
 import { startAnthropicModelServer } from "../../sandbox/models/anthropic-server.ts";
 import type { ModelServer } from "../../sandbox/models/model-server.ts";
 import { startSandbox, type Sandbox } from "../../sandbox/server.ts";
-import { cloneUrl, git } from "../support/git.ts";
-import { AGENT_BRIDGE_BIN, startServe } from "../support/serve.ts";
+import { startServe } from "../support/serve.ts";
+import { agentBridgeOnPath, publishComponents } from "./support/components-host.ts";
 
 const CLAUDE_KEY = "sk-ant-setup-e2e-key-0123456789";
 const ANSWER = "Yes, I am here and ready to help with this project.";
@@ -45,46 +45,14 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** The components' home: agent-bridge/agent-bridge with this checkout's templates/, tagged v0.1.0. */
-async function publishComponents(): Promise<void> {
-  await admin.ok("POST", "/groups", { name: "agent-bridge", path: "agent-bridge" });
-  const files: Record<string, string> = {};
-  for (const name of ["claude", "codex"]) {
-    files[`templates/${name}.yml`] = await readFile(
-      new URL(`../../templates/${name}.yml`, import.meta.url),
-      "utf8",
-    );
-  }
-  const host = await createProject(admin, { path: "agent-bridge", namespace: "agent-bridge", files });
-  await admin.ok("PUT", `/projects/${host.id}`, { visibility: "public" });
-  const clone = join(dir, "components");
-  await git(
-    dir,
-    "clone",
-    "--quiet",
-    cloneUrl(sandbox.url, sandbox.adminToken, host.path_with_namespace),
-    clone,
-  );
-  await git(clone, "tag", "v0.1.0");
-  await git(clone, "push", "--quiet", "origin", "v0.1.0");
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "setup-e2e-"));
-  // The component's job runs `agent-bridge`; in the sandbox's shell runner that is this checkout.
-  const bin = join(dir, "bin");
-  await mkdir(bin);
-  await writeFile(
-    join(bin, "agent-bridge"),
-    `#!/bin/sh\nexec "${process.execPath}" "${AGENT_BRIDGE_BIN}" "$@"\n`,
-  );
-  await chmod(join(bin, "agent-bridge"), 0o755);
-  process.env["PATH"] = `${bin}:${process.env["PATH"] ?? ""}`;
+  await agentBridgeOnPath();
   model = await startAnthropicModelServer({ script: () => [{ text: ANSWER }] });
   sandbox = await startSandbox({ jobTimeoutSeconds: 600 });
   admin = new RestClient(sandbox.url, sandbox.adminToken);
   maria = await createUser(admin, "maria");
-  await publishComponents();
+  await publishComponents(sandbox, dir);
 });
 
 afterAll(async () => {
