@@ -8,6 +8,7 @@ import { registerMergeRequestApprovals } from "./merge-request-approvals.ts";
 import { registerMergeRequests } from "./merge-requests.ts";
 import { registerNotes } from "./notes.ts";
 import { registerPipelineTriggers } from "./pipeline-triggers.ts";
+import { registerPipelineSchedules } from "./pipeline-schedules.ts";
 import { registerPipelines } from "./pipelines.ts";
 import { registerProjectMembers } from "./project-members.ts";
 import { registerProjectVariables } from "./project-variables.ts";
@@ -39,5 +40,6 @@ export function registerApiRoutes(r: RouteRegistrar): void {
   registerAwardEmoji(r);
   registerUploads(r);
   registerPipelines(r);
+  registerPipelineSchedules(r);
   registerJobs(r);
 }

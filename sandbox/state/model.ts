@@ -251,7 +251,7 @@ export interface Pipeline {
   project_id: number;
   ref: string;
   sha: string;
-  source: "api" | "trigger" | "push" | "web" | "merge_request_event";
+  source: "api" | "trigger" | "push" | "web" | "schedule" | "merge_request_event";
   status: PipelineStatus;
   user_id: number;
   variables: Array<{ key: string; value: string; variable_type: "env_var" | "file" }>;

@@ -30,6 +30,7 @@ type Counter =
   | "trigger"
   | "protected"
   | "pipeline"
+  | "pipeline_schedule"
   | "job"
   | "delivery"
   | "upload"
