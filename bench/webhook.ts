@@ -14,7 +14,8 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startWebhookServer } from "../functions/node/server.ts";
-import { createHandlerFromEnv, type WebhookHandler } from "../functions/shared-wiring.ts";
+import { createInProcessReceiverFromEnv } from "../functions/node/in-process.ts";
+import type { WebhookHandler } from "../functions/shared-wiring.ts";
 import { addMember, createProject, createUser, RestClient } from "../sandbox/admin-client.ts";
 import { startSandbox } from "../sandbox/server.ts";
 import type { WebhookRequest } from "../shared/webhook/handler.ts";
@@ -40,7 +41,7 @@ async function inProcess(deliveries: number) {
     throw new Error("a note without a mention must not cause a GitLab call");
   };
   const secret = "bench-webhook-secret";
-  const { handler } = createHandlerFromEnv(
+  const { handler } = createInProcessReceiverFromEnv(
     { GITLAB_URL: "http://127.0.0.1:9", GITLAB_TOKEN: "glpat-bench", WEBHOOK_SECRET: secret },
     { fetch: refuse, log: () => undefined },
   );
@@ -171,14 +172,14 @@ async function mentionThroughSandbox(latencyMs: number) {
     };
     const secret = randomBytes(16).toString("hex");
     const logs: Record<string, unknown>[] = [];
-    const { handler, settings } = createHandlerFromEnv(
+    const { handler, settings } = createInProcessReceiverFromEnv(
       {
         GITLAB_URL: sandbox.url,
         GITLAB_TOKEN: bot.token,
         WEBHOOK_SECRET: secret,
         BRIDGE_USER_ID: String(bot.id),
       },
-      { fetch: timedFetch, log: (line) => logs.push(JSON.parse(line) as Record<string, unknown>) },
+      { fetch: timedFetch, log: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) },
     );
     const deliveries: { noteId: number | undefined; ms: number; status: number; calls: CallTiming[] }[] = [];
     const timed: WebhookHandler = async (request: WebhookRequest) => {

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { missingBoxTools } from "../job/agents/box-tools.ts";
-import { createHandlerFromEnv } from "../functions/shared-wiring.ts";
+import { createInProcessReceiverFromEnv } from "../functions/node/in-process.ts";
 import { startWebhookServer } from "../functions/node/server.ts";
 import { addMember, createProject, createUser, RestClient } from "../sandbox/admin-client.ts";
 import { startAnthropicModelServer } from "../sandbox/models/anthropic-server.ts";
@@ -81,7 +81,7 @@ export async function runDemo(options: {
     assistant === "claude"
       ? await startAnthropicModelServer({ script: demoScript("claude") })
       : await startOpenAIModelServer({ script: demoScript("codex") });
-  const sandbox = await startSandbox({ hookRetryDelaysMs: [500, 1000] });
+  const sandbox = await startSandbox();
   let receiver: Awaited<ReturnType<typeof startWebhookServer>> | undefined;
   try {
     say(`sandbox GitLab at ${sandbox.url} (admin token ${sandbox.adminToken})`);
@@ -122,7 +122,7 @@ export async function runDemo(options: {
       `project ${project.path_with_namespace}: the ${assistant} CI component as its .gitlab-ci.yml, masked GITLAB_TOKEN and model key`,
     );
 
-    const { handler } = createHandlerFromEnv(
+    const { handler } = createInProcessReceiverFromEnv(
       {
         GITLAB_URL: sandbox.url,
         GITLAB_TOKEN: bot.token,

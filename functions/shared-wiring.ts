@@ -1,7 +1,8 @@
-// The one place that turns settings into a running webhook handler, for every runtime adapter: the GitLab
-// client over the global fetch, the real clock, and one JSON log line a delivery on stdout (CloudWatch,
-// Cloud Logging and a container runtime all collect it). Adapters differ only in where the settings come
-// from and how a request reaches the handler; nothing here knows about a cloud.
+// The one place that turns settings into a running receiver and worker, for every runtime adapter: the
+// GitLab client over the global fetch, the real clock, and one JSON log line a delivery (and a task attempt)
+// on stdout (CloudWatch, Cloud Logging and a container runtime all collect it). Adapters differ only in
+// where the settings come from, how a request reaches the receiver and how a task reaches the worker
+// (serve's in-process queue, SQS, Pub/Sub); nothing here knows about a cloud.
 // It never logs a setting's value: SettingsError messages name variables, not values.
 import { loadWebhookSettings, type WebhookSettings } from "../shared/config/webhook-settings.ts";
 import { createNodeGitLabClient } from "../shared/gitlab/node-client.ts";
@@ -10,6 +11,8 @@ import {
   type WebhookRequest,
   type WebhookResponse,
 } from "../shared/webhook/handler.ts";
+import type { MentionTask } from "../shared/webhook/mention-task.ts";
+import { createMentionWorker, type MentionWorker } from "../shared/webhook/worker.ts";
 
 export type WebhookHandler = (request: WebhookRequest) => Promise<WebhookResponse>;
 
@@ -18,7 +21,7 @@ export interface WiringOptions {
   fetch?: typeof fetch;
   /** Epoch milliseconds (default Date.now). */
   now?: () => number;
-  /** Receives one JSON line per delivery (default: stdout). */
+  /** Receives one JSON line per delivery and per task attempt (default: stdout). */
   log?: (line: string) => void;
 }
 
@@ -28,14 +31,29 @@ export function logToStdout(line: string): void {
 }
 
 /**
- * Builds the handler for settings already loaded (the Lambda adapter merges secrets into them first).
+ * Builds the receiver for settings already loaded (the Lambda adapter merges secrets into them first): it
+ * answers once `handOff` has taken the task.
  *
- *   const handle = createHandlerFromSettings(loadWebhookSettings(process.env));
+ *   const handle = createHandlerFromSettings(loadWebhookSettings(process.env), (task) => queue.add(task));
  */
 export function createHandlerFromSettings(
   settings: WebhookSettings,
+  handOff: (task: MentionTask) => Promise<void>,
   options: WiringOptions = {},
 ): WebhookHandler {
+  return createWebhookHandler({
+    settings,
+    now: options.now ?? Date.now,
+    log: options.log ?? logToStdout,
+    handOff,
+  });
+}
+
+/** Builds the worker that does a task's GitLab work, over the GitLab client with the real timers. */
+export function createWorkerFromSettings(
+  settings: WebhookSettings,
+  options: WiringOptions = {},
+): MentionWorker {
   const now = options.now ?? Date.now;
   const gitlab = createNodeGitLabClient({
     baseUrl: settings.gitlabUrl,
@@ -43,21 +61,15 @@ export function createHandlerFromSettings(
     ...(options.fetch ? { fetch: options.fetch } : {}),
     now,
   });
-  return createWebhookHandler({ settings, gitlab, now, log: options.log ?? logToStdout });
+  return createMentionWorker({ settings, gitlab, now, log: options.log ?? logToStdout });
 }
 
 /**
- * Loads the settings from an environment-like record and builds the handler; throws SettingsError listing
- * every bad or missing variable.
- *
- *   const { settings, handler } = createHandlerFromEnv(process.env);
+ * Loads the settings from an environment-like record; throws SettingsError listing every bad or missing
+ * variable.
  */
-export function createHandlerFromEnv(
-  env: Readonly<Record<string, string | undefined>>,
-  options: WiringOptions = {},
-): { settings: WebhookSettings; handler: WebhookHandler } {
-  const settings = loadWebhookSettings(env);
-  return { settings, handler: createHandlerFromSettings(settings, options) };
+export function loadSettingsFromEnv(env: Readonly<Record<string, string | undefined>>): WebhookSettings {
+  return loadWebhookSettings(env);
 }
 
 /**

@@ -19,7 +19,7 @@ import type { NoteHook } from "../shared/gitlab/webhook-schema.ts";
 import { ASSISTANTS, type Assistant } from "../shared/mention/index.ts";
 import type { TriggerPolicySettings } from "../shared/config/job-settings.ts";
 import { CLAIM_EMOJI, isAlreadyTaken } from "../shared/webhook/claim.ts";
-import { eventFor, postPlaceholder } from "../shared/webhook/dispatch.ts";
+import { eventFor, mentionFromHook, postPlaceholder } from "../shared/webhook/dispatch.ts";
 import { authorRefusal, decide, isByBridgeUser } from "../shared/webhook/policy.ts";
 import type { Redact } from "./contracts.ts";
 import type { EventInput } from "./event-input.ts";
@@ -87,7 +87,7 @@ export async function acceptTriggerPayload(options: AcceptTriggerOptions): Promi
   const body = options.redact(
     renderWorking({ assistant, triggerNoteId: note.id, askedBy: hook.user.username, jobUrl: options.jobUrl }),
   );
-  const placeholder = await postPlaceholder(gitlab, where, hook, body);
+  const placeholder = await postPlaceholder(gitlab, where, mentionFromHook(hook), body);
 
   const earlier = await earlierPlaceholder(
     gitlab,
@@ -109,7 +109,11 @@ export async function acceptTriggerPayload(options: AcceptTriggerOptions): Promi
   return {
     kind: "event",
     source: "TRIGGER_PAYLOAD",
-    event: eventFor({ hook, ...where, instruction: decision.instruction }, assistant, placeholder.id),
+    event: eventFor(
+      { mention: mentionFromHook(hook), ...where, instruction: decision.instruction },
+      assistant,
+      placeholder.id,
+    ),
   };
 }
 

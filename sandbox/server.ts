@@ -38,7 +38,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     latencyMs: options.latencyMs ?? 0,
     maxBodyBytes: options.maxBodyBytes ?? 10 * 1024 * 1024,
     hookTimeoutMs: options.hookTimeoutMs ?? 10_000,
-    hookRetryDelaysMs: options.hookRetryDelaysMs ?? [1_000, 2_000, 4_000],
     jobTimeoutSeconds: options.jobTimeoutSeconds ?? 3600,
     runPipelines: options.runPipelines ?? true,
   };
@@ -49,7 +48,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     state,
     instanceUrl: () => baseUrl,
     timeoutMs: resolved.hookTimeoutMs,
-    retryDelaysMs: resolved.hookRetryDelaysMs,
+    clock: options.hookClock ?? Date.now,
   });
   const sb: SandboxServices = {
     state,

@@ -16,8 +16,11 @@ export interface SandboxOptions {
   maxBodyBytes?: number;
   /** How long a webhook delivery may take before it counts as failed (GitLab.com: 10 s). */
   hookTimeoutMs?: number;
-  /** Waits before each retry of a failed delivery; its length is the number of retries. */
-  hookRetryDelaysMs?: number[];
+  /**
+   * The clock webhook auto-disabling is measured on (epoch ms; default Date.now), so tests can let a
+   * temporarily disabled hook's back-off pass. GitLab never redelivers a failed delivery: there is no retry knob.
+   */
+  hookClock?: () => number;
   /** Default job timeout in seconds when neither the job nor the project sets one (GitLab: 3600). */
   jobTimeoutSeconds?: number;
   /** A fixed admin token (else a random one). */
@@ -35,6 +38,6 @@ export interface SandboxServices {
   /** http://127.0.0.1:PORT, known once listening. */
   baseUrl: string;
   adminToken: string;
-  options: Required<Omit<SandboxOptions, "adminToken" | "port" | "host">>;
+  options: Required<Omit<SandboxOptions, "adminToken" | "port" | "host" | "hookClock">>;
   workDir: string;
 }

@@ -97,6 +97,8 @@ export async function buildPackage(options: BuildPackageOptions): Promise<Metafi
 /** The Lambda artifact's file in its directory, and the handler setting that names its export. */
 export const LAMBDA_FILE = "handler.mjs";
 export const LAMBDA_HANDLER = "handler.handler";
+/** The same artifact's second entry: the SQS consumer that does the GitLab work of each mention. */
+export const LAMBDA_WORKER_HANDLER = "handler.worker";
 
 /** The Lambda handler's bundle options: ESM, node22, minified, everything inlined. */
 export function lambdaBuildOptions(outfile: string, external: string[] = []): BuildOptions {

@@ -1,18 +1,21 @@
 // `agent-bridge serve`: the webhook receiver as a long-running HTTP server (a container, a VM, or next to
 // the sandbox). Settings come from the environment, checked all at once before anything listens; once
-// listening it prints one JSON line with its URLs, then one JSON line a delivery. SIGINT or SIGTERM stops it
-// gracefully: deliveries under way finish first.
+// listening it prints one JSON line with its URLs, then one JSON line a delivery and a mention task. A delivery
+// is answered once its mention is queued; the GitLab work runs from the queue, retried with back-off.
+// SIGINT or SIGTERM stops it gracefully: deliveries under way finish, then the queue is drained.
 import { parseArgs } from "node:util";
 import { SettingsError } from "../../shared/config/settings-error.ts";
 import { WEBHOOK_SETTINGS_DOC } from "../../shared/config/webhook-settings.ts";
 import { HEALTH_PATH, startWebhookServer, WEBHOOK_PATH } from "../../functions/node/server.ts";
-import { createHandlerFromEnv } from "../../functions/shared-wiring.ts";
+import { createInProcessReceiverFromEnv } from "../../functions/node/in-process.ts";
 import type { Command } from "./command.ts";
 
 const DEFAULT_PORT = 8080;
 // Every interface: GitLab must reach the receiver, and inside a container the loopback is not reachable.
 // Safe to expose: /webhook verifies each request's secret, /healthz says nothing.
 const DEFAULT_HOST = "0.0.0.0";
+// How long a stop waits for queued mentions (back-offs cut short) before leaving them to the next sweep.
+const DRAIN_GRACE_MS = 20_000;
 
 function settingsHelp(): string {
   return WEBHOOK_SETTINGS_DOC.map((doc) => {
@@ -30,10 +33,13 @@ Routes:
   POST ${WEBHOOK_PATH}   GitLab's Note Hook deliveries
   GET  ${HEALTH_PATH}   200 {"ok":true}, for load balancers and container health checks
 
-Once listening it prints exactly one JSON line, then one JSON line per delivery:
+A delivery is answered 202 once its mention is queued; the GitLab work (claim, placeholder, pipeline) runs
+from an in-process queue, retried with back-off from 1 s to 2 min, at most 1000 mentions waiting.
+
+Once listening it prints exactly one JSON line, then one JSON line per delivery and per mention task:
   {"url":"http://127.0.0.1:8080","webhookUrl":"http://127.0.0.1:8080/webhook"}
 (the loopback address stands for "every interface" when listening on 0.0.0.0). SIGINT or SIGTERM stops it
-after the deliveries under way have finished; a second signal stops it at once.
+after the deliveries under way have finished and the queue is drained; a second signal stops it at once.
 
 Options:
   --port N     port to listen on, 0 for a free one (default: $PORT, else ${DEFAULT_PORT})
@@ -82,7 +88,7 @@ export const serveCommand: Command = {
 
     let wired;
     try {
-      wired = createHandlerFromEnv(process.env);
+      wired = createInProcessReceiverFromEnv(process.env);
     } catch (error) {
       if (!(error instanceof SettingsError)) throw error;
       console.error(
@@ -122,8 +128,9 @@ export const serveCommand: Command = {
     const force = () => process.exit(130);
     process.once("SIGINT", force);
     process.once("SIGTERM", force);
-    console.error(`agent-bridge serve: ${signal}, finishing the deliveries under way`);
+    console.error(`agent-bridge serve: ${signal}, finishing the deliveries and mentions under way`);
     await server.close();
+    await wired.queue.drain(DRAIN_GRACE_MS);
     process.off("SIGINT", force);
     process.off("SIGTERM", force);
     return 0;

@@ -1,13 +1,19 @@
-// The Lambda receiver without the AWS SDK: Function URL event in, core handler, answer out. The webhook
-// handler (settings, GitLab client) is built on the first delivery of a container and kept; it is rebuilt
-// only when a secret's value changed (a rotation), which the secret cache notices after its TTL.
-// handler.ts binds it to Secrets Manager and process.env; tests bind it to plain functions.
+// The Lambda receiver and worker without the AWS SDK. The receiver: Function URL event in, core handler,
+// answer out once the mention task is on the SQS queue (sendTask). The worker: the queue's batch of tasks in,
+// each done by the core worker; a task GitLab could not serve yet is reported as a batch item failure, and
+// SQS hands it over again once the back-off given by delayRetry has passed; after the queue's
+// maxReceiveCount it goes to the dead-letter queue (and its alarm). Settings and clients are built on a
+// container's first event and rebuilt only when a secret's value changed (a rotation), which the secret
+// cache notices after its TTL. handler.ts binds them to AWS and process.env; tests to plain functions.
 import { SettingsError } from "../../shared/config/settings-error.ts";
-import { loadWebhookSettings } from "../../shared/config/webhook-settings.ts";
+import { loadWebhookSettings, type WebhookSettings } from "../../shared/config/webhook-settings.ts";
+import { decodeMentionTask, encodeMentionTask } from "../../shared/webhook/mention-task.ts";
+import { RetryLater, type MentionWorker } from "../../shared/webhook/worker.ts";
 import {
   adapterLogLine,
   adapterResponse,
   createHandlerFromSettings,
+  createWorkerFromSettings,
   type WebhookHandler,
   type WiringOptions,
 } from "../shared-wiring.ts";
@@ -30,6 +36,8 @@ export interface LambdaHandlerDeps {
   log: (line: string) => void;
   /** The GitLab client's fetch (default the global one). */
   fetch?: typeof fetch;
+  /** Puts one task (JSON) on the queue; resolves once SQS has it. */
+  sendTask: (body: string) => Promise<void>;
 }
 
 export type LambdaHandler = ((event: FunctionUrlEvent) => Promise<FunctionUrlResult>) & {
@@ -37,13 +45,12 @@ export type LambdaHandler = ((event: FunctionUrlEvent) => Promise<FunctionUrlRes
   warm(): void;
 };
 
-export function createLambdaHandler(deps: LambdaHandlerDeps): LambdaHandler {
+/** Settings from the environment and the secrets, loaded once per container and again after a rotation. */
+function settingsLoader(deps: Omit<LambdaHandlerDeps, "sendTask">) {
   const now = deps.now ?? Date.now;
-  const wiring: WiringOptions = { now, log: deps.log, ...(deps.fetch ? { fetch: deps.fetch } : {}) };
   let cache: SecretCache | undefined;
-  let built: { secrets: object; handler: WebhookHandler } | undefined;
-
-  async function currentHandler(): Promise<WebhookHandler> {
+  let built: { secrets: object; settings: WebhookSettings } | undefined;
+  return async (onRebuilt: () => void): Promise<{ settings: WebhookSettings; fresh: boolean }> => {
     cache ??= createSecretCache({
       sources: readSecretSources(deps.env),
       fetchSecretString: deps.fetchSecretString,
@@ -56,15 +63,28 @@ export function createLambdaHandler(deps: LambdaHandlerDeps): LambdaHandler {
         ),
     });
     const secrets = await cache.get();
-    if (built?.secrets !== secrets) {
-      const rebuilding = built !== undefined;
-      built = {
-        secrets,
-        handler: createHandlerFromSettings(loadWebhookSettings({ ...deps.env, ...secrets }), wiring),
-      };
-      if (rebuilding) deps.log(adapterLogLine("secrets changed; webhook handler rebuilt"));
+    if (built?.secrets === secrets) return { settings: built.settings, fresh: false };
+    const rebuilding = built !== undefined;
+    built = { secrets, settings: loadWebhookSettings({ ...deps.env, ...secrets }) };
+    if (rebuilding) onRebuilt();
+    return { settings: built.settings, fresh: true };
+  };
+}
+
+export function createLambdaHandler(deps: LambdaHandlerDeps): LambdaHandler {
+  const now = deps.now ?? Date.now;
+  const wiring: WiringOptions = { now, log: deps.log, ...(deps.fetch ? { fetch: deps.fetch } : {}) };
+  const load = settingsLoader(deps);
+  let handler: WebhookHandler | undefined;
+
+  async function currentHandler(): Promise<WebhookHandler> {
+    const { settings, fresh } = await load(() =>
+      deps.log(adapterLogLine("secrets changed; webhook handler rebuilt")),
+    );
+    if (fresh || !handler) {
+      handler = createHandlerFromSettings(settings, (task) => deps.sendTask(encodeMentionTask(task)), wiring);
     }
-    return built.handler;
+    return handler;
   }
 
   const handle = async (event: FunctionUrlEvent): Promise<FunctionUrlResult> => {
@@ -102,4 +122,71 @@ export function createLambdaHandler(deps: LambdaHandlerDeps): LambdaHandler {
 // secretsmanager:GetSecretValue on resource ..."): they name the ARN, never the value.
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** The SQS event a Lambda event source mapping delivers (only what the worker reads). */
+export interface SqsEvent {
+  Records?: Array<{
+    messageId: string;
+    receiptHandle?: string;
+    body: string;
+    attributes?: { ApproximateReceiveCount?: string };
+  }>;
+}
+
+/** ReportBatchItemFailures: the messages to hand over again; the others are deleted. */
+export interface SqsBatchResponse {
+  batchItemFailures: Array<{ itemIdentifier: string }>;
+}
+
+export interface LambdaWorkerDeps extends Omit<LambdaHandlerDeps, "sendTask"> {
+  /** Makes a failed message visible again after `seconds` (its back-off). */
+  delayRetry: (receiptHandle: string, seconds: number) => Promise<void>;
+}
+
+/** Back-off of the nth failed receive: 10 s doubling, at most 15 min (SQS allows 12 h; GitLab work is fresh). */
+export function retryDelaySeconds(receiveCount: number): number {
+  return Math.min(900, 10 * 2 ** Math.max(0, receiveCount - 1));
+}
+
+export function createLambdaWorker(deps: LambdaWorkerDeps): (event: SqsEvent) => Promise<SqsBatchResponse> {
+  const now = deps.now ?? Date.now;
+  const wiring: WiringOptions = { now, log: deps.log, ...(deps.fetch ? { fetch: deps.fetch } : {}) };
+  const load = settingsLoader(deps);
+  let worker: MentionWorker | undefined;
+
+  return async (event) => {
+    // Settings that cannot be loaded fail the whole batch: every message comes back after its timeout.
+    const { settings, fresh } = await load(() =>
+      deps.log(adapterLogLine("secrets changed; mention worker rebuilt")),
+    );
+    if (fresh || !worker) worker = createWorkerFromSettings(settings, wiring);
+    const work = worker;
+    const failures: SqsBatchResponse["batchItemFailures"] = [];
+    await Promise.all(
+      (event.Records ?? []).map(async (record) => {
+        const receives = Number(record.attributes?.ApproximateReceiveCount ?? "1") || 1;
+        let task;
+        try {
+          task = decodeMentionTask(record.body);
+        } catch {
+          // Not a task (sent by hand?): retrying would not help; it is dropped, and said so.
+          deps.log(adapterLogLine("queue message is not a mention task; dropped", { id: record.messageId }));
+          return;
+        }
+        try {
+          await work(task, receives);
+        } catch (error) {
+          if (!(error instanceof RetryLater)) {
+            deps.log(adapterLogLine("mention task failed", { id: record.messageId, error: describe(error) }));
+          }
+          failures.push({ itemIdentifier: record.messageId });
+          if (record.receiptHandle) {
+            await deps.delayRetry(record.receiptHandle, retryDelaySeconds(receives)).catch(() => undefined);
+          }
+        }
+      }),
+    );
+    return { batchItemFailures: failures };
+  };
 }

@@ -1,21 +1,43 @@
-// The Google Cloud entry point: registers the HTTP function `agentBridgeWebhook` (the deploy's entry
-// point). Settings, secrets included, come from the environment: Secret Manager secrets are mounted as
+// The Google Cloud entry point: registers the HTTP functions `agentBridgeWebhook` (the receiver, which
+// publishes each mention to the Pub/Sub topic TASK_TOPIC and answers) and `agentBridgeWorker` (the topic's
+// push subscription's endpoint, which does the GitLab work). One source, two deploys with different entry
+// points. Settings, secrets included, come from the environment: Secret Manager secrets are mounted as
 // environment variables (`secret_environment_variables`). They are loaded when the instance starts, so a
 // bad setting fails the start, and with it the deploy, while the previous revision keeps serving; the log
 // lists every bad variable, never a value.
 import { http } from "@google-cloud/functions-framework";
 import { SettingsError } from "../../shared/config/settings-error.ts";
-import { createHandlerFromEnv } from "../shared-wiring.ts";
+import {
+  createHandlerFromSettings,
+  createWorkerFromSettings,
+  loadSettingsFromEnv,
+  logToStdout,
+} from "../shared-wiring.ts";
 import { createCloudFunction } from "./cloud-function.ts";
+import { FUNCTION_NAME, WORKER_FUNCTION_NAME } from "./entry-points.ts";
+import { createPublisher, TASK_TOPIC_VARIABLE } from "./pubsub.ts";
+import { createPushWorker } from "./worker-function.ts";
 
-export const FUNCTION_NAME = "agentBridgeWebhook";
+export { FUNCTION_NAME, WORKER_FUNCTION_NAME };
 
-let wired: ReturnType<typeof createHandlerFromEnv>;
+let settings: ReturnType<typeof loadSettingsFromEnv>;
 try {
-  wired = createHandlerFromEnv(process.env);
+  settings = loadSettingsFromEnv(process.env);
 } catch (error) {
   if (error instanceof SettingsError) console.error(error.message);
   throw error;
 }
 
-http(FUNCTION_NAME, createCloudFunction(wired.handler));
+// Built on the first mention, so the worker's deploy (which has no topic) and a test without one start.
+let publish: ((body: string) => Promise<void>) | undefined;
+const handOff = async (task: unknown): Promise<void> => {
+  publish ??= createPublisher({
+    topic: process.env[TASK_TOPIC_VARIABLE] ?? "",
+    fetch: globalThis.fetch,
+    now: Date.now,
+  });
+  await publish(JSON.stringify(task));
+};
+
+http(FUNCTION_NAME, createCloudFunction(createHandlerFromSettings(settings, handOff)));
+http(WORKER_FUNCTION_NAME, createPushWorker(createWorkerFromSettings(settings), logToStdout));

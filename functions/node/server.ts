@@ -70,7 +70,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?", 1)[0];
     if (closing) {
-      // A request on a kept-alive connection after close(): GitLab retries a 503 later, elsewhere.
+      // A request on a kept-alive connection after close(): GitLab does not redeliver it; the sweep serves it.
       return discardAndSend(req, res, adapterResponse(503, "error", "shutting down"));
     }
     if (path === HEALTH_PATH) {

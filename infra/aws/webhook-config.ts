@@ -70,6 +70,11 @@ const WebhookConfigSchema = z.strictObject({
     .min(10, { error: "at least 10: GitLab waits 10 s for an answer" })
     .max(60, { error: "at most 60: GitLab has long given up by then" })
     .default(15),
+  maxReceiveCount: z
+    .int({ error: "a whole number of receives from 2 to 50 before a task goes to the dead-letter queue" })
+    .min(2, { error: "at least 2: one retry" })
+    .max(50, { error: "at most 50" })
+    .default(10),
   logRetentionDays: z
     .int()
     .refine((days) => RETENTION_DAYS.some((allowed) => allowed === days), {

@@ -1,4 +1,12 @@
-// The webhook stack: the receiver of GitLab's Note Hook as a Lambda function behind a Function URL.
+// The webhook stack: the receiver of GitLab's Note Hook as a Lambda function behind a Function URL, and the
+// worker that does each mention's GitLab work, joined by an SQS queue.
+//
+// Why a queue: GitLab never redelivers a failed delivery and disables a hook that keeps failing, so the
+// receiver answers as soon as the mention is on the queue; the worker (an event source mapping with
+// ReportBatchItemFailures) does the claim, placeholder and pipeline, and a task GitLab could not serve comes
+// back after a back-off (the worker sets its visibility timeout: 10 s doubling, up to 15 min). After
+// maxReceiveCount receives it moves to the dead-letter queue, kept 14 days, whose alarm says a mention was
+// not served (the sweep may still serve it).
 //
 // Why a Function URL and not an API Gateway HTTP API: GitLab makes one POST per comment and needs nothing an
 // API adds (routes, authorizers, usage plans, a custom domain it would not verify anyway). A Function URL
@@ -28,9 +36,11 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as snsSubscriptions from "aws-cdk-lib/aws-sns-subscriptions";
+import * as sqs from "aws-cdk-lib/aws-sqs";
+import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { Construct } from "constructs";
 import { fileURLToPath } from "node:url";
-import { buildLambdaSync, LAMBDA_HANDLER } from "../../scripts/build.ts";
+import { buildLambdaSync, LAMBDA_HANDLER, LAMBDA_WORKER_HANDLER } from "../../scripts/build.ts";
 import { SECRET_SETTINGS, type SecretSetting } from "../../functions/aws/secrets.ts";
 import {
   CREATED_SECRETS,
@@ -73,6 +83,9 @@ export interface WebhookStackProps extends StackProps {
 export class WebhookStack extends Stack {
   readonly config: WebhookConfig;
   readonly function: lambda.Function;
+  readonly worker: lambda.Function;
+  readonly tasks: sqs.Queue;
+  readonly deadLetters: sqs.Queue;
   readonly functionUrl: lambda.FunctionUrl;
   readonly secrets: ReadonlyMap<SecretSetting, secretsmanager.ISecret>;
   readonly alarms: readonly cloudwatch.Alarm[];
@@ -117,10 +130,24 @@ export class WebhookStack extends Stack {
     };
     for (const [setting, secret] of secrets) environment[`${setting}_ARN`] = secret.secretArn;
 
+    this.deadLetters = new sqs.Queue(this, "TaskDeadLetters", {
+      retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+    });
+    this.tasks = new sqs.Queue(this, "Tasks", {
+      // AWS asks for at least six times the consumer's timeout; the worker sets shorter ones for its retries.
+      visibilityTimeout: Duration.seconds(WORKER_TIMEOUT_SECONDS * 6),
+      retentionPeriod: Duration.days(1),
+      enforceSSL: true,
+      deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: config.maxReceiveCount },
+    });
+    environment["TASK_QUEUE_URL"] = this.tasks.queueUrl;
+
+    const code = lambdaCode();
     this.function = new lambda.Function(this, "Handler", {
       ...(config.functionName !== undefined ? { functionName: config.functionName } : {}),
       description: `agent-bridge: GitLab Note Hook receiver for ${config.gitlabUrl}`,
-      code: lambdaCode(),
+      code,
       handler: LAMBDA_HANDLER,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -131,6 +158,29 @@ export class WebhookStack extends Stack {
       environment,
     });
     for (const secret of secrets.values()) secret.grantRead(this.function);
+    this.tasks.grantSendMessages(this.function);
+
+    const workerLogs = new logs.LogGroup(this, "WorkerLogs", {
+      retention: config.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.worker = new lambda.Function(this, "Worker", {
+      ...(config.functionName !== undefined ? { functionName: `${config.functionName}-worker` } : {}),
+      description: `agent-bridge: the GitLab work of each mention for ${config.gitlabUrl}`,
+      code,
+      handler: LAMBDA_WORKER_HANDLER,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: config.memoryMb,
+      timeout: Duration.seconds(WORKER_TIMEOUT_SECONDS),
+      reservedConcurrentExecutions: config.reservedConcurrency,
+      logGroup: workerLogs,
+      environment,
+    });
+    for (const secret of secrets.values()) secret.grantRead(this.worker);
+    this.worker.addEventSource(
+      new SqsEventSource(this.tasks, { batchSize: 10, reportBatchItemFailures: true }),
+    );
 
     this.functionUrl = this.function.addFunctionUrl({
       authType: lambda.FunctionUrlAuthType.NONE,
@@ -167,7 +217,7 @@ export class WebhookStack extends Stack {
       alarm(
         "ThrottlesAlarm",
         this.function.metricThrottles(fiveMinutes),
-        "agent-bridge webhook: deliveries were throttled by the reserved concurrency; GitLab retries, then disables the hook",
+        "agent-bridge webhook: deliveries were throttled by the reserved concurrency; GitLab does not redeliver them and disables the hook after 4 failures",
       ),
       // The handler answers a misconfiguration or unreadable secrets with 500/503 rather than failing, so
       // those show up here and not in Errors.
@@ -179,7 +229,20 @@ export class WebhookStack extends Stack {
           dimensionsMap: { FunctionName: this.function.functionName },
           ...fiveMinutes,
         }),
-        "agent-bridge webhook: the Function URL answered 5xx (misconfigured settings, unreadable secrets, or GitLab errors); see the log group",
+        "agent-bridge webhook: the Function URL answered 5xx (misconfigured settings, unreadable secrets, or the queue refusing a mention); see the log group",
+      ),
+      alarm(
+        "WorkerErrorsAlarm",
+        this.worker.metricErrors(fiveMinutes),
+        "agent-bridge webhook: the worker failed (crash, timeout, or settings it cannot load); see its log group",
+      ),
+      alarm(
+        "DeadLettersAlarm",
+        this.deadLetters.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+        "agent-bridge webhook: a mention could not be served after every retry and is in the dead-letter queue; see the worker's log group",
       ),
     ];
 
@@ -192,8 +255,13 @@ export class WebhookStack extends Stack {
       if (secret) new CfnOutput(this, `${pascalCase(setting)}Arn`, { value: secret.secretArn });
     }
     new CfnOutput(this, "LogGroupName", { value: logGroup.logGroupName });
+    new CfnOutput(this, "WorkerLogGroupName", { value: workerLogs.logGroupName });
+    new CfnOutput(this, "DeadLetterQueueUrl", { value: this.deadLetters.queueUrl });
   }
 }
+
+/** The worker's budget: GitLab's DEADLINE_MS for the calls, the cleanup, and room for a batch of ten. */
+export const WORKER_TIMEOUT_SECONDS = 60;
 
 function pascalCase(setting: string): string {
   return setting

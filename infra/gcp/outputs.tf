@@ -38,3 +38,8 @@ output "gitlab_token_secret_id" {
   description = "Secret Manager secret that holds the bridge user's GitLab token."
   value       = local.function_secrets["GITLAB_TOKEN"]
 }
+
+output "dead_letter_subscription" {
+  description = "The pull subscription that keeps mention tasks the worker could not serve."
+  value       = google_pubsub_subscription.dead_letters.id
+}

@@ -260,3 +260,14 @@ variable "labels" {
   type        = map(string)
   default     = {}
 }
+
+variable "max_delivery_attempts" {
+  description = "How many times Pub/Sub hands a mention task to the worker (with back-off from 10 s to 10 min) before it moves to the dead-letter topic."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.max_delivery_attempts >= 5 && var.max_delivery_attempts <= 100
+    error_message = "max_delivery_attempts must be a whole number from 5 to 100 (Pub/Sub's limits for a dead-letter policy)."
+  }
+}

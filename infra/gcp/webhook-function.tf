@@ -1,4 +1,5 @@
-# The webhook receiver as a 2nd-gen Cloud Function built from the bundled functions/gcp source. Its
+# The webhook receiver as a 2nd-gen Cloud Function built from the bundled functions/gcp source; it hands
+# each mention to the Pub/Sub topic of task-queue.tf and answers. Its
 # invoker is allUsers because GitLab cannot authenticate to Google: the handler itself rejects every
 # delivery whose X-Gitlab-Token (or signature) does not match the secret, before it parses the body or
 # calls GitLab. max_instances caps the cost of a flood. Secrets reach it only as Secret Manager references,
@@ -111,6 +112,7 @@ resource "google_cloudfunctions2_function" "webhook" {
       GITLAB_URL   = var.gitlab_url
       NODE_ENV     = "production"
       NODE_OPTIONS = "--enable-source-maps"
+      TASK_TOPIC   = google_pubsub_topic.tasks.id
     })
 
     dynamic "secret_environment_variables" {

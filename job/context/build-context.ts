@@ -238,7 +238,8 @@ export async function buildContext(options: BuildContextOptions): Promise<JobCon
 
   const changed = diffs ? diffs.items.map(toChangedFile) : [];
   const diffPosition = mr ? triggerDiffPosition(triggerNote, triggerThread, diffs?.items ?? []) : undefined;
-  const instruction = sanitizeText(event.instruction ?? triggerNote.body).trim();
+  // The note as GitLab has it, never the event's copy: whoever can start a pipeline can write the event.
+  const instruction = sanitizeText(triggerNote.body).trim();
 
   const parts: ContextParts = {
     overview: mr ? mergeRequestOverview(mr, event) : issueOverview(answer as IssueAnswer, event),

@@ -346,7 +346,7 @@ function buildMessage(options: PublishChangesOptions, previousTrailers: readonly
   const webUrl = context.issue?.webUrl ?? context.mergeRequest?.webUrl;
   return commitMessage({
     title: commitTitle({
-      instruction: redact(event.instruction ?? context.trigger.body),
+      instruction: redact(context.trigger.body),
       summary: redact(options.summary),
       fallback: `Apply the changes asked for in ${reference}`,
     }),

@@ -1,4 +1,5 @@
 // Every REST v4 route module of the sandbox, registered in one place.
+import { registerHookRoutes } from "../hooks/hook-routes.ts";
 import type { RouteRegistrar } from "../http/context.ts";
 import { registerAwardEmoji } from "./award-emoji.ts";
 import { registerDiscussions } from "./discussions.ts";
@@ -29,6 +30,7 @@ export function registerApiRoutes(r: RouteRegistrar): void {
   registerPipelineTriggers(r);
   registerProtectedBranches(r);
   registerProjectAccessTokens(r);
+  registerHookRoutes(r);
   registerProjectHookEdit(r);
   registerRepository(r);
   registerTags(r);

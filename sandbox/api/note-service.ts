@@ -1,6 +1,9 @@
 // Creating and editing notes the way GitLab's Notes services do, shared by the notes, discussions, issues and
-// merge request routes: GitLab's validation wording, the noteable touched, and a Note Hook for every note
-// created or edited (system notes included).
+// merge request routes: GitLab's validation wording, the noteable touched, and the Note Hook as GitLab fires
+// it: for a new note unless it is a system note (Notes::PostProcessService runs hooks `unless note.system?`),
+// for an edit only when the body changed, naming the note's author as `user` (Notes::UpdateService
+// #execute_note_webhook: `Gitlab::DataBuilder::Note.build(note, note.author, :update)`, only when
+// `note.previous_changes.include?('note')`).
 import { randomBytes } from "node:crypto";
 import { ApiError, badRequest } from "../http/api-error.ts";
 import type { ParamReader } from "../http/params.ts";
@@ -96,7 +99,7 @@ export async function createNote(
   };
   sb.state.notes.set(note.id, note);
   noteable.record.updated_at = now();
-  await fireNoteHook(sb, noteable, note, author, "create");
+  if (!system) await fireNoteHook(sb, noteable, note, author, "create");
   return note;
 }
 
@@ -110,7 +113,10 @@ export function createSystemNote(
   return createNote(sb, noteable, author, { body, system: true });
 }
 
-/** Edits a note's body as `user` and fires the hook with action "update". */
+/**
+ * Edits a note's body as `user`; when the body changed, fires the hook with action "update" and the note's
+ * author as its `user`. An edit to the same text changes nothing and fires nothing.
+ */
 export async function updateNoteBody(
   sb: SandboxServices,
   noteable: Noteable,
@@ -118,10 +124,13 @@ export async function updateNoteBody(
   user: User,
   body: string,
 ): Promise<void> {
+  if (note.body === body) return;
   note.body = body;
   note.updated_at = now();
   note.updated_by_id = user.id;
-  await fireNoteHook(sb, noteable, note, user, "update");
+  if (!note.system) {
+    await fireNoteHook(sb, noteable, note, sb.state.user(note.author_id), "update");
+  }
 }
 
 /** Removes a note and the award emoji on it. */

@@ -3,6 +3,7 @@
 // attribute left out keeps its value; `token` sets a new secret token (never returned).
 import { badRequest, notFound } from "../http/api-error.ts";
 import { json, type RouteRegistrar } from "../http/context.ts";
+import { alertStatus } from "../hooks/auto-disabling.ts";
 import { ACCESS, type ProjectHook } from "../state/model.ts";
 
 const EVENTS = [
@@ -35,7 +36,7 @@ export function registerProjectHookEdit(r: RouteRegistrar): void {
       const value = ctx.body.bool(key);
       if (value !== undefined) hook[key] = value;
     }
-    const { token: _token, ...rest } = hook;
-    return json({ ...rest, project_id: project.id, alert_status: "executable", disabled_until: null });
+    const { token: _token, recent_failures: _failures, ...rest } = hook;
+    return json({ ...rest, project_id: project.id, alert_status: alertStatus(hook, ctx.sb.hooks.now()) });
   });
 }

@@ -1,11 +1,11 @@
-// Projects: creation (with an initial README), listing, reading and settings, and (for now) their webhooks.
+// Projects: creation (with an initial README), listing, reading and settings. Their webhooks are in
+// ../hooks/hook-routes.ts.
 // A project's members, CI/CD variables, pipeline triggers and protected branches have files of their own, one
 // per GitLab resource as gitbeaker has them.
-import { randomUUID } from "node:crypto";
 import { ApiError, badRequest, notFound } from "../http/api-error.ts";
 import { json, type RequestContext, type RouteRegistrar } from "../http/context.ts";
 import { paginate } from "../http/pagination.ts";
-import { ACCESS, type Namespace, type Project, type ProjectHook } from "../state/model.ts";
+import { ACCESS, type Namespace, type Project } from "../state/model.ts";
 import { now } from "../state/store.ts";
 import { projectJson } from "./serialize.ts";
 
@@ -110,91 +110,6 @@ export function registerProjects(r: RouteRegistrar): void {
     if (ciPath !== undefined) project.ci_config_path = ciPath;
     return json(projectJson(ctx.sb, project));
   });
-
-  // Webhooks -----------------------------------------------------------------------------------------
-  const hookJson = (project: Project, h: ProjectHook): Record<string, unknown> => {
-    const { token: _token, ...rest } = h; // GitLab never returns a hook's secret token
-    return { ...rest, project_id: project.id, alert_status: "executable", disabled_until: null };
-  };
-
-  r.get("/projects/:id/hooks", (ctx) => {
-    const project = ctx.project(ACCESS.maintainer);
-    const page = paginate(
-      project.hooks.map((h) => hookJson(project, h)),
-      ctx.query,
-      ctx.url,
-    );
-    return json(page.items, 200, page.headers);
-  });
-
-  r.get("/projects/:id/hooks/:hook_id", (ctx) => {
-    const project = ctx.project(ACCESS.maintainer);
-    return json(hookJson(project, findHook(project, ctx)));
-  });
-
-  r.post("/projects/:id/hooks", (ctx) => {
-    const project = ctx.project(ACCESS.maintainer);
-    const url = ctx.body.requiredString("url");
-    try {
-      const parsed = new URL(url);
-      if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error("scheme");
-    } catch {
-      throw badRequest({ url: ["is blocked: Only allowed schemes are http, https"] });
-    }
-    const hook: ProjectHook = {
-      id: ctx.sb.state.nextId("hook"),
-      url,
-      token: ctx.body.string("token") ?? "",
-      note_events: ctx.body.bool("note_events") ?? false,
-      confidential_note_events: ctx.body.bool("confidential_note_events") ?? false,
-      issues_events: ctx.body.bool("issues_events") ?? false,
-      confidential_issues_events: ctx.body.bool("confidential_issues_events") ?? false,
-      merge_requests_events: ctx.body.bool("merge_requests_events") ?? false,
-      push_events: ctx.body.bool("push_events") ?? true,
-      pipeline_events: ctx.body.bool("pipeline_events") ?? false,
-      job_events: ctx.body.bool("job_events") ?? false,
-      enable_ssl_verification: ctx.body.bool("enable_ssl_verification") ?? true,
-      created_at: now(),
-      uuid: randomUUID(),
-    };
-    project.hooks.push(hook);
-    return json(hookJson(project, hook), 201);
-  });
-
-  r.delete("/projects/:id/hooks/:hook_id", (ctx) => {
-    const project = ctx.project(ACCESS.maintainer);
-    const hook = findHook(project, ctx);
-    project.hooks.splice(project.hooks.indexOf(hook), 1);
-    return { status: 204 };
-  });
-
-  r.get("/projects/:id/hooks/:hook_id/events", (ctx) => {
-    const project = ctx.project(ACCESS.maintainer);
-    const hook = findHook(project, ctx);
-    const events = [...ctx.sb.state.deliveries.values()]
-      .filter((d) => d.hook_id === hook.id)
-      .reverse()
-      .map((d) => ({
-        id: d.id,
-        url: d.url,
-        trigger: d.trigger,
-        request_headers: d.request_headers,
-        request_data: d.request_data,
-        response_headers: {},
-        response_body: d.response_body,
-        execution_duration: d.execution_duration,
-        response_status: d.response_status,
-        attempts: d.attempts.length,
-      }));
-    const page = paginate(events, ctx.query, ctx.url);
-    return json(page.items, 200, page.headers);
-  });
-}
-
-function findHook(project: Project, ctx: RequestContext): ProjectHook {
-  const hook = project.hooks.find((h) => h.id === Number(ctx.params["hook_id"]));
-  if (!hook) throw notFound("Hook");
-  return hook;
 }
 
 /** `namespace_id` as an id or a path; a missing namespace means the caller's personal one. */

@@ -1,5 +1,5 @@
-// The Note Hook body GitLab sends for a comment (created or edited, system notes included), field for
-// field as documented in https://docs.gitlab.com/user/project/integrations/webhook_events/#comment-events
+// The Note Hook body GitLab sends for a comment (created or edited; none for system notes), field for field
+// as documented in https://docs.gitlab.com/user/project/integrations/webhook_events/#comment-events
 // and checked by shared/gitlab/webhook-schema.ts. Users' emails are "[REDACTED]" as on GitLab 16+.
 import { hookTime, noteableWebUrl, projectWebUrl, type Noteable } from "../api/noteables.ts";
 import { headSha, sourceProject, targetProject } from "../api/merge-request-git.ts";

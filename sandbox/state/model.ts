@@ -110,7 +110,10 @@ export interface ProjectHook {
   job_events: boolean;
   enable_ssl_verification: boolean;
   created_at: string;
-  uuid: string;
+  /** Failed deliveries in a row (WebHooks::AutoDisabling): past 3 the hook is disabled for a while, past 39 for good. */
+  recent_failures: number;
+  /** ISO time until which a temporarily disabled hook is not called. */
+  disabled_until: string | null;
 }
 
 export interface PipelineTrigger {
@@ -292,8 +295,9 @@ export interface HookDelivery {
   event_uuid: string;
   request_headers: Record<string, string>;
   request_data: unknown;
-  attempts: Array<{ status: number | null; duration_ms: number; error: string | null; at: string }>;
-  response_status: number | "internal error" | "pending";
+  response_headers: Record<string, string>;
+  /** The HTTP status as a string, or "internal error" when none came (as WebHookLog stores it). */
+  response_status: string;
   response_body: string;
   execution_duration: number;
   created_at: string;

@@ -24,13 +24,48 @@ export type DispatchSettings = Pick<
   "dispatchMode" | "dispatchEventAs" | "triggerToken" | "triggerTokens" | "pipelineRef"
 >;
 
+/** The mention being answered, as the receiver established it (from GitLab's answers, not the payload's). */
+export interface Mention {
+  projectId: number;
+  projectPath: string;
+  defaultBranch: string | null;
+  noteId: number;
+  /** GitLab's note type: null, "DiscussionNote" or "DiffNote". */
+  noteType: string | null;
+  discussionId: string | null;
+  /** The note is internal: its placeholder is too. */
+  internal: boolean;
+  /** An internal note or one on a confidential issue: the job keeps whatever it posts as private. */
+  confidential: boolean;
+  authorId: number;
+  authorUsername: string;
+}
+
 export interface DispatchRequest {
-  hook: NoteHook;
+  mention: Mention;
   noteableType: ThreadNoteableType;
   noteableIid: number;
   assistants: readonly Assistant[];
-  instruction: string;
+  /** Copied into the event for a job that cannot read the note; never for a confidential mention. */
+  instruction?: string;
   settings: DispatchSettings;
+}
+
+/** A mention as a Note Hook payload describes it: for the job's own trigger-payload path. */
+export function mentionFromHook(hook: NoteHook): Mention {
+  const note = hook.object_attributes;
+  return {
+    projectId: hook.project.id,
+    projectPath: hook.project.path_with_namespace,
+    defaultBranch: hook.project.default_branch ?? null,
+    noteId: note.id,
+    noteType: note.type ?? null,
+    discussionId: note.discussion_id ?? null,
+    internal: Boolean(note.internal || note.confidential),
+    confidential: isConfidential(hook),
+    authorId: hook.user.id,
+    authorUsername: hook.user.username,
+  };
 }
 
 export interface RunOutcome {
@@ -58,13 +93,13 @@ export async function dispatchRuns(
   cleanup: () => GitLabRequester,
   request: DispatchRequest,
 ): Promise<DispatchResult> {
-  const { hook } = request;
+  const { mention } = request;
   const where: NoteableRef = {
-    projectId: hook.project.id,
+    projectId: mention.projectId,
     noteableType: request.noteableType,
     noteableIid: request.noteableIid,
   };
-  const asker = { note: hook.object_attributes.id, askedBy: hook.user.username };
+  const asker = { note: mention.noteId, askedBy: mention.authorUsername };
   // Known before anything is posted: then the placeholder is written as the error straight away.
   const upfront = upfrontProblem(request);
 
@@ -73,7 +108,7 @@ export async function dispatchRuns(
       postPlaceholder(
         gl,
         where,
-        hook,
+        mention,
         upfront
           ? renderDispatchError({ assistant, ...asker, problem: upfront })
           : renderPlaceholder({ assistant, ...asker }),
@@ -95,7 +130,7 @@ export async function dispatchRuns(
         const pipeline = await startPipeline(gl, request, eventFor(request, assistant, placeholderNoteId));
         return { assistant, placeholderNoteId, pipelineId: pipeline.id };
       } catch (error) {
-        const problem = problemOf(error, request.settings.dispatchEventAs, hook.project.id);
+        const problem = problemOf(error, request.settings.dispatchEventAs, mention.projectId);
         const body = renderDispatchError({ assistant, ...asker, problem });
         // Best effort: if even this fails the job never runs, and the log line is all that is left.
         await updateNote(cleanup(), { ...where, noteId: placeholderNoteId, body }).catch(() => undefined);
@@ -119,27 +154,25 @@ export function isConfidential(hook: NoteHook): boolean {
 }
 
 export function eventFor(
-  request: Pick<DispatchRequest, "hook" | "noteableType" | "noteableIid" | "instruction">,
+  request: Pick<DispatchRequest, "mention" | "noteableType" | "noteableIid" | "instruction">,
   assistant: Assistant,
   placeholderNoteId: number,
 ): BridgeEvent {
-  const { hook } = request;
-  const note = hook.object_attributes;
-  const confidential = isConfidential(hook);
+  const { mention } = request;
   const event: BridgeEvent = {
     assistant,
-    projectId: hook.project.id,
-    projectPath: hook.project.path_with_namespace,
+    projectId: mention.projectId,
+    projectPath: mention.projectPath,
     noteableType: request.noteableType,
     noteableIid: request.noteableIid,
-    noteId: note.id,
-    discussionId: note.discussion_id ?? null,
+    noteId: mention.noteId,
+    discussionId: mention.discussionId,
     placeholderNoteId,
-    authorId: hook.user.id,
-    authorUsername: hook.user.username,
-    confidential,
+    authorId: mention.authorId,
+    authorUsername: mention.authorUsername,
+    confidential: mention.confidential,
   };
-  if (!confidential) event.instruction = request.instruction;
+  if (!mention.confidential && request.instruction !== undefined) event.instruction = request.instruction;
   return event;
 }
 
@@ -147,27 +180,25 @@ export function eventFor(
 export function postPlaceholder(
   gl: GitLabRequester,
   where: NoteableRef,
-  hook: NoteHook,
+  mention: Pick<Mention, "noteType" | "discussionId" | "internal">,
   body: string,
 ): Promise<Note> {
-  const note = hook.object_attributes;
   // Answer in the thread the mention was made in; a plain note gets a plain note.
-  if ((note.type === "DiscussionNote" || note.type === "DiffNote") && note.discussion_id) {
-    return replyToDiscussion(gl, { ...where, discussionId: note.discussion_id, body });
+  if ((mention.noteType === "DiscussionNote" || mention.noteType === "DiffNote") && mention.discussionId) {
+    return replyToDiscussion(gl, { ...where, discussionId: mention.discussionId, body });
   }
-  const internal = Boolean(note.internal || note.confidential);
-  return createNote(gl, internal ? { ...where, body, internal } : { ...where, body });
+  return createNote(gl, mention.internal ? { ...where, body, internal: true } : { ...where, body });
 }
 
 function pipelineRef(request: DispatchRequest): string | undefined {
-  return request.settings.pipelineRef ?? request.hook.project.default_branch ?? undefined;
+  return request.settings.pipelineRef ?? request.mention.defaultBranch ?? undefined;
 }
 
 function triggerToken(request: DispatchRequest): string | undefined {
-  const { settings, hook } = request;
+  const { settings, mention } = request;
   return (
-    settings.triggerTokens[String(hook.project.id)] ??
-    settings.triggerTokens[hook.project.path_with_namespace.toLowerCase()] ??
+    settings.triggerTokens[String(mention.projectId)] ??
+    settings.triggerTokens[mention.projectPath.toLowerCase()] ??
     settings.triggerToken
   );
 }
@@ -175,13 +206,13 @@ function triggerToken(request: DispatchRequest): string | undefined {
 function upfrontProblem(request: DispatchRequest): DispatchProblem | undefined {
   if (pipelineRef(request) === undefined) return { kind: "no-ref" };
   if (request.settings.dispatchMode === "trigger" && triggerToken(request) === undefined) {
-    return { kind: "no-trigger-token", projectPath: request.hook.project.path_with_namespace };
+    return { kind: "no-trigger-token", projectPath: request.mention.projectPath };
   }
   return undefined;
 }
 
 async function startPipeline(gl: GitLabRequester, request: DispatchRequest, event: BridgeEvent) {
-  const projectId = request.hook.project.id;
+  const projectId = request.mention.projectId;
   const ref = pipelineRef(request) ?? "";
   const json = encodeBridgeEvent(event);
   const asInputs = request.settings.dispatchEventAs === "inputs";

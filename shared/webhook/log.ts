@@ -2,7 +2,8 @@
 // It names the delivery, the project, the decision and the GitLab calls made; it never holds a secret,
 // a header other than the delivery ids, or the note's text (which may be confidential).
 
-export type DeliveryResult = "dispatched" | "ignored" | "duplicate" | "failed" | "rejected" | "error";
+export type DeliveryResult =
+  "accepted" | "dispatched" | "ignored" | "duplicate" | "failed" | "rejected" | "error";
 
 export interface CallRecord {
   method: string;
@@ -14,6 +15,8 @@ export interface CallRecord {
 }
 
 export interface DeliveryRecord {
+  /** "webhook delivery" (the receiver's answer) or "mention task" (the worker's attempt). */
+  msg?: string;
   eventUuid: string | null;
   idempotencyKey: string | null;
   projectPath: string | null;
@@ -23,12 +26,15 @@ export interface DeliveryRecord {
   reason: string | null;
   durationMs: number;
   calls: readonly CallRecord[];
+  /** The worker's attempt number, and whether a delivery or the sweep brought the task. */
+  attempt?: number;
+  source?: string;
   runs?: readonly { assistant: string; placeholderNoteId: number | null; pipelineId: number | null }[];
 }
 
 export function formatDeliveryLog(record: DeliveryRecord): string {
   return JSON.stringify({
-    msg: "webhook delivery",
+    msg: record.msg ?? "webhook delivery",
     eventUuid: clip(record.eventUuid),
     idempotencyKey: clip(record.idempotencyKey),
     project: record.projectPath,
@@ -39,6 +45,7 @@ export function formatDeliveryLog(record: DeliveryRecord): string {
     durationMs: record.durationMs,
     callCount: record.calls.length,
     calls: record.calls,
+    ...(record.attempt === undefined ? {} : { attempt: record.attempt, source: record.source }),
     runs: record.runs?.map(({ assistant, placeholderNoteId, pipelineId }) => ({
       assistant,
       placeholderNoteId,

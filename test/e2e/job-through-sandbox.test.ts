@@ -18,7 +18,7 @@ async function mention(path: string, body: string): Promise<number> {
   const note = await world.dev.client.ok<{ id: number }>("POST", `/projects/${world.projectId}${path}`, {
     body,
   });
-  await world.sandbox.idle();
+  await world.served(note.id);
   return note.id;
 }
 
@@ -270,17 +270,21 @@ describe("merge request → new commits on its branch", { timeout: 180_000 }, ()
         return editTurns("src/math.js", "two = 3", "two = 2", "Fixed line 2.")(turn, request);
       },
     });
-    await world.dev.client.ok("POST", `/projects/${world.projectId}/merge_requests/${mr.iid}/discussions`, {
-      body: "@claude this line is wrong [scenario:claude-diff]",
-      position: {
-        position_type: "text",
-        ...mr.diff_refs,
-        old_path: "src/math.js",
-        new_path: "src/math.js",
-        new_line: 2,
+    const thread = await world.dev.client.ok<{ notes: Array<{ id: number }> }>(
+      "POST",
+      `/projects/${world.projectId}/merge_requests/${mr.iid}/discussions`,
+      {
+        body: "@claude this line is wrong [scenario:claude-diff]",
+        position: {
+          position_type: "text",
+          ...mr.diff_refs,
+          old_path: "src/math.js",
+          new_path: "src/math.js",
+          new_line: 2,
+        },
       },
-    });
-    await world.sandbox.idle();
+    );
+    await world.served(thread.notes[0]!.id);
     expect(await raw("src/math.js", "feature-diff"), await jobTraces()).toBe(
       "export const one = 1;\nexport const two = 2;\n",
     );

@@ -35,7 +35,7 @@ async function mention(path: string, body: string): Promise<number> {
   const note = await world.dev.client.ok<{ id: number }>("POST", `/projects/${world.projectId}${path}`, {
     body,
   });
-  await world.sandbox.idle();
+  await world.served(note.id);
   return note.id;
 }
 

@@ -8,7 +8,7 @@ import { InfraConfigError } from "../../infra/aws/config-error.ts";
 import { parseWebhookConfig, PLAIN_SETTINGS } from "../../infra/aws/webhook-config.ts";
 import type { WebhookStack } from "../../infra/aws/webhook-stack.ts";
 import { WEBHOOK_SETTINGS_DOC } from "../../shared/config/webhook-settings.ts";
-import { only, props, stableTemplate, synthWebhook } from "./support/cdk.ts";
+import { named, only, props, stableTemplate, synthWebhook } from "./support/cdk.ts";
 
 const ARN = (name: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}-AbC123`;
 
@@ -33,7 +33,7 @@ beforeAll(() => {
 afterAll(() => CloudAssembly.cleanupTemporaryDirectories());
 
 function functionResource(template: Template) {
-  return only(template, "AWS::Lambda::Function");
+  return named(template, "AWS::Lambda::Function", "Handler");
 }
 
 describe("infra/aws/webhook-stack", () => {
@@ -48,13 +48,15 @@ describe("infra/aws/webhook-stack", () => {
       Timeout: 15,
       MemorySize: 512,
     });
-    const logs = only(created.template, "AWS::Logs::LogGroup");
+    const logs = named(created.template, "AWS::Logs::LogGroup", "HandlerLogs");
     expect(props(logs.resource)).toEqual({ RetentionInDays: 30 });
     expect(logs.resource["DeletionPolicy"]).toBe("Retain");
     expect(fn["LoggingConfig"]).toEqual({ LogGroup: { Ref: logs.id } });
 
     expect(props(functionResource(imported.template).resource)["ReservedConcurrentExecutions"]).toBe(3);
-    expect(props(only(imported.template, "AWS::Logs::LogGroup").resource)).toEqual({ RetentionInDays: 14 });
+    expect(props(named(imported.template, "AWS::Logs::LogGroup", "HandlerLogs").resource)).toEqual({
+      RetentionInDays: 14,
+    });
   });
 
   it("creates the webhook secret and the GitLab token secret, retained, and passes only their ARNs", () => {
@@ -75,6 +77,7 @@ describe("infra/aws/webhook-stack", () => {
       GITLAB_URL: "https://gitlab.example.com",
       ALLOWED_GROUPS: "platform",
       NODE_OPTIONS: "--enable-source-maps",
+      TASK_QUEUE_URL: { Ref: named(created.template, "AWS::SQS::Queue", "Tasks").id },
       WEBHOOK_SECRET_ARN: { Ref: hookId },
       GITLAB_TOKEN_ARN: { Ref: tokenId },
     });
@@ -90,19 +93,28 @@ describe("infra/aws/webhook-stack", () => {
       },
       { template: imported.template, resources: [ARN("hook"), ARN("token"), ARN("trigger")] },
     ]) {
-      const roleId = only(template, "AWS::IAM::Role").id;
-      const policy = props(only(template, "AWS::IAM::Policy").resource);
+      const roleId = named(template, "AWS::IAM::Role", "HandlerServiceRole").id;
+      const policy = props(named(template, "AWS::IAM::Policy", "HandlerServiceRoleDefaultPolicy").resource);
       expect(policy["Roles"]).toEqual([{ Ref: roleId }]);
       const statements = (policy["PolicyDocument"] as { Statement: unknown[] }).Statement;
-      expect(statements).toEqual(
-        resources.map((resource) => ({
+      const queueId = named(template, "AWS::SQS::Queue", "Tasks").id;
+      expect(statements).toEqual([
+        ...resources.map((resource) => ({
           Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
           Effect: "Allow",
           Resource: resource,
         })),
-      );
+        // The receiver may put tasks on its queue, nothing more.
+        {
+          Action: ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+          Effect: "Allow",
+          Resource: { "Fn::GetAtt": [queueId, "Arn"] },
+        },
+      ]);
       // The function's role has the basic execution policy (logs) and nothing else.
-      expect(props(only(template, "AWS::IAM::Role").resource)["ManagedPolicyArns"]).toEqual([
+      expect(
+        props(named(template, "AWS::IAM::Role", "HandlerServiceRole").resource)["ManagedPolicyArns"],
+      ).toEqual([
         {
           "Fn::Join": [
             "",
@@ -124,6 +136,7 @@ describe("infra/aws/webhook-stack", () => {
       GITLAB_URL: "https://gitlab.example.com",
       DISPATCH_MODE: "trigger",
       NODE_OPTIONS: "--enable-source-maps",
+      TASK_QUEUE_URL: { Ref: named(imported.template, "AWS::SQS::Queue", "Tasks").id },
       WEBHOOK_SECRET_ARN: ARN("hook"),
       GITLAB_TOKEN_ARN: ARN("token"),
       TRIGGER_TOKEN_ARN: ARN("trigger"),
@@ -177,6 +190,7 @@ describe("infra/aws/webhook-stack", () => {
         gitlabCalls.push(String(input));
         throw new Error("no GitLab call expected");
       },
+      sendTask: () => Promise.reject(new Error("nothing may be queued without the secret")),
     });
     const event = (token: string | undefined) => ({
       headers: {
@@ -194,9 +208,15 @@ describe("infra/aws/webhook-stack", () => {
   });
 
   it("alarms on errors, throttles and 5xx answers, and notifies the alarm e-mail when one is set", () => {
-    const alarms = Object.values(created.template.findResources("AWS::CloudWatch::Alarm")).map(props);
-    expect(alarms.map((alarm) => alarm["MetricName"]).sort()).toEqual(["Errors", "Throttles", "Url5xxCount"]);
     const fnId = functionResource(created.template).id;
+    const alarms = Object.values(created.template.findResources("AWS::CloudWatch::Alarm"))
+      .map(props)
+      .filter(
+        (alarm) =>
+          JSON.stringify(alarm["Dimensions"]) ===
+          JSON.stringify([{ Name: "FunctionName", Value: { Ref: fnId } }]),
+      );
+    expect(alarms.map((alarm) => alarm["MetricName"]).sort()).toEqual(["Errors", "Throttles", "Url5xxCount"]);
     for (const alarm of alarms) {
       expect(alarm).toMatchObject({
         Namespace: "AWS/Lambda",
@@ -217,6 +237,67 @@ describe("infra/aws/webhook-stack", () => {
     for (const alarm of Object.values(imported.template.findResources("AWS::CloudWatch::Alarm")).map(props)) {
       expect(alarm["AlarmActions"]).toEqual([{ Ref: topicId }]);
     }
+  });
+
+  // GitLab never redelivers a failed delivery (WebHookService#execute raises nothing): the receiver only
+  // queues, and the worker serves each mention from the queue with retries, a dead-letter queue and an alarm.
+  it("queues mentions on SQS for a worker with partial batch failures, a dead-letter queue and its alarm", () => {
+    const { template } = created;
+    const tasks = named(template, "AWS::SQS::Queue", "Tasks");
+    const deadLetters = named(template, "AWS::SQS::Queue", "TaskDeadLetters");
+    expect(props(tasks.resource)).toEqual({
+      MessageRetentionPeriod: 86_400,
+      VisibilityTimeout: 360,
+      RedrivePolicy: {
+        deadLetterTargetArn: { "Fn::GetAtt": [deadLetters.id, "Arn"] },
+        maxReceiveCount: 10,
+      },
+    });
+    expect(props(deadLetters.resource)).toEqual({ MessageRetentionPeriod: 1_209_600 });
+    const worker = named(template, "AWS::Lambda::Function", "Worker");
+    expect(props(worker.resource)).toMatchObject({
+      Handler: "handler.worker",
+      Runtime: "nodejs22.x",
+      Architectures: ["arm64"],
+      Timeout: 60,
+      ReservedConcurrentExecutions: 10,
+    });
+    expect(props(worker.resource)["Code"]).toEqual(props(functionResource(template).resource)["Code"]);
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      EventSourceArn: { "Fn::GetAtt": [tasks.id, "Arn"] },
+      FunctionName: { Ref: worker.id },
+      BatchSize: 10,
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+    });
+    const workerPolicy = props(
+      named(template, "AWS::IAM::Policy", "WorkerServiceRoleDefaultPolicy").resource,
+    );
+    const actions = (
+      workerPolicy["PolicyDocument"] as { Statement: Array<{ Action: string | string[] }> }
+    ).Statement.flatMap((st) => st.Action);
+    expect(actions).toEqual(
+      expect.arrayContaining(["sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:DeleteMessage"]),
+    );
+    expect(actions).not.toContain("sqs:SendMessage");
+    // Only TLS reaches either queue.
+    const policies = Object.values(template.findResources("AWS::SQS::QueuePolicy")).map(props);
+    for (const queue of [tasks, deadLetters]) {
+      const policy = policies.find(
+        (p) => JSON.stringify(p["Queues"]) === JSON.stringify([{ Ref: queue.id }]),
+      );
+      expect(JSON.stringify(policy?.["PolicyDocument"])).toContain('"Effect":"Deny"');
+      expect(JSON.stringify(policy?.["PolicyDocument"])).toContain('"aws:SecureTransport":"false"');
+    }
+    const dlqAlarm = Object.values(template.findResources("AWS::CloudWatch::Alarm"))
+      .map(props)
+      .find((alarm) => alarm["MetricName"] === "ApproximateNumberOfMessagesVisible");
+    expect(dlqAlarm).toMatchObject({
+      Namespace: "AWS/SQS",
+      Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [deadLetters.id, "QueueName"] } }],
+      Statistic: "Maximum",
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
   });
 
   it("matches the snapshot (bundling skipped, asset hashes masked)", () => {
@@ -243,6 +324,7 @@ describe("infra/aws/webhook-config", () => {
       reservedConcurrency: 10,
       memoryMb: 512,
       timeoutSeconds: 15,
+      maxReceiveCount: 10,
       logRetentionDays: 30,
     });
   });

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENTRY_POINT, RUNTIME } from "../../infra/gcp/tooling/bundle-source.ts";
+import { WORKER_FUNCTION_NAME } from "../../functions/gcp/entry-points.ts";
 import { REPOSITORY_ROOT } from "../../infra/aws/webhook-stack.ts";
 import { WEBHOOK_SETTINGS_DOC } from "../../shared/config/webhook-settings.ts";
 
@@ -116,7 +117,16 @@ describe("infra/gcp (hcl2json)", () => {
   });
 
   it("grants workloadIdentityUser only to the principalSet of each listed project path", () => {
-    const bindings = Object.entries(mod.resource["google_service_account_iam_member"] ?? {});
+    const all = Object.entries(mod.resource["google_service_account_iam_member"] ?? {});
+    // The one other binding on a service account: Pub/Sub's agent signs the push requests as the push identity.
+    expect(all.filter(([name]) => name !== "workload_identity_user").map(([, b]) => b[0])).toEqual([
+      {
+        service_account_id: "${google_service_account.push.name}",
+        role: "roles/iam.serviceAccountTokenCreator",
+        member: "${local.pubsub_agent}",
+      },
+    ]);
+    const bindings = all.filter(([name]) => name === "workload_identity_user");
     expect(bindings.map(([name]) => name)).toEqual(["workload_identity_user"]);
     const binding = bindings[0]![1][0]!;
     expect(binding).toMatchObject({
@@ -187,6 +197,53 @@ describe("infra/gcp (hcl2json)", () => {
     expect(resource(mod, "google_storage_bucket", "source")).toMatchObject({
       uniform_bucket_level_access: true,
       public_access_prevention: "enforced",
+    });
+  });
+
+  // GitLab never redelivers a failed delivery (WebHookService#execute raises nothing): the receiver publishes
+  // each mention and answers; Pub/Sub pushes it to the worker with back-off and dead-letters what never works.
+  it("hands mentions to a Pub/Sub topic whose push subscription alone invokes the worker, with back-off and a dead-letter topic", () => {
+    const receiver = resource(mod, "google_cloudfunctions2_function", "webhook");
+    const receiverEnv = String(((receiver["service_config"] as Block[])[0] ?? {})["environment_variables"]);
+    expect(receiverEnv).toContain("TASK_TOPIC");
+    expect(receiverEnv).toContain("google_pubsub_topic.tasks.id");
+    expect(resource(mod, "google_pubsub_topic_iam_member", "receiver_publishes")).toMatchObject({
+      topic: "${google_pubsub_topic.tasks.name}",
+      role: "roles/pubsub.publisher",
+      member: "serviceAccount:${google_service_account.webhook.email}",
+    });
+    const worker = resource(mod, "google_cloudfunctions2_function", "worker");
+    expect((worker["build_config"] as Block[])[0]).toMatchObject({
+      runtime: RUNTIME,
+      entry_point: WORKER_FUNCTION_NAME,
+    });
+    const subscription = resource(mod, "google_pubsub_subscription", "tasks");
+    expect(subscription).toMatchObject({
+      topic: "${google_pubsub_topic.tasks.id}",
+      push_config: [
+        {
+          push_endpoint: "${google_cloudfunctions2_function.worker.service_config[0].uri}",
+          oidc_token: [{ service_account_email: "${google_service_account.push.email}" }],
+        },
+      ],
+      retry_policy: [{ minimum_backoff: "10s", maximum_backoff: "600s" }],
+      dead_letter_policy: [
+        {
+          dead_letter_topic: "${google_pubsub_topic.dead_letters.id}",
+          max_delivery_attempts: "${var.max_delivery_attempts}",
+        },
+      ],
+    });
+    // Only the push identity may call the worker: no allUsers on its Run service.
+    const invokers = Object.entries(mod.resource["google_cloud_run_service_iam_member"] ?? {});
+    const onWorker = invokers.filter(([, blocks]) =>
+      String(blocks[0]?.["service"]).includes("google_cloudfunctions2_function.worker"),
+    );
+    expect(onWorker.map(([, blocks]) => blocks[0]?.["member"])).toEqual([
+      "serviceAccount:${google_service_account.push.email}",
+    ]);
+    expect(resource(mod, "google_pubsub_subscription", "dead_letters")).toMatchObject({
+      topic: "${google_pubsub_topic.dead_letters.id}",
     });
   });
 

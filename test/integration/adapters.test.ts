@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLambdaHandler } from "../../functions/aws/lambda-handler.ts";
 import { createCloudFunction } from "../../functions/gcp/cloud-function.ts";
 import { startWebhookServer, type WebhookServer } from "../../functions/node/server.ts";
-import { createHandlerFromEnv } from "../../functions/shared-wiring.ts";
+import { createInProcessReceiverFromEnv } from "../../functions/node/in-process.ts";
 import {
   commonDeliveries,
   functionUrlEvent,
@@ -46,7 +46,7 @@ beforeAll(async () => {
   tripwire = await startTripwire();
   const env = receiverEnv(tripwire.url);
 
-  const node = createHandlerFromEnv(env, { log: logs.node.log });
+  const node = createInProcessReceiverFromEnv(env, { log: logs.node.log });
   nodeServer = await startWebhookServer({
     handler: node.handler,
     port: 0,
@@ -54,7 +54,10 @@ beforeAll(async () => {
     maxBodyBytes: node.settings.maxBodyBytes,
   });
 
-  http("adaptersTestWebhook", createCloudFunction(createHandlerFromEnv(env, { log: logs.gcp.log }).handler));
+  http(
+    "adaptersTestWebhook",
+    createCloudFunction(createInProcessReceiverFromEnv(env, { log: logs.gcp.log }).handler),
+  );
   gcpServer = getTestServer("adaptersTestWebhook");
   await new Promise<void>((resolve) => gcpServer.listen(0, "127.0.0.1", resolve));
   gcpUrl = `http://127.0.0.1:${(gcpServer.address() as AddressInfo).port}/`;
@@ -69,6 +72,7 @@ beforeAll(async () => {
     env: { ...lambdaEnv, ...ARNS },
     fetchSecretString: async (arn) => secrets[arn] ?? Promise.reject(new Error(`no secret ${arn}`)),
     log: logs.lambda.log,
+    sendTask: () => Promise.reject(new Error("no delivery here names a mention")),
   });
 });
 

@@ -12,7 +12,7 @@ import {
 import { startSandbox, type Sandbox } from "../../sandbox/server.ts";
 import { parseMarker } from "../../shared/gitlab/marker.ts";
 import { decodeBridgeEvent, type BridgeEvent } from "../../shared/webhook/bridge-event.ts";
-import { startServe } from "../support/serve.ts";
+import { settledNote, startServe, type ServeLog } from "../support/serve.ts";
 
 const SECRET = "receiver-e2e-secret";
 
@@ -42,6 +42,7 @@ let dev: SandboxUser;
 let guest: SandboxUser;
 let projectId: number;
 let serve: ChildProcess;
+let serveLog: ServeLog;
 let webhookUrl: string;
 let issueIid: number;
 
@@ -68,18 +69,37 @@ async function outcome(
   };
 }
 
+/** Posts a note and waits until the receiver is done with it (answered, or its mention task settled). */
 async function comment(
   user: SandboxUser,
   body: string,
   path = `/projects/${projectId}/issues/${issueIid}/notes`,
+  log: ServeLog = serveLog,
 ): Promise<number> {
   const note = await user.client.ok<{ id: number }>("POST", path, { body });
   await sandbox.idle();
+  await log.waitFor(settledNote(note.id));
   return note.id;
 }
 
+async function fault(spec: Record<string, unknown>): Promise<void> {
+  const answer = await fetch(`${sandbox.url}/-/sandbox/faults`, {
+    method: "POST",
+    headers: { "PRIVATE-TOKEN": sandbox.adminToken, "content-type": "application/json" },
+    body: JSON.stringify(spec),
+  });
+  expect(answer.status).toBe(201);
+}
+
+async function clearFaults(): Promise<void> {
+  await fetch(`${sandbox.url}/-/sandbox/faults`, {
+    method: "DELETE",
+    headers: { "PRIVATE-TOKEN": sandbox.adminToken },
+  });
+}
+
 beforeAll(async () => {
-  sandbox = await startSandbox({ runPipelines: false, hookRetryDelaysMs: [150, 300, 600] });
+  sandbox = await startSandbox({ runPipelines: false });
   admin = new RestClient(sandbox.url, sandbox.adminToken);
   bridge = await createUser(admin, "agent-bridge-bot", { bot: true });
   dev = await createUser(admin, "dev");
@@ -95,7 +115,11 @@ beforeAll(async () => {
   await addMember(admin, projectId, bridge.id, 30);
   await addMember(admin, projectId, dev.id, 30);
   await addMember(admin, projectId, guest.id, 10);
-  ({ child: serve, webhookUrl } = await startServe({
+  ({
+    child: serve,
+    webhookUrl,
+    log: serveLog,
+  } = await startServe({
     GITLAB_URL: sandbox.url,
     GITLAB_TOKEN: bridge.token,
     WEBHOOK_SECRET: `old-secret,${SECRET}`,
@@ -137,8 +161,9 @@ describe("agent-bridge serve behind the sandbox's webhooks", () => {
       noteId,
       authorUsername: "dev",
       placeholderNoteId: result.placeholders[0]?.id,
-      instruction: "@claude fix this",
     });
+    // The job reads the instruction from the note in GitLab, never from the event.
+    expect(result.events[0]).not.toHaveProperty("instruction");
   });
 
   it("answers in the thread for a reply, and for a diff note on a merge request", async () => {
@@ -192,6 +217,7 @@ describe("agent-bridge serve behind the sandbox's webhooks", () => {
       },
     );
     await sandbox.idle();
+    await serveLog.waitFor(settledNote(diffNote.notes[0]!.id));
     const onDiff = await outcome(diffNote.notes[0]!.id);
     expect(onDiff.events).toHaveLength(1);
     expect(onDiff.placeholders[0]).toMatchObject({ discussion_id: diffNote.id, type: "DiffNote" });
@@ -218,7 +244,7 @@ describe("agent-bridge serve behind the sandbox's webhooks", () => {
     });
     await sandbox.idle();
     silent.push(edited);
-    // A label change makes GitLab write a system note, which fires the Note Hook too.
+    // A label change makes GitLab write a system note (which fires no Note Hook: Notes::PostProcessService).
     await dev.client.ok("PUT", `/projects/${projectId}/issues/${issueIid}`, { add_labels: "claude" });
     await sandbox.idle();
     const s = await state();
@@ -248,12 +274,21 @@ describe("agent-bridge serve behind the sandbox's webhooks", () => {
     const replay = (): Promise<number> =>
       fetch(webhookUrl, {
         method: "POST",
-        headers: { ...recorded.request_headers, "Idempotency-Key": "replay-key" },
+        // The events API shows the token as [REDACTED]: whoever replays it knows the secret.
+        headers: { ...recorded.request_headers, "X-Gitlab-Token": SECRET, "Idempotency-Key": "replay-key" },
         body: JSON.stringify(recorded.request_data),
       }).then((r) => r.status);
     const statuses = await Promise.all(Array.from({ length: 20 }, replay));
-    expect(statuses.every((s) => s === 200 || s === 202)).toBe(true);
-    expect(await replay()).toBe(200);
+    expect(statuses.every((s) => s === 202)).toBe(true);
+    expect(await replay()).toBe(202);
+    // The hook's own delivery and 21 replays: 22 tasks, one claim between them.
+    const settle = settledNote(noteId);
+    for (let n = 1; n <= 22; n++) {
+      await serveLog.waitFor((line) => settle(line) && serveLog.lines.filter(settle).length >= n);
+    }
+    const tasks = serveLog.lines.filter(settle).map((line) => line["result"]);
+    expect(tasks.filter((r) => r === "dispatched")).toHaveLength(1);
+    expect(tasks.filter((r) => r === "duplicate")).toHaveLength(21);
     const result = await outcome(noteId);
     expect(result.events).toHaveLength(1);
     expect(result.placeholders).toHaveLength(1);
@@ -263,31 +298,16 @@ describe("agent-bridge serve behind the sandbox's webhooks", () => {
     const paths = ["/members/all/\\d+$", "/award_emoji$", "/issues/\\d+/notes$", "/pipeline$"];
     for (const path of paths) {
       for (const status of [500, 502, 503, 429]) {
-        const fault = await fetch(`${sandbox.url}/-/sandbox/faults`, {
-          method: "POST",
-          headers: { "PRIVATE-TOKEN": sandbox.adminToken, "content-type": "application/json" },
-          body: JSON.stringify({
-            method: path.includes("members") ? "GET" : "POST",
-            path: `^/api/v4/projects/${projectId}.*${path}`,
-            user: bridge.username,
-            status,
-            times: 2,
-          }),
+        await fault({
+          method: path.includes("members") ? "GET" : "POST",
+          path: `^/api/v4/projects/${projectId}.*${path}`,
+          user: bridge.username,
+          status,
+          times: 2,
         });
-        expect(fault.status).toBe(201);
-        const noteId = await dev.client.ok<{ id: number }>(
-          "POST",
-          `/projects/${projectId}/issues/${issueIid}/notes`,
-          {
-            body: `@claude fault ${path} ${status}`,
-          },
-        );
-        await sandbox.idle();
-        await fetch(`${sandbox.url}/-/sandbox/faults`, {
-          method: "DELETE",
-          headers: { "PRIVATE-TOKEN": sandbox.adminToken },
-        });
-        const result = await outcome(noteId.id);
+        const noteId = await comment(dev, `@claude fault ${path} ${status}`);
+        await clearFaults();
+        const result = await outcome(noteId);
         const label = `${status} on ${path}`;
         expect(result.events.length, label).toBeLessThanOrEqual(1);
         expect(result.placeholders.length, label).toBeLessThanOrEqual(1);
@@ -302,6 +322,146 @@ describe("agent-bridge serve behind the sandbox's webhooks", () => {
         const unsafe = status === 500 && path === "/pipeline$";
         expect(result.events.length, label).toBe(unsafe ? 0 : 1);
       }
+    }
+  });
+});
+
+/** A hook to a closed port: the sandbox logs the payload it could not deliver, to forge from. */
+async function recordedPayload(noteId: number, hookId: number): Promise<Delivery> {
+  const events = await admin.ok<Delivery[]>("GET", `/projects/${projectId}/hooks/${hookId}/events`);
+  return events.find((d) => JSON.stringify(d.request_data).includes(`"id":${noteId}`))!;
+}
+
+describe("nothing lost: GitLab does not redeliver, so the receiver answers before GitLab's API", () => {
+  // WebHookService#execute logs a 5xx or a timeout and raises nothing: GitLab never redelivers. The receiver
+  // must answer 2xx at once and serve the mention from its queue when GitLab is back, once, without the hook
+  // moving toward WebHooks::AutoDisabling's threshold.
+  it("answers 2xx while GitLab fails the award and note calls for 15 s, then serves the mention exactly once", async () => {
+    for (const path of ["/award_emoji$", "/notes$"]) {
+      await fault({
+        method: "POST",
+        path: `^/api/v4/projects/${projectId}/.*${path}`,
+        user: bridge.username,
+        status: 503,
+        times: 10_000,
+      });
+    }
+    const note = await dev.client.ok<{ id: number }>(
+      "POST",
+      `/projects/${projectId}/issues/${issueIid}/notes`,
+      {
+        body: "@claude survive the outage",
+      },
+    );
+    await sandbox.idle();
+    const hooks = await admin.ok<Array<{ id: number; url: string }>>("GET", `/projects/${projectId}/hooks`);
+    const hook = hooks.find((h) => h.url === webhookUrl)!;
+    const events = await admin.ok<Delivery[]>("GET", `/projects/${projectId}/hooks/${hook.id}/events`);
+    const delivered = events.find((d) => JSON.stringify(d.request_data).includes(`"id":${note.id}`));
+    expect(delivered?.response_status).toBe("202");
+    await serveLog.waitFor((line) => line["noteId"] === note.id && line["result"] === "error");
+    // The outage: GitLab's API fails for 15 s while the mention waits in the queue.
+    await new Promise((resolve) => setTimeout(resolve, 15_000));
+    expect((await outcome(note.id)).placeholders).toHaveLength(0);
+    await clearFaults();
+
+    await serveLog.waitFor(settledNote(note.id));
+    const result = await outcome(note.id);
+    expect(result.awards).toBe(1);
+    expect(result.placeholders).toHaveLength(1);
+    expect(result.events).toHaveLength(1);
+    const served = serveLog.lines.filter(
+      (line) => line["noteId"] === note.id && line["msg"] === "mention task",
+    );
+    expect(served.filter((line) => line["result"] === "dispatched")).toHaveLength(1);
+    expect(served.length).toBeGreaterThan(1);
+    const shown = await admin.ok<{ alert_status: string }>("GET", `/projects/${projectId}/hooks/${hook.id}`);
+    expect(shown.alert_status).toBe("executable");
+  }, 90_000);
+});
+
+describe("nothing forged: the receiver decides on what GitLab says, not on the payload", () => {
+  it("runs nothing for a Guest's note whose payload names a Maintainer, nor for an excluded project posing as an allowed one", async () => {
+    const maintainer = await createUser(admin, "maint");
+    await addMember(admin, projectId, maintainer.id, 40);
+    const dead = await admin.ok<{ id: number }>("POST", `/projects/${projectId}/hooks`, {
+      url: "http://127.0.0.1:9/closed",
+      token: SECRET,
+      note_events: true,
+    });
+    const guestNote = await comment(guest, "@claude delete the tests");
+    const recorded = await recordedPayload(guestNote, dead.id);
+    const forged = structuredClone(recorded.request_data) as {
+      user: { id: number; username: string };
+      object_attributes: { author_id: number };
+    };
+    forged.user = { ...forged.user, id: maintainer.id, username: maintainer.username };
+    forged.object_attributes.author_id = maintainer.id;
+    const send = (url: string, body: unknown) =>
+      fetch(url, {
+        method: "POST",
+        headers: { ...recorded.request_headers, "X-Gitlab-Token": SECRET, "Idempotency-Key": "forged" },
+        body: JSON.stringify(body),
+      });
+    const before = serveLog.lines.length;
+    expect((await send(webhookUrl, forged)).status).toBe(202);
+    const asMaintainer = await serveLog.waitFor(
+      (line) => line["noteId"] === guestNote && line["msg"] === "mention task",
+      before,
+    );
+    expect(asMaintainer["reason"]).toBe("the delivery's user is not the note's author in GitLab");
+    expect(await outcome(guestNote)).toMatchObject({ awards: 0, placeholders: [], events: [] });
+
+    // A receiver limited to root/receiver, and a note in another project whose payload carries that path.
+    const excluded = await createProject(admin, { path: "excluded" });
+    await addMember(admin, excluded.id, bridge.id, 30);
+    await addMember(admin, excluded.id, dev.id, 30);
+    const limited = await startServe({
+      GITLAB_URL: sandbox.url,
+      GITLAB_TOKEN: bridge.token,
+      WEBHOOK_SECRET: SECRET,
+      BRIDGE_USER_ID: String(bridge.id),
+      ALLOWED_PROJECTS: "root/receiver",
+    });
+    try {
+      const issue = await dev.client.ok<{ iid: number }>("POST", `/projects/${excluded.id}/issues`, {
+        title: "Elsewhere",
+      });
+      const deadThere = await admin.ok<{ id: number }>("POST", `/projects/${excluded.id}/hooks`, {
+        url: "http://127.0.0.1:9/closed",
+        token: SECRET,
+        note_events: true,
+      });
+      const elsewhere = await dev.client.ok<{ id: number }>(
+        "POST",
+        `/projects/${excluded.id}/issues/${issue.iid}/notes`,
+        { body: "@claude run here" },
+      );
+      await sandbox.idle();
+      const events = await admin.ok<Delivery[]>(
+        "GET",
+        `/projects/${excluded.id}/hooks/${deadThere.id}/events`,
+      );
+      const payload = structuredClone(
+        events.find((d) => JSON.stringify(d.request_data).includes(`"id":${elsewhere.id}`))!.request_data,
+      ) as { project: { path_with_namespace: string } };
+      payload.project.path_with_namespace = "root/receiver";
+      expect((await send(limited.webhookUrl, payload)).status).toBe(202);
+      const line = await limited.log.waitFor(
+        (l) => l["noteId"] === elsewhere.id && l["msg"] === "mention task",
+      );
+      expect(line["reason"]).toBe("project not in ALLOWED_PROJECTS or ALLOWED_GROUPS");
+      const s = await state();
+      expect(
+        s.notes.filter((n) => n.author_id === bridge.id && parseMarker(n.body)?.note === elsewhere.id),
+      ).toEqual([]);
+      expect(s.award_emoji.filter((a) => a.awardable_id === elsewhere.id && a.user_id === bridge.id)).toEqual(
+        [],
+      );
+      expect(s.pipelines.filter((p) => JSON.stringify(p).includes(`"noteId":${elsewhere.id}`))).toEqual([]);
+    } finally {
+      limited.child.kill("SIGTERM");
+      await admin.ok("DELETE", `/projects/${projectId}/hooks/${dead.id}`);
     }
   });
 });
@@ -350,7 +510,7 @@ describe("who may summon: bots, a denylist and people below the role threshold",
     });
     const path = `/projects/${project.id}/issues/${issue.iid}/notes`;
     const runs = async (user: SandboxUser) =>
-      (await outcome(await comment(user, "@claude fix this", path))).events.length;
+      (await outcome(await comment(user, "@claude fix this", path, started.log))).events.length;
     expect({
       ciBot: await runs(ciBot),
       helperBot: await runs(helperBot),

@@ -1,6 +1,7 @@
-// The webhook handler end to end against the sandbox GitLab: the sandbox delivers real Note Hooks over HTTP
-// to a receiver in this process, which hands them to createWebhookHandler; the handler's GitLab calls go
-// back to the sandbox's REST API. Pipelines are created but not run: what a job does is another suite's.
+// The receiver and its worker end to end against the sandbox GitLab: the sandbox delivers real Note Hooks
+// over HTTP to a receiver in this process (createWebhookHandler), which queues each mention on serve's work
+// queue; the worker's GitLab calls go back to the sandbox's REST API. Pipelines are created but not run:
+// what a job does is another suite's.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -14,10 +15,12 @@ import {
 } from "../../sandbox/admin-client.ts";
 import { startSandbox, type Sandbox } from "../../sandbox/server.ts";
 import { loadWebhookSettings } from "../../shared/config/webhook-settings.ts";
+import { createWorkQueue, type WorkQueue } from "../../functions/node/work-queue.ts";
 import { createGitLabClient } from "../../shared/gitlab/client.ts";
 import { parseMarker } from "../../shared/gitlab/marker.ts";
 import { decodeBridgeEvent } from "../../shared/webhook/bridge-event.ts";
 import { createWebhookHandler, type WebhookResponse } from "../../shared/webhook/handler.ts";
+import { createMentionWorker } from "../../shared/webhook/worker.ts";
 
 const SECRET = "integration-webhook-secret";
 const CI_CONFIG = `spec:
@@ -60,8 +63,10 @@ let env: Record<string, string> = {};
 let deliveries: Delivery[] = [];
 let logLines: string[] = [];
 
-// One handler per distinct settings, as one per process in production (its GET /user cache included).
+// One receiver and worker per distinct settings, as one per process in production (its GET /user cache
+// included). Every queue of the suite, to wait for.
 const handlers = new Map<string, ReturnType<typeof createWebhookHandler>>();
+const queues: WorkQueue[] = [];
 function handlerFor(settingsEnv: Record<string, string>) {
   const key = JSON.stringify(settingsEnv);
   const existing = handlers.get(key);
@@ -75,18 +80,17 @@ function handlerFor(settingsEnv: Record<string, string>) {
     sleep: (ms, signal) => sleep(ms, undefined, signal ? { signal } : {}),
     deadlineMs: settings.deadlineMs,
   });
-  const handler = createWebhookHandler({
-    settings,
-    gitlab,
-    now: Date.now,
-    log: (line) => logLines.push(line),
-  });
+  const log = (line: string) => logLines.push(line);
+  const worker = createMentionWorker({ settings, gitlab, now: Date.now, log });
+  const queue = createWorkQueue({ worker, log, baseDelayMs: 50, maxDelayMs: 200 });
+  queues.push(queue);
+  const handler = createWebhookHandler({ settings, now: Date.now, log, handOff: (task) => queue.add(task) });
   handlers.set(key, handler);
   return handler;
 }
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ runPipelines: false, hookRetryDelaysMs: [] });
+  sandbox = await startSandbox({ runPipelines: false });
   admin = new RestClient(sandbox.url, sandbox.adminToken);
   bridge = await createUser(admin, "agent-bridge-bot", { bot: true });
   dev = await createUser(admin, "dev");
@@ -165,8 +169,15 @@ async function comment(
     body,
     ...extra,
   });
-  await sandbox.idle();
+  await settled();
   return note;
+}
+
+/** Until every delivery has been answered and every queued mention worked off. */
+async function settled(): Promise<void> {
+  await sandbox.idle();
+  await Promise.all(queues.map((queue) => queue.idle()));
+  await sandbox.idle();
 }
 
 async function notes(iid: number): Promise<Note[]> {
@@ -188,11 +199,26 @@ async function pipelineVariables(pipelineId: number): Promise<Record<string, str
   return Object.fromEntries(list.map((v) => [v.key, v.value]));
 }
 
+/** The delivery of a note; for a mention, `body` is what its task's last attempt did. */
 function deliveryFor(noteId: number): Delivery | undefined {
-  return deliveries.find(
+  const found = deliveries.find(
     (d) =>
       (JSON.parse(d.rawBody.toString("utf8")) as { object_attributes: { id: number } }).object_attributes
         .id === noteId,
+  );
+  if (!found || found.body.result !== "accepted") return found;
+  return { ...found, body: taskLog(noteId) as Delivery["body"] };
+}
+
+/** What the last attempt of a note's mention task did: result, and reason and runs when it has them. */
+function taskLog(noteId: number): Record<string, unknown> {
+  const last = logLines
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => l["msg"] === "mention task" && l["noteId"] === noteId && l["result"] !== "error")
+    .at(-1);
+  if (!last) return {};
+  return Object.fromEntries(
+    ["result", "reason", "runs"].filter((key) => last[key] != null).map((key) => [key, last[key]]),
   );
 }
 
@@ -226,7 +252,8 @@ describe("webhook handler against the sandbox", () => {
 
     const variables = await pipelineVariables(run?.pipelineId ?? 0);
     expect(variables["AI_FLOW_EVENT"]).toBe("mention");
-    expect(variables["AI_FLOW_INPUT"]).toBe("@claude fix the flaky test");
+    // The job reads the instruction from the note in GitLab: the event carries none.
+    expect(variables).not.toHaveProperty("AI_FLOW_INPUT");
     expect(decodeBridgeEvent(variables["AGENT_BRIDGE_EVENT"] ?? "")).toEqual({
       assistant: "claude",
       projectId: project.id,
@@ -238,16 +265,16 @@ describe("webhook handler against the sandbox", () => {
       placeholderNoteId: run?.placeholderNoteId,
       authorId: dev.id,
       authorUsername: "dev",
-      instruction: "@claude fix the flaky test",
       confidential: false,
     });
 
     // The placeholder fired a Note Hook of its own: ignored without a single call.
     const own = deliveryFor(run?.placeholderNoteId ?? 0);
     expect(own?.body.result).toBe("ignored");
-    const logs = logLines.map((l) => JSON.parse(l) as { noteId: number; callCount: number });
-    // Member check, the author (bot or not), the claim, the placeholder, the pipeline.
-    expect(logs.find((l) => l.noteId === note.id)?.callCount).toBe(5);
+    const logs = logLines.map((l) => JSON.parse(l) as { msg: string; noteId: number; callCount: number });
+    // The note and the project read back, the member check, the author (bot or not), the claim, the
+    // placeholder, the pipeline.
+    expect(logs.find((l) => l.noteId === note.id && l.msg === "mention task")?.callCount).toBe(7);
     const ownLog = logLines
       .map((l) => JSON.parse(l) as { noteId: number; callCount: number })
       .find((l) => l.noteId === run?.placeholderNoteId);
@@ -271,9 +298,10 @@ describe("webhook handler against the sandbox", () => {
       headers: resent,
       body: first ? new Uint8Array(first.rawBody) : "",
     });
-    expect(again.status).toBe(200);
-    expect(await again.json()).toMatchObject({ result: "duplicate" });
-    await sandbox.idle();
+    expect(again.status).toBe(202);
+    expect(await again.json()).toEqual({ result: "accepted" });
+    await settled();
+    expect(taskLog(note.id)).toMatchObject({ result: "duplicate" });
     const placeholders = (await notes(iid)).filter((n) => parseMarker(n.body)?.note === note.id);
     expect(placeholders).toHaveLength(1);
   });
@@ -307,7 +335,7 @@ describe("webhook handler against the sandbox", () => {
       `/projects/${project.id}/issues/${iid}/discussions/${thread.id}/notes`,
       { body: "@claude can you investigate?" },
     );
-    await sandbox.idle();
+    await settled();
     const run = deliveryFor(reply.id)?.body.runs?.[0];
     const discussion = await admin.ok<{ notes: Note[] }>(
       "GET",
@@ -391,9 +419,9 @@ describe("webhook handler against the sandbox", () => {
     const note = await comment(dev, iid, "@claude try again");
     const delivery = deliveryFor(note.id);
     expect(delivery?.body.result).toBe("failed");
-    const log = JSON.parse(logLines.find((l) => l.includes(`"noteId":${note.id}`)) ?? "{}") as {
-      calls: { method: string; path: string }[];
-    };
+    const log = JSON.parse(
+      logLines.find((l) => l.includes(`"noteId":${note.id}`) && l.includes('"mention task"')) ?? "{}",
+    ) as { calls: { method: string; path: string }[] };
     expect(log.calls.filter((c) => c.path.endsWith("/pipeline"))).toHaveLength(1);
     expect(await awards(iid, note.id)).toHaveLength(1);
     const placeholder = (await notes(iid)).find((n) => n.id === delivery?.body.runs?.[0]?.placeholderNoteId);
@@ -403,11 +431,13 @@ describe("webhook handler against the sandbox", () => {
   it("recovers a note claimed by a delivery that died before its placeholder", async () => {
     env["CLAIM_GRACE_SECONDS"] = "0";
     const iid = await newIssue();
-    // The dead delivery: its claim is there, nothing else. The note itself comes in while hooks are off.
-    const note = await dev.client.ok<Note>("POST", `/projects/${project.id}/issues/${iid}/notes`, {
-      body: "quiet",
+    // The dead delivery: its claim is there, nothing else. The mention comes in as an edit, which is not
+    // served (HANDLE_EDITS is off), and the claim is made by hand, as a worker that died would leave it.
+    const note = await comment(dev, iid, "quiet");
+    await dev.client.ok("PUT", `/projects/${project.id}/issues/${iid}/notes/${note.id}`, {
+      body: "@claude recover me",
     });
-    await sandbox.idle();
+    await settled();
     await bridge.client.ok("POST", `/projects/${project.id}/issues/${iid}/notes/${note.id}/award_emoji`, {
       name: "eyes",
     });
@@ -424,7 +454,9 @@ describe("webhook handler against the sandbox", () => {
       },
       body: JSON.stringify(payload),
     });
-    expect(await response.json()).toMatchObject({
+    expect(await response.json()).toEqual({ result: "accepted" });
+    await settled();
+    expect(taskLog(note.id)).toMatchObject({
       result: "dispatched",
       reason: "recovered a claim left without placeholders",
     });

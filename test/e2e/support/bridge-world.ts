@@ -20,7 +20,7 @@ import type { ModelServer } from "../../../sandbox/models/model-server.ts";
 import { startOpenAIModelServer } from "../../../sandbox/models/openai-server.ts";
 import type { ScriptRequest, Turn } from "../../../sandbox/models/script.ts";
 import { startSandbox, type Sandbox } from "../../../sandbox/server.ts";
-import { AGENT_BRIDGE_BIN, startServe } from "../../support/serve.ts";
+import { AGENT_BRIDGE_BIN, settledNote, startServe } from "../../support/serve.ts";
 
 export const WEBHOOK_SECRET = "e2e-webhook-secret";
 export const MODEL_KEYS = {
@@ -40,6 +40,8 @@ export interface World {
   projectPath: string;
   scenarios: Map<string, { claude?: ScenarioScript; codex?: ScenarioScript }>;
   state(): Promise<SandboxStateView>;
+  /** Waits until the receiver is done with the note, then until the sandbox (its pipelines) is idle. */
+  served(noteId: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -129,7 +131,7 @@ export async function startWorld(options: { files?: Record<string, string> } = {
     script: scriptFor({ scenarios }, "claude"),
   });
   const codexModel: ModelServer = await startOpenAIModelServer({ script: scriptFor({ scenarios }, "codex") });
-  const sandbox = await startSandbox({ hookRetryDelaysMs: [200, 400], jobTimeoutSeconds: 600 });
+  const sandbox = await startSandbox({ jobTimeoutSeconds: 600 });
   const admin = new RestClient(sandbox.url, sandbox.adminToken);
   const bot = await createUser(admin, "agent-bridge-bot", { bot: true });
   const dev = await createUser(admin, "dev");
@@ -163,22 +165,21 @@ export async function startWorld(options: { files?: Record<string, string> } = {
       masked: value.length >= 8 && !value.includes(":"),
     });
   }
-  const serve: ChildProcess = (
-    await startServe({
-      GITLAB_URL: sandbox.url,
-      GITLAB_TOKEN: bot.token,
-      WEBHOOK_SECRET,
-      BRIDGE_USER_ID: String(bot.id),
-    }).then(async (s) => {
-      await admin.ok("POST", `/projects/${project.id}/hooks`, {
-        url: s.webhookUrl,
-        token: WEBHOOK_SECRET,
-        note_events: true,
-        confidential_note_events: true,
-      });
-      return s;
-    })
-  ).child;
+  const started = await startServe({
+    GITLAB_URL: sandbox.url,
+    GITLAB_TOKEN: bot.token,
+    WEBHOOK_SECRET,
+    BRIDGE_USER_ID: String(bot.id),
+  }).then(async (s) => {
+    await admin.ok("POST", `/projects/${project.id}/hooks`, {
+      url: s.webhookUrl,
+      token: WEBHOOK_SECRET,
+      note_events: true,
+      confidential_note_events: true,
+    });
+    return s;
+  });
+  const serve: ChildProcess = started.child;
 
   return {
     sandbox,
@@ -193,6 +194,11 @@ export async function startWorld(options: { files?: Record<string, string> } = {
         headers: { "PRIVATE-TOKEN": sandbox.adminToken },
       });
       return (await res.json()) as SandboxStateView;
+    },
+    async served(noteId) {
+      await sandbox.idle();
+      await started.log.waitFor(settledNote(noteId));
+      await sandbox.idle();
     },
     async close() {
       serve.kill("SIGTERM");

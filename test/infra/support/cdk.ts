@@ -34,6 +34,20 @@ export function only(template: Template, type: string): { id: string; resource: 
   return { id, resource };
 }
 
+/** The one resource of a type whose logical id starts with `prefix` ("Handler", "Worker", "HandlerServiceRole"). */
+export function named(
+  template: Template,
+  type: string,
+  prefix: string,
+): { id: string; resource: Record<string, unknown> } {
+  const found = Object.entries(template.findResources(type)).filter(([id]) =>
+    new RegExp(`^${prefix}[0-9A-F]{8}$`).test(id),
+  );
+  if (found.length !== 1) throw new Error(`expected exactly one ${type} ${prefix}, found ${found.length}`);
+  const [id, resource] = found[0] as [string, Record<string, unknown>];
+  return { id, resource };
+}
+
 /** Properties of a resource, typed loosely for assertions. */
 export function props(resource: Record<string, unknown>): Record<string, unknown> {
   return (resource["Properties"] ?? {}) as Record<string, unknown>;

@@ -1,10 +1,12 @@
-// Note Hook deliveries to a real receiver: GitLab's headers and payload (checked with the bridge's own zod
-// schema), create and update actions, confidential notes, system notes, DiffNotes with the MR's last commit,
-// and retries of a failed delivery with the same Idempotency-Key.
+// Note Hook deliveries to a real receiver, held to GitLab's WebHookService and notes services: GitLab's headers
+// and payload (checked with the bridge's own zod schema), create and update actions, confidential notes, no
+// hook for system notes or unchanged edits, one delivery per event and never a redelivery, the hook events
+// API and its resend, and the auto-disabling of a failing hook.
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NoteHookSchema } from "../../../shared/gitlab/webhook-schema.ts";
+import { createProject } from "../../../sandbox/admin-client.ts";
 import { featureMergeRequest, gitlab, startWorld, type World } from "./api-fixtures.ts";
 
 interface Delivery {
@@ -73,11 +75,13 @@ const ATTRIBUTE_KEYS = [
 ];
 
 let w: World;
+/** Moves the sandbox's hook clock forward, to let a disabled hook's back-off pass. */
+let clockOffsetMs = 0;
 let receiver: Receiver;
 let issueIid: number;
 
 beforeAll(async () => {
-  w = await startWorld("hooks", { hookRetryDelaysMs: [50, 50] });
+  w = await startWorld("hooks", { hookClock: () => Date.now() + clockOffsetMs });
   receiver = await startReceiver();
   await w.maintainer.client.ok("POST", `/projects/${w.project.id}/hooks`, {
     url: receiver.url,
@@ -168,7 +172,9 @@ describe("Note Hook", () => {
     ]);
   });
 
-  it("delivers an edit with action 'update'", async () => {
+  // Notes::UpdateService#execute_note_webhook: only when `note.previous_changes.include?('note')`, built with
+  // `Gitlab::DataBuilder::Note.build(note, note.author, :update)`: the hook's user is the note's author.
+  it("delivers an edit with action 'update' naming the note's author, and nothing for an unchanged edit", async () => {
     const note = await w.dev.client.ok<{ id: number }>(
       "POST",
       `/projects/${w.project.id}/issues/${issueIid}/notes`,
@@ -179,13 +185,20 @@ describe("Note Hook", () => {
     await w.dev.client.ok("PUT", `/projects/${w.project.id}/issues/${issueIid}/notes/${note.id}`, {
       body: "second",
     });
+    await w.admin.ok("PUT", `/projects/${w.project.id}/issues/${issueIid}/notes/${note.id}`, {
+      body: "third, by the admin",
+    });
+    await w.dev.client.ok("PUT", `/projects/${w.project.id}/issues/${issueIid}/notes/${note.id}`, {
+      body: "third, by the admin",
+    });
     const deliveries = await settled();
-    const actions = deliveries.map((d) => NoteHookSchema.parse(d.body).object_attributes);
-    expect(actions.map((a) => [a.action, a.note])).toEqual([
-      ["create", "first"],
-      ["update", "second"],
+    const hooks = deliveries.map((d) => NoteHookSchema.parse(d.body));
+    expect(hooks.map((h) => [h.object_attributes.action, h.object_attributes.note, h.user.id])).toEqual([
+      ["create", "first", w.dev.id],
+      ["update", "second", w.dev.id],
+      ["update", "third, by the admin", w.dev.id],
     ]);
-    expect(actions[1]?.updated_by_id).toBe(w.dev.id);
+    expect(hooks[1]?.object_attributes.updated_by_id).toBe(w.dev.id);
   });
 
   it("sends internal notes and notes on confidential issues as Confidential Note Hook", async () => {
@@ -211,13 +224,16 @@ describe("Note Hook", () => {
     expect(onSecret?.issue?.confidential).toBe(true);
   });
 
-  it("fires for system notes such as label changes", async () => {
+  // Notes::PostProcessService#execute: "Skip system notes, like status changes and cross-references and
+  // awards" — execute_note_hooks runs only `unless note.system?`.
+  it("fires no hook for system notes such as label changes", async () => {
     await w.dev.client.ok("PUT", `/projects/${w.project.id}/issues/${issueIid}`, { add_labels: "bug" });
-    const [delivery] = await settled();
-    const payload = NoteHookSchema.parse(delivery?.body);
-    expect(payload.object_attributes).toMatchObject({ system: true, note: "added ~bug label" });
-    const labels = (delivery?.body["issue"] as { labels: Array<{ title: string }> }).labels;
-    expect(labels.map((l) => l.title)).toEqual(["bug"]);
+    expect(await settled()).toHaveLength(0);
+    const notes = await w.dev.client.ok<Array<{ body: string; system: boolean }>>(
+      "GET",
+      `/projects/${w.project.id}/issues/${issueIid}/notes`,
+    );
+    expect(notes[0]).toMatchObject({ system: true, body: "added ~bug label" });
   });
 
   it("delivers a DiffNote with its position and the merge request's last commit", async () => {
@@ -261,24 +277,74 @@ describe("Note Hook", () => {
     expect(payload.merge_request?.source?.path_with_namespace).toBe("root/hooks");
   });
 
-  it("retries a failed delivery with the same Idempotency-Key and event UUID", async () => {
+  // WebHookService#execute logs any HTTP answer and any error and raises nothing, so WebHookWorker never
+  // retries; build_headers gives every delivery a fresh X-Gitlab-Webhook-UUID (SecureRandom.uuid).
+  it("delivers once and never again after a 500, each delivery with a fresh X-Gitlab-Webhook-UUID", async () => {
     receiver.script.push(500);
-    await w.dev.client.ok("POST", `/projects/${w.project.id}/issues/${issueIid}/notes`, { body: "retry me" });
+    await w.dev.client.ok("POST", `/projects/${w.project.id}/issues/${issueIid}/notes`, { body: "lost" });
+    await w.dev.client.ok("POST", `/projects/${w.project.id}/issues/${issueIid}/notes`, { body: "next" });
     const deliveries = await settled();
-    expect(deliveries).toHaveLength(2);
-    const [first, second] = deliveries;
-    expect(second?.headers["idempotency-key"]).toBe(first?.headers["idempotency-key"]);
-    expect(second?.headers["x-gitlab-event-uuid"]).toBe(first?.headers["x-gitlab-event-uuid"]);
-    expect(second?.body).toEqual(first?.body);
+    expect(deliveries.map((d) => NoteHookSchema.parse(d.body).object_attributes.note)).toEqual([
+      "lost",
+      "next",
+    ]);
+    const [first, second] = deliveries.map((d) => d.headers["x-gitlab-webhook-uuid"]);
+    expect(first).toMatch(/^[0-9a-f-]{36}$/);
+    expect(second).toMatch(/^[0-9a-f-]{36}$/);
+    expect(first).not.toBe(second);
+  });
+
+  // API::Hooks::Events and API::Entities::WebHookLog; WebHooks::LogExecutionService#log_execution stores
+  // X-Gitlab-Token as "[REDACTED]". API::Hooks::ResendHook → WebHooks::Events::ResendService executes the
+  // logged request_data again with the log's idempotency_key, and answers 201 { response_status }.
+  it("lists deliveries in the hook events API with the token [REDACTED], and resends one with the same Idempotency-Key", async () => {
+    receiver.script.push(503);
+    await w.dev.client.ok("POST", `/projects/${w.project.id}/issues/${issueIid}/notes`, {
+      body: "resend me",
+    });
+    const [original] = await settled();
     const hooks = await w.maintainer.client.ok<Array<{ id: number }>>(
       "GET",
       `/projects/${w.project.id}/hooks`,
     );
-    const events = await w.maintainer.client.ok<Array<{ response_status: number; attempts: number }>>(
+    const hookId = hooks[0]?.id;
+    type Event = {
+      id: number;
+      trigger: string;
+      response_status: string;
+      request_headers: Record<string, string>;
+      request_data: unknown;
+    };
+    const events = await w.maintainer.client.ok<Event[]>(
       "GET",
-      `/projects/${w.project.id}/hooks/${hooks[0]?.id}/events`,
+      `/projects/${w.project.id}/hooks/${hookId}/events`,
     );
-    expect(events[0]).toMatchObject({ response_status: 200, attempts: 2 });
+    const logged = events[0]!;
+    expect(logged).toMatchObject({ trigger: "note_hooks", response_status: "503" });
+    expect(logged.request_headers["X-Gitlab-Token"]).toBe("[REDACTED]");
+    expect(logged.request_headers["Idempotency-Key"]).toBe(original?.headers["idempotency-key"]);
+    expect(logged.request_data).toEqual(original?.body);
+    const failures = await w.maintainer.client.ok<Event[]>(
+      "GET",
+      `/projects/${w.project.id}/hooks/${hookId}/events?status=server_failure`,
+    );
+    expect(failures.every((e) => e.response_status.startsWith("5"))).toBe(true);
+
+    const resent = await w.maintainer.client.call(
+      "POST",
+      `/projects/${w.project.id}/hooks/${hookId}/events/${logged.id}/resend`,
+    );
+    expect(resent).toMatchObject({ status: 201, body: { response_status: 200 } });
+    const [again] = await settled();
+    expect(again?.headers["idempotency-key"]).toBe(original?.headers["idempotency-key"]);
+    expect(again?.headers["x-gitlab-token"]).toBe("hook-secret");
+    expect(again?.headers["x-gitlab-webhook-uuid"]).not.toBe(original?.headers["x-gitlab-webhook-uuid"]);
+    expect(again?.body).toEqual(original?.body);
+    const forbidden = await w.dev.client.call(
+      "POST",
+      `/projects/${w.project.id}/hooks/${hookId}/events/${logged.id}/resend`,
+    );
+    expect(forbidden.status).toBe(403);
   });
 
   it("does not fire for reads, awards or deletions", async () => {
@@ -300,5 +366,81 @@ describe("Note Hook", () => {
     );
     await w.dev.client.call("DELETE", `/projects/${w.project.id}/issues/${issueIid}/notes/${note.id}`);
     expect(await settled()).toHaveLength(0);
+  });
+});
+
+// WebHooks::AutoDisabling (app/models/concerns/web_hooks/auto_disabling.rb): TEMPORARILY_DISABLED_FAILURE_THRESHOLD
+// 3, so the 4th failure in a row disables the hook until INITIAL_BACKOFF (1 min) × 2^n, at most MAX_BACKOFF (1 day);
+// PERMANENTLY_DISABLED_FAILURE_THRESHOLD 39, so the 40th disables it for good; `enable!` on a success. The hook
+// shows it as alert_status / disabled_until (API::Entities::Hook); WebHookService#execute skips a hook that is not
+// `executable?`, and the resend API answers 422 "Hook disabled" for it.
+describe("auto-disabling a failing hook", () => {
+  it("disables after 4 failures with back-off, re-enables on a success, and for good at 40", async () => {
+    const project = await createProject(w.admin, { path: "hooks-failing" });
+    const failing = await startReceiver();
+    failing.script.push(...Array.from({ length: 60 }, () => 500));
+    const hook = await w.admin.ok<{ id: number }>("POST", `/projects/${project.id}/hooks`, {
+      url: failing.url,
+      note_events: true,
+    });
+    const issue = await w.admin.ok<{ iid: number }>("POST", `/projects/${project.id}/issues`, { title: "x" });
+    const note = async (body: string) => {
+      await w.admin.ok("POST", `/projects/${project.id}/issues/${issue.iid}/notes`, { body });
+      await w.sandbox.idle();
+    };
+    const show = () =>
+      w.admin.ok<{ alert_status: string; disabled_until: string | null }>(
+        "GET",
+        `/projects/${project.id}/hooks/${hook.id}`,
+      );
+    try {
+      for (let i = 1; i <= 3; i++) await note(`fail ${i}`);
+      expect(await show()).toMatchObject({ alert_status: "executable", disabled_until: null });
+      await note("fail 4");
+      const disabled = await show();
+      expect(disabled.alert_status).toBe("temporarily_disabled");
+      const backoffMs = Date.parse(disabled.disabled_until ?? "") - (Date.now() + clockOffsetMs);
+      expect(backoffMs).toBeGreaterThan(55_000);
+      expect(backoffMs).toBeLessThanOrEqual(60_000);
+      await note("while disabled");
+      expect(failing.deliveries).toHaveLength(4);
+      const events = await w.admin.ok<Array<{ id: number }>>(
+        "GET",
+        `/projects/${project.id}/hooks/${hook.id}/events`,
+      );
+      const resend = await w.admin.call(
+        "POST",
+        `/projects/${project.id}/hooks/${hook.id}/events/${events[0]?.id}/resend`,
+      );
+      expect(resend).toMatchObject({ status: 422, body: { message: "Hook disabled" } });
+
+      // Back-off over: called again; the 5th failure doubles the wait to 2 min.
+      clockOffsetMs += 61_000;
+      expect((await show()).alert_status).toBe("executable");
+      await note("fail 5");
+      const again = await show();
+      expect(again.alert_status).toBe("temporarily_disabled");
+      const secondBackoff = Date.parse(again.disabled_until ?? "") - (Date.now() + clockOffsetMs);
+      expect(secondBackoff).toBeGreaterThan(115_000);
+
+      // A success sets the count back to 0.
+      clockOffsetMs += 121_000;
+      failing.script.splice(0, failing.script.length);
+      await note("success");
+      expect(await show()).toMatchObject({ alert_status: "executable", disabled_until: null });
+
+      // 40 failures in a row, each once the back-off has passed: disabled for good.
+      failing.script.push(...Array.from({ length: 45 }, () => 500));
+      for (let i = 1; i <= 40; i++) {
+        await note(`failure ${i}`);
+        clockOffsetMs += 2 * 24 * 60 * 60_000;
+      }
+      expect((await show()).alert_status).toBe("disabled");
+      const delivered = failing.deliveries.length;
+      await note("never delivered");
+      expect(failing.deliveries).toHaveLength(delivered);
+    } finally {
+      await failing.close();
+    }
   });
 });

@@ -2,7 +2,17 @@
 // Manager is a plain function here: the adapter takes the fetch as a parameter, so no SDK mock is needed.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { FunctionUrlEvent } from "../../../functions/aws/function-url.ts";
-import { createLambdaHandler, type LambdaHandlerDeps } from "../../../functions/aws/lambda-handler.ts";
+import {
+  createLambdaHandler,
+  createLambdaWorker,
+  retryDelaySeconds,
+  type LambdaHandlerDeps,
+} from "../../../functions/aws/lambda-handler.ts";
+import {
+  decodeMentionTask,
+  encodeMentionTask,
+  type MentionTask,
+} from "../../../shared/webhook/mention-task.ts";
 import { signWebhook } from "../../../shared/webhook/verify.ts";
 import {
   functionUrlEvent,
@@ -41,7 +51,9 @@ function setup(
     [TOKEN_ARN]: GITLAB_TOKEN,
   };
   const fetched: string[] = [];
+  const sent: string[] = [];
   let failure: Error | undefined;
+  let queueDown = false;
   const sink = logSink();
   const deps: LambdaHandlerDeps = {
     env: { ...env, WEBHOOK_SECRET_ARN: WEBHOOK_ARN, GITLAB_TOKEN_ARN: TOKEN_ARN, ...options.env },
@@ -56,14 +68,21 @@ function setup(
       return value;
     },
     log: sink.log,
+    sendTask: async (body) => {
+      if (queueDown) throw new Error("SQS unreachable");
+      sent.push(body);
+    },
     ...(options.now ? { now: options.now } : {}),
   };
   return {
     handler: createLambdaHandler(deps),
+    deps,
     secrets,
     fetched,
+    sent,
     sink,
     failWith: (error?: Error) => (failure = error),
+    queueFails: () => (queueDown = true),
   };
 }
 
@@ -235,6 +254,62 @@ describe("functions/aws: secrets and settings", () => {
     await vi.waitFor(() => expect(fetched).toHaveLength(2));
     await handler(delivery());
     expect(fetched).toHaveLength(2);
+  });
+});
+
+describe("functions/aws: the SQS hand-off and the worker", () => {
+  const mentionBody = () => {
+    const payload = JSON.parse(plainNoteBody()) as { object_attributes: { note: string } };
+    payload.object_attributes.note = "@claude fix it";
+    return JSON.stringify(payload);
+  };
+
+  it("puts a mention on the queue and answers 202 without a GitLab call; 503 when SQS fails", async () => {
+    const { handler, sent, queueFails } = setup();
+    const result = await handler(functionUrlEvent({ headers: gitlabHeaders(), body: mentionBody() }));
+    expect(result.statusCode).toBe(202);
+    expect(bodyOf(result)).toEqual({ result: "accepted" });
+    expect(sent).toHaveLength(1);
+    expect(decodeMentionTask(sent[0] ?? "")).toMatchObject({ noteId: 1241, projectId: 5, source: "webhook" });
+    expect(sent[0]).not.toContain("fix it");
+    queueFails();
+    const down = await handler(functionUrlEvent({ headers: gitlabHeaders(), body: mentionBody() }));
+    expect(down.statusCode).toBe(503);
+  });
+
+  it("reports a task GitLab could not serve as a batch item failure, with its back-off; drops a non-task", async () => {
+    const { deps, sent, handler } = setup();
+    await handler(functionUrlEvent({ headers: gitlabHeaders(), body: mentionBody() }));
+    const delays: Array<[string, number]> = [];
+    const gitlabCalls: string[] = [];
+    const worker = createLambdaWorker({
+      ...deps,
+      // GitLab answering 503 to everything: the task must come back, not be lost.
+      fetch: async (input) => {
+        gitlabCalls.push(String(input));
+        return new Response('{"message":"503 Service Unavailable"}', { status: 503 });
+      },
+      delayRetry: async (receipt, seconds) => {
+        delays.push([receipt, seconds]);
+      },
+    });
+    const task: MentionTask = decodeMentionTask(sent[0] ?? "");
+    const answer = await worker({
+      Records: [
+        {
+          messageId: "m-1",
+          receiptHandle: "r-1",
+          body: encodeMentionTask(task),
+          attributes: { ApproximateReceiveCount: "3" },
+        },
+        { messageId: "m-2", receiptHandle: "r-2", body: "not a task" },
+      ],
+    });
+    expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: "m-1" }] });
+    expect(delays).toEqual([["r-1", 40]]);
+    expect(gitlabCalls.length).toBeGreaterThan(0);
+    expect(retryDelaySeconds(1)).toBe(10);
+    expect(retryDelaySeconds(20)).toBe(900);
   });
 });
 

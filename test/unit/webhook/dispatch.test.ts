@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { parseMarker } from "../../../shared/gitlab/marker.ts";
 import { NoteHookSchema } from "../../../shared/gitlab/webhook-schema.ts";
 import { decodeBridgeEvent } from "../../../shared/webhook/bridge-event.ts";
-import { dispatchRuns, isConfidential, type DispatchRequest } from "../../../shared/webhook/dispatch.ts";
+import {
+  dispatchRuns,
+  isConfidential,
+  mentionFromHook,
+  type DispatchRequest,
+} from "../../../shared/webhook/dispatch.ts";
 import { variant, type FixtureName, type Payload } from "./fixture-payloads.ts";
 import { apiError, note, pipeline, scriptedGitLab, type Route } from "./scripted-gitlab.ts";
 import { BRIDGE_USER, testSettings } from "./settings-for-tests.ts";
@@ -21,7 +26,7 @@ function request(
   const hook = NoteHookSchema.parse(variant(name, { note: INSTRUCTION, ...attributes }, edit));
   const isIssue = hook.object_attributes.noteable_type === "Issue";
   return {
-    hook,
+    mention: mentionFromHook(hook),
     noteableType: isIssue ? "Issue" : "MergeRequest",
     noteableIid: (isIssue ? hook.issue?.iid : hook.merge_request?.iid) ?? 0,
     assistants: ["claude"],

@@ -1,0 +1,41 @@
+// What the receiver hands off once a delivery is verified and names a mention: ids to read back from GitLab,
+// never the note's text. The worker (worker.ts) trusts none of it beyond where to look: the note, its author
+// and the project are read from GitLab by these ids. JSON, so it travels as an SQS or Pub/Sub message too.
+import { z } from "zod";
+import { AssistantSchema } from "../gitlab/assistant.ts";
+
+export const MentionTaskSchema = z.object({
+  v: z.literal(1),
+  projectId: z.number().int(),
+  noteableType: z.enum(["Issue", "MergeRequest"]),
+  noteableIid: z.number().int(),
+  noteId: z.number().int(),
+  /** Who the delivery says wrote the note: the member check starts on it, and GitLab's note must agree. */
+  authorId: z.number().int(),
+  /** The assistants the delivery's text named: what a recovered claim compares its placeholders with. */
+  assistants: z.array(AssistantSchema),
+  /** Where to answer: the thread of a reply or diff note (placement only; nothing is decided on it). */
+  discussionId: z.string().nullable(),
+  /** The delivery said confidential (an internal note, a confidential issue): can only make runs more private. */
+  confidential: z.boolean(),
+  eventUuid: z.string().nullable(),
+  idempotencyKey: z.string().nullable(),
+  /** Epoch ms when the receiver took it, or when the sweep found it. */
+  receivedAt: z.number(),
+  source: z.enum(["webhook", "sweep"]),
+});
+export type MentionTask = z.infer<typeof MentionTaskSchema>;
+
+export function encodeMentionTask(task: MentionTask): string {
+  return JSON.stringify(MentionTaskSchema.parse(task));
+}
+
+/** Throws a ZodError or SyntaxError when the text is not a task. */
+export function decodeMentionTask(text: string): MentionTask {
+  return MentionTaskSchema.parse(JSON.parse(text));
+}
+
+/** The task's identity: one note, whatever delivered it. */
+export function taskKey(task: Pick<MentionTask, "projectId" | "noteId">): string {
+  return `${task.projectId}:${task.noteId}`;
+}
