@@ -18,7 +18,14 @@ import {
 } from "./support/components.ts";
 import { inputsTable } from "./support/config-tables.ts";
 
-const DOCS = ["docs/quickstart.md", "docs/configuration.md", "templates/README.md", "images/README.md"];
+const DOCS = [
+  "docs/quickstart.md",
+  "docs/configuration.md",
+  "docs/choosing-claude-or-codex.md",
+  "examples/sample-project/README.md",
+  "templates/README.md",
+  "images/README.md",
+];
 const pkg = JSON.parse(readRepoFile("package.json")) as {
   version: string;
   devDependencies: Record<string, string>;
