@@ -2,7 +2,7 @@
 //   dist/cli.js, dist/mcp-server.js (+ shared chunks)  the package: `bin/agent-bridge.js` runs dist/cli.js; the
 //                                                      agent's CLI starts dist/mcp-server.js, its own small entry
 //   dist/lambda/handler.mjs                            the webhook receiver's Lambda artifact: the CDK stack builds
-//                                                      its asset with the same function (buildLambdaSync)
+//                                                      its asset with the same function (buildLambda)
 //   dist/gcp-function/                                 the Cloud Function's source and zip (infra/gcp/tooling)
 //
 // Why esbuild and not tsc: the sources import each other with `.ts` extensions and run as they are in
@@ -17,11 +17,14 @@
 //
 //   node bin/run-ts.js scripts/build.ts            # all of dist/
 //   node bin/run-ts.js scripts/build.ts --package  # the package's part only (the images)
+//   node bin/run-ts.js scripts/build.ts --lambda DIR  # the Lambda artifact only, into DIR
 //   await buildPackage({ root, outDir });        // the package's part only (tests, the startup bench)
+import { spawnSync } from "node:child_process";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { build, buildSync, type BuildOptions, type Metafile, type Plugin } from "esbuild";
+import { build, type BuildOptions, type Metafile, type Plugin } from "esbuild";
+import { zodEnglishOnly } from "./zod-english-only.ts";
 
 const REPOSITORY_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -87,7 +90,7 @@ export async function buildPackage(options: BuildPackageOptions): Promise<Metafi
     sourcesContent: false,
     metafile: true,
     logLevel: "error",
-    plugins: [developmentCommandsExternal(outDir)],
+    plugins: [developmentCommandsExternal(outDir), zodEnglishOnly()],
   });
   const sources = Object.keys(result.metafile.inputs).filter((path) => !path.includes("node_modules/"));
   await writeFile(join(outDir, BUILD_INFO), `${JSON.stringify({ sources: sources.sort() }, null, 2)}\n`);
@@ -121,24 +124,44 @@ export function lambdaBuildOptions(outfile: string, external: string[] = []): Bu
     logLevel: "error",
     // Everything is bundled by default, the AWS SDK v3 included: its version is the one package-lock.json pins.
     external,
+    plugins: [zodEnglishOnly()],
   };
 }
 
+/** The Lambda artifact into outDir: LAMBDA_FILE and its map. */
+export async function buildLambda(outDir: string): Promise<void> {
+  await build(lambdaBuildOptions(join(outDir, LAMBDA_FILE)));
+}
+
 /**
- * The Lambda artifact into outDir (LAMBDA_FILE and its map). Synchronous because CDK's local bundling is
- * (infra/aws/webhook-stack.ts): `npm run build` and `cdk synth` make the same bundle by the same call.
+ * buildLambda in a child process, waited for: CDK's local bundling is synchronous (infra/aws/webhook-stack.ts)
+ * and esbuild runs no plugins synchronously. `npm run build` and `cdk synth` so make the same bundle by the
+ * same function.
  */
 export function buildLambdaSync(outDir: string): void {
-  buildSync(lambdaBuildOptions(join(outDir, LAMBDA_FILE)));
+  const result = spawnSync(
+    process.execPath,
+    [join(REPOSITORY_ROOT, "bin", "run-ts.js"), fileURLToPath(import.meta.url), "--lambda", outDir],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
+  );
+  if (result.status !== 0) {
+    throw new Error(
+      `building the Lambda artifact failed (${result.status ?? result.signal}): ${result.stderr}`,
+    );
+  }
 }
 
 async function main(argv: readonly string[]): Promise<void> {
+  if (argv[0] === "--lambda" && argv[1] !== undefined) {
+    await buildLambda(resolve(argv[1]));
+    return;
+  }
   const dist = join(REPOSITORY_ROOT, "dist");
   await rm(dist, { recursive: true, force: true });
   await mkdir(dist, { recursive: true });
   await buildPackage({ outDir: dist });
   if (argv.includes("--package")) return;
-  buildLambdaSync(join(dist, "lambda"));
+  await buildLambda(join(dist, "lambda"));
   // Loaded here: the images build the package only, without the infrastructure's tooling.
   const { bundleGcpSource } = await import("../infra/gcp/tooling/bundle-source.ts");
   await bundleGcpSource({ outDir: join(dist, "gcp-function") });

@@ -15,6 +15,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { zodEnglishOnly } from "../../../scripts/zod-english-only.ts";
 import { writeZip } from "./deterministic-zip.ts";
 
 export const ENTRY_POINT = "agentBridgeWebhook";
@@ -91,6 +92,7 @@ export async function bundleGcpSource(options: BundleGcpSourceOptions): Promise<
     sourcesContent: false,
     legalComments: "none",
     logLevel: "silent",
+    plugins: [zodEnglishOnly()],
   });
   if (result.errors.length > 0)
     throw new Error(`esbuild failed: ${result.errors.map((e) => e.text).join("; ")}`);
