@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { missingBoxTools } from "../job/agents/box-tools.ts";
+import { probeIsolation, UNBOXED_ENV } from "../job/box/isolation.ts";
 import { createInProcessReceiverFromEnv } from "../functions/node/in-process.ts";
 import { startWebhookServer } from "../functions/node/server.ts";
 import { addMember, createProject, createUser, RestClient } from "../sandbox/admin-client.ts";
@@ -111,6 +112,15 @@ export async function runDemo(options: {
             OPENAI_BASE_URL: model.url,
             CODEX_MODEL: codexScriptedModel,
           };
+    // The demo's keys are fake ones and its model a script: where this machine cannot box the agent (no
+    // bubblewrap namespaces), it runs unboxed, said in one line; a real project has to opt out by name.
+    const isolation = await probeIsolation({ env: process.env });
+    if (!isolation.namespaces) {
+      variables[UNBOXED_ENV] = "true";
+      say(
+        "no bubblewrap namespaces for the agent's box here: the demo runs the agent unboxed (its keys are fake ones)",
+      );
+    }
     for (const [key, value] of Object.entries(variables)) {
       await admin.ok("POST", `/projects/${project.id}/variables`, {
         key,

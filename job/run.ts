@@ -50,6 +50,7 @@ import {
   type PlaceholderLocation,
 } from "./event-input.ts";
 import { createPlaceholder, type Placeholder } from "./placeholder.ts";
+import { JobFailure } from "./job-failure.ts";
 import { mcpToolName } from "./mcp/tool-specs.ts";
 import { createRedactor, secretValuesFromEnv } from "./redact.ts";
 import { reviewOutcome, type BridgeComments } from "./review-outcome.ts";
@@ -187,15 +188,7 @@ export class RunStoppedError extends Error {
 }
 
 /** A step failed in a way the person who asked can act on: the message and what to try. */
-export class JobFailure extends Error {
-  override readonly name = "JobFailure";
-  constructor(
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-  }
-}
+export { JobFailure };
 
 export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   const env = options.env;

@@ -12,9 +12,19 @@ import { codexCostUsd } from "./agents/codex-prices.ts";
 import { createCodexRunner } from "./agents/codex-runner.ts";
 import { readOutputSchema, withStructuredAnswer } from "./agents/output-schema.ts";
 import { modelCredentials } from "./cloud/model-credentials.ts";
+import { openAgentBox } from "./box/agent-box.ts";
+import {
+  describeIsolation,
+  forWorkdir,
+  isolationRefusal,
+  probeIsolation,
+  unboxedAllowed,
+  UNBOXED_ENV,
+} from "./box/isolation.ts";
 import { DUMMY_MODEL_KEY, startModelProxy } from "./box/model-proxy.ts";
 import { buildContext } from "./context/build-context.ts";
 import type { AgentRunOptions, JobContext } from "./contracts.ts";
+import { JobFailure } from "./job-failure.ts";
 import type { MergeRequestFileDiff } from "./mcp/diff-position.ts";
 import { startToolBridge } from "./mcp/tool-bridge.ts";
 import { buildPrompt } from "./prompt.ts";
@@ -158,31 +168,57 @@ export function runAgentStep(
             baseRef: `refs/remotes/origin/${input.workspace.baseBranch}`,
           })
         : undefined;
+    // The box: the agent as a user of its own and, where the runner allows, in namespaces of its own.
+    const isolation = forWorkdir(await probeIsolation({ env: input.env }), input.workspace.dir);
+    const refusal = isolationRefusal(isolation, input.env);
+    if (refusal !== undefined) {
+      throw new JobFailure(
+        refusal,
+        "Nothing was run. Change the runner or the image as said, then mention the assistant again.",
+      );
+    }
+    const boxed = isolation.user !== null || isolation.namespaces;
+    input.log(
+      boxed
+        ? `agent box: ${describeIsolation(isolation)}`
+        : `agent box: none (${UNBOXED_ENV}=${unboxedAllowed(input.env)}): the agent can read what the job can`,
+    );
+    const box = boxed
+      ? await openAgentBox({
+          isolation,
+          workdir: input.workspace.dir,
+          images: input.context.images,
+          toolchain: [input.mcp.command, ...input.mcp.args],
+        })
+      : undefined;
+    const runnerOptions = { hostEnv: input.env, ...(box ? { box } : {}) };
     const runner =
       input.event.assistant === "claude"
-        ? createClaudeRunner({ ...claudeRunner, hostEnv: input.env })
-        : createCodexRunner({ hostEnv: input.env });
-    const result = await runner.run({
-      prompt: input.prompt.prompt,
-      ...(input.prompt.systemPrompt !== undefined ? { systemPrompt: input.prompt.systemPrompt } : {}),
-      workdir: input.workspace.dir,
-      homeDir: input.homeDir,
-      ...(settings.model !== undefined ? { model: settings.model } : {}),
-      ...(settings.maxTurns !== undefined ? { maxTurns: settings.maxTurns } : {}),
-      ...(settings.allowedTools !== undefined ? { allowedTools: settings.allowedTools } : {}),
-      ...(settings.disallowedTools !== undefined ? { disallowedTools: settings.disallowedTools } : {}),
-      ...codexRunOptions(settings.codex, input.context.trigger.body),
-      ...(claudeConfig.settings !== undefined ? { claudeSettings: claudeConfig.settings } : {}),
-      ...(claudeConfig.mcpServers !== undefined ? { mcpServers: claudeConfig.mcpServers } : {}),
-      ...(outputSchema !== undefined ? { outputSchema } : {}),
-      extraArgs: settings.extraArgs,
-      images: input.context.images,
-      env: input.modelEnv.env,
-      mcp: input.mcp,
-      deadlineAt: input.deadlineAt,
-      signal: input.signal,
-      onEvent: input.onEvent,
-    });
+        ? createClaudeRunner({ ...claudeRunner, ...runnerOptions })
+        : createCodexRunner(runnerOptions);
+    const result = await runner
+      .run({
+        prompt: input.prompt.prompt,
+        ...(input.prompt.systemPrompt !== undefined ? { systemPrompt: input.prompt.systemPrompt } : {}),
+        workdir: input.workspace.dir,
+        homeDir: box?.homeDir ?? input.homeDir,
+        ...(settings.model !== undefined ? { model: settings.model } : {}),
+        ...(settings.maxTurns !== undefined ? { maxTurns: settings.maxTurns } : {}),
+        ...(settings.allowedTools !== undefined ? { allowedTools: settings.allowedTools } : {}),
+        ...(settings.disallowedTools !== undefined ? { disallowedTools: settings.disallowedTools } : {}),
+        ...codexRunOptions(settings.codex, input.context.trigger.body),
+        ...(claudeConfig.settings !== undefined ? { claudeSettings: claudeConfig.settings } : {}),
+        ...(claudeConfig.mcpServers !== undefined ? { mcpServers: claudeConfig.mcpServers } : {}),
+        ...(outputSchema !== undefined ? { outputSchema } : {}),
+        extraArgs: settings.extraArgs,
+        images: box?.images ?? input.context.images,
+        env: input.modelEnv.env,
+        mcp: input.mcp,
+        deadlineAt: input.deadlineAt,
+        signal: input.signal,
+        onEvent: input.onEvent,
+      })
+      .finally(() => box?.close());
     const answered = withStructuredAnswer(result);
     if (settings.codex === undefined || answered.costUsd !== undefined) return answered;
     const cost = codexCostUsd(answered, settings.model, settings.codex.prices);

@@ -22,6 +22,7 @@ const consoleOutput: DoctorOutput = {
 };
 
 const help = () => `Usage: agent-bridge doctor --project group/path [--assistant claude|codex|both] [--json]
+       agent-bridge doctor --runner
 
 Checks that a GitLab project is ready for agent-bridge, with the bridge bot's token, and says for each
 problem what to change (the UI path and the API call). It only reads; it never changes anything.
@@ -40,7 +41,11 @@ Checks:
 Variables and webhooks are visible to Maintainers only: with a Developer bot those two checks warn and
 list what must exist.
 
+With --runner, run on a runner or in the job's image: says which box the agent gets on that machine (a
+user of its own, bubblewrap namespaces, both or none) and how to get the rest. Needs no GitLab.
+
 Options:
+  --runner            report the agent's box on this machine (exit 1 when there is none)
   --project P         the project's path (group/subgroup/project) or numeric id (required)
   --assistant A       claude, codex or both (default: those the CI configuration includes, else both)
   --gitlab-url URL    the GitLab instance (default: $GITLAB_URL)
@@ -171,6 +176,12 @@ export async function runDoctor(
   env: Env,
   output: DoctorOutput = consoleOutput,
 ): Promise<number> {
+  if (args.length === 1 && args[0] === "--runner") {
+    const { runnerBoxReport } = await import("../doctor/runner-box.ts");
+    const report = await runnerBoxReport(env);
+    output.out(report.text);
+    return report.exitCode;
+  }
   const parsed = parse(args, env);
   if ("help" in parsed) {
     output.out(help());

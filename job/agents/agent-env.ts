@@ -35,8 +35,27 @@ const NEVER_PASSED =
 
 export type HostEnv = Readonly<Record<string, string | undefined>>;
 
+/** How the CLI process is started: its command line, folder and environment, and the user it runs as. */
+export interface AgentLaunch {
+  command: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  uid?: number;
+  gid?: number;
+}
+
+/** Puts the CLI in a box (job/box/agent-box.ts): called once its HOME is written, just before it starts. */
+export interface ProcessBox {
+  /** Whether the CLI runs in namespaces of its own (a PID namespace and /proc of the box). */
+  readonly namespaces: boolean;
+  launch(plain: AgentLaunch): Promise<AgentLaunch>;
+}
+
 /** How either CLI is started and stopped. */
 export interface CliRunnerOptions {
+  /** The agent's box; none runs the CLI as the job's user, in the job's namespaces. */
+  box?: ProcessBox;
   /** The executable; default "claude" or "codex", looked up on the PATH the CLI gets. */
   bin?: string;
   /** Where PATH, LANG, TMPDIR and proxy settings come from; default process.env. Nothing else is taken. */

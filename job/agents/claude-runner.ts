@@ -15,6 +15,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { AgentRunner, AgentRunOptions, AgentRunResult } from "../contracts.ts";
 import { MCP_SERVER_NAME, mcpToolName } from "../mcp/tool-specs.ts";
+import { DUMMY_MODEL_KEY } from "../box/model-proxy.ts";
 import { missingBoxTools, missingBoxToolsError } from "./box-tools.ts";
 import { hostBaseEnv, modelEnv, type CliRunnerOptions, type HostEnv } from "./agent-env.ts";
 import { claudeInputTokens, claudeResultError, createClaudeStreamReader } from "./claude-stream.ts";
@@ -161,7 +162,7 @@ async function runClaude(runner: ClaudeRunnerOptions, options: AgentRunOptions):
   const reader = createClaudeStreamReader((event) => options.onEvent(event), {
     requiredServer: MCP_SERVER_NAME,
   });
-  const scrub = runner.subprocessEnvScrub ?? true;
+  const scrub = runner.subprocessEnvScrub ?? scrubNeeded(runner, options.env);
   const env = claudeEnv(options, runner.hostEnv ?? process.env, scrub);
   const missing = scrub ? missingBoxTools(env["PATH"]) : [];
   if (missing.length > 0) {
@@ -175,11 +176,14 @@ async function runClaude(runner: ClaudeRunnerOptions, options: AgentRunOptions):
   let proc;
   try {
     await mkdir(join(options.homeDir, ".claude"), { recursive: true });
-    proc = await runAgentProcess({
+    const plain = {
       command: runner.bin ?? "claude",
       args: claudeArgs(options),
       cwd: options.workdir,
       env,
+    };
+    proc = await runAgentProcess({
+      ...(runner.box ? await runner.box.launch(plain) : plain),
       stdin: claudePrompt(options),
       deadlineAt: options.deadlineAt,
       signal: options.signal,
@@ -234,6 +238,24 @@ async function runClaude(runner: ClaudeRunnerOptions, options: AgentRunOptions):
   if (result.is_error) return { ...base, status: "error", error: claudeResultError(result) };
   return base;
 }
+
+/**
+ * The env scrub hides the CLI's credentials from the commands it runs. In the agent's box with namespaces
+ * (its own PID namespace and /proc) and no credential in the CLI's environment (the model proxy holds the
+ * key; the CLI has a dummy), there is nothing to hide, and the scrub cannot run there: Claude Code's
+ * bubblewrap cannot mount a /proc inside the box's (the kernel refuses a nested mount of a /proc with
+ * covered parts) and, with the scrub on, it refuses its "weaker nested" mode, so every Bash call fails.
+ */
+function scrubNeeded(runner: ClaudeRunnerOptions, env: Readonly<Record<string, string>>): boolean {
+  if (runner.box?.namespaces !== true) return true;
+  return Object.entries(modelEnv(env)).some(
+    ([name, value]) => SCRUBBED_CREDENTIALS.test(name) && value !== DUMMY_MODEL_KEY,
+  );
+}
+
+/** Variables that hold a model or cloud credential (what Claude Code's scrub removes, and more). */
+const SCRUBBED_CREDENTIALS =
+  /^(ANTHROPIC_API_KEY|ANTHROPIC_AUTH_TOKEN|CLAUDE_CODE_OAUTH_TOKEN|ANTHROPIC_CUSTOM_HEADERS|ANTHROPIC_FOUNDRY_API_KEY|ANTHROPIC_AWS_API_KEY|ANTHROPIC_BEDROCK_MANTLE_API_KEY|AWS_.*|AZURE_.*|GOOGLE_.*|CLOUDSDK_.*)$/;
 
 function unique(items: readonly string[]): string[] {
   return [...new Set(items.map((item) => item.trim()).filter((item) => item !== ""))];

@@ -188,11 +188,14 @@ async function runCodex(runner: CodexRunnerOptions, options: AgentRunOptions): P
     if (schemaFile !== undefined) {
       await writeFile(schemaFile, JSON.stringify(options.outputSchema), { mode: 0o600 });
     }
-    proc = await runAgentProcess({
+    const plain = {
       command: runner.bin ?? "codex",
       args: codexArgs(options, schemaFile),
       cwd: options.workdir,
       env,
+    };
+    proc = await runAgentProcess({
+      ...(runner.box ? await runner.box.launch(plain) : plain),
       stdin: options.prompt,
       deadlineAt: options.deadlineAt,
       signal: options.signal,

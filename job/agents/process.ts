@@ -11,6 +11,9 @@ export interface AgentProcessOptions {
   cwd: string;
   /** The child's complete environment: nothing of this process's environment is added. */
   env: Record<string, string>;
+  /** The user and group the child runs as (the agent's box, when the job is root). */
+  uid?: number;
+  gid?: number;
   /** Written to stdin, which is then closed. */
   stdin: string;
   /** Epoch ms at which the process group gets SIGTERM. */
@@ -62,6 +65,8 @@ export function runAgentProcess(options: AgentProcessOptions): Promise<AgentProc
     const child = spawn(options.command, options.args, {
       cwd: options.cwd,
       env: options.env,
+      ...(options.uid !== undefined ? { uid: options.uid } : {}),
+      ...(options.gid !== undefined ? { gid: options.gid } : {}),
       stdio: ["pipe", "pipe", "pipe"],
       // Its own process group, so the shells, MCP servers and stray background jobs it starts can be
       // stopped with it in one kill.
