@@ -7,7 +7,7 @@
 // the walker found or in anything the CLI sent its model. The same walker run as the job finds them: the
 // probe can fail.
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -71,6 +71,8 @@ function jobProcess(): void {
 /** The job's side of a run: its environment, run directory, checkout and model proxy. */
 async function jobWorld(upstream: string, auth: Record<string, string>) {
   const repo = await tempGitRepo({ "app.txt": "walker was given this tree\n" });
+  // A checkout the agent's own user can reach without namespaces too, as /builds is.
+  await chmod(repo.path, 0o755);
   const runDir = await tempDir("walker-run");
   cleanups.push(repo, runDir);
   await mkdir(join(runDir.path, "cloud"));
