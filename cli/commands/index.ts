@@ -21,6 +21,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./serve.ts")).serveCommand,
   },
   {
+    name: "sweep",
+    summary: "serve the mentions of the last minutes that no webhook delivery brought",
+    load: async () => (await import("./sweep.ts")).sweepCommand,
+  },
+  {
     name: "run",
     summary: "run the assistant for one mention (what the CI job executes)",
     load: async () => (await import("./run.ts")).runCommand,

@@ -8,6 +8,7 @@ import { SettingsError } from "../../shared/config/settings-error.ts";
 import { WEBHOOK_SETTINGS_DOC } from "../../shared/config/webhook-settings.ts";
 import { HEALTH_PATH, startWebhookServer, WEBHOOK_PATH } from "../../functions/node/server.ts";
 import { createInProcessReceiverFromEnv } from "../../functions/node/in-process.ts";
+import { createSweep, sweepSchedule } from "../../functions/sweep-runner.ts";
 import type { Command } from "./command.ts";
 
 const DEFAULT_PORT = 8080;
@@ -40,6 +41,10 @@ Once listening it prints exactly one JSON line, then one JSON line per delivery 
   {"url":"http://127.0.0.1:8080","webhookUrl":"http://127.0.0.1:8080/webhook"}
 (the loopback address stands for "every interface" when listening on 0.0.0.0). SIGINT or SIGTERM stops it
 after the deliveries under way have finished and the queue is drained; a second signal stops it at once.
+
+Mentions no delivery brought (the receiver was down, a delivery GitLab never made) are found by the
+sweep, at start and every SWEEP_INTERVAL_SECONDS (default 60, 0 for never), looking back
+SWEEP_WINDOW_MINUTES (default 10); 'agent-bridge sweep' runs it once.
 
 Options:
   --port N     port to listen on, 0 for a free one (default: $PORT, else ${DEFAULT_PORT})
@@ -86,6 +91,11 @@ export const serveCommand: Command = {
       return 2;
     }
 
+    const schedule = sweepSchedule(process.env);
+    if ("error" in schedule) {
+      console.error(`agent-bridge serve: ${schedule.error}`);
+      return 2;
+    }
     let wired;
     try {
       wired = createInProcessReceiverFromEnv(process.env);
@@ -120,6 +130,24 @@ export const serveCommand: Command = {
     }
     console.log(JSON.stringify({ url: server.url, webhookUrl: server.webhookUrl }));
 
+    // The catch-up sweep: at start (mentions made while it was down) and every SWEEP_INTERVAL_SECONDS.
+    let sweepTimer: NodeJS.Timeout | undefined;
+    if (schedule.intervalSeconds > 0) {
+      const queue = wired.queue;
+      const sweep = createSweep(wired.settings, (task) => queue.add(task), {
+        windowMinutes: schedule.windowMinutes,
+      });
+      let running: Promise<unknown> | undefined;
+      const tick = () => {
+        running ??= sweep()
+          .catch(() => undefined)
+          .finally(() => (running = undefined));
+      };
+      tick();
+      sweepTimer = setInterval(tick, schedule.intervalSeconds * 1000);
+      sweepTimer.unref();
+    }
+
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once("SIGINT", () => resolve("SIGINT"));
       process.once("SIGTERM", () => resolve("SIGTERM"));
@@ -129,6 +157,7 @@ export const serveCommand: Command = {
     process.once("SIGINT", force);
     process.once("SIGTERM", force);
     console.error(`agent-bridge serve: ${signal}, finishing the deliveries and mentions under way`);
+    clearInterval(sweepTimer);
     await server.close();
     await wired.queue.drain(DRAIN_GRACE_MS);
     process.off("SIGINT", force);

@@ -3,6 +3,7 @@ import { registerHookRoutes } from "../hooks/hook-routes.ts";
 import type { RouteRegistrar } from "../http/context.ts";
 import { registerAwardEmoji } from "./award-emoji.ts";
 import { registerDiscussions } from "./discussions.ts";
+import { registerEvents } from "./events.ts";
 import { registerIssues } from "./issues.ts";
 import { registerJobs } from "./jobs.ts";
 import { registerMergeRequestApprovals } from "./merge-request-approvals.ts";
@@ -31,6 +32,7 @@ export function registerApiRoutes(r: RouteRegistrar): void {
   registerProtectedBranches(r);
   registerProjectAccessTokens(r);
   registerHookRoutes(r);
+  registerEvents(r);
   registerProjectHookEdit(r);
   registerRepository(r);
   registerTags(r);

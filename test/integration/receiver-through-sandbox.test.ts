@@ -124,6 +124,8 @@ beforeAll(async () => {
     GITLAB_TOKEN: bridge.token,
     WEBHOOK_SECRET: `old-secret,${SECRET}`,
     BRIDGE_USER_ID: String(bridge.id),
+    // The sweep has its own suite (sweep-through-sandbox): here every mention comes by delivery.
+    SWEEP_INTERVAL_SECONDS: "0",
   }));
   await admin.ok("POST", `/projects/${projectId}/hooks`, {
     url: webhookUrl,
@@ -422,6 +424,7 @@ describe("nothing forged: the receiver decides on what GitLab says, not on the p
       WEBHOOK_SECRET: SECRET,
       BRIDGE_USER_ID: String(bridge.id),
       ALLOWED_PROJECTS: "root/receiver",
+      SWEEP_INTERVAL_SECONDS: "0",
     });
     try {
       const issue = await dev.client.ok<{ iid: number }>("POST", `/projects/${excluded.id}/issues`, {
@@ -498,6 +501,7 @@ describe("who may summon: bots, a denylist and people below the role threshold",
       ALLOWED_BOTS: "Helper-Bot",
       ALLOWED_USERS: "intern",
       DENIED_USERS: "@mallory",
+      SWEEP_INTERVAL_SECONDS: "0",
     });
     policyServe = started.child;
     await admin.ok("POST", `/projects/${project.id}/hooks`, {

@@ -22,3 +22,27 @@ const PROJECT = route("GET", "/projects/:id", "projects/#get-a-single-project");
 export function getProject(gl: GitLabRequester, projectId: number | string): Promise<Project> {
   return call(gl, PROJECT, { id: projectId }, { schema: ProjectSchema });
 }
+
+const PROJECTS = route("GET", "/projects", "projects/#list-a-users-projects");
+
+/** One page of the projects the token's user is a member of, active since `activeAfter` (ISO time). */
+export function listMemberProjects(
+  gl: GitLabRequester,
+  ref: { activeAfter: string; page: number; perPage: number },
+): Promise<Project[]> {
+  return call(
+    gl,
+    PROJECTS,
+    {},
+    {
+      query: {
+        membership: true,
+        simple: true,
+        last_activity_after: ref.activeAfter,
+        page: ref.page,
+        per_page: ref.perPage,
+      },
+      schema: z.array(ProjectSchema),
+    },
+  );
+}

@@ -5,6 +5,7 @@ import "./access-tokens.ts";
 import "./award-emoji.ts";
 import "./branches.ts";
 import "./discussions.ts";
+import "./events.ts";
 import "./hooks.ts";
 import "./issues.ts";
 import "./jobs.ts";

@@ -57,7 +57,10 @@ async function listen(handler: (req: IncomingMessage, res: ServerResponse) => vo
 describe("cli/commands/serve", () => {
   it("prints one JSON line with its URLs once listening, serves, and stops on SIGTERM with exit 0", async () => {
     const gitlab = await listen((_req, res) => res.writeHead(500).end());
-    const serve = run(["serve", "--port", "0", "--host", "127.0.0.1"], receiverEnv(gitlab));
+    const serve = run(
+      ["serve", "--port", "0", "--host", "127.0.0.1"],
+      receiverEnv(gitlab, { SWEEP_INTERVAL_SECONDS: "0" }),
+    );
     const line = JSON.parse(await serve.firstLine) as { url: string; webhookUrl: string };
     expect(line.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(line.webhookUrl).toBe(`${line.url}/webhook`);
@@ -89,7 +92,8 @@ describe("cli/commands/serve", () => {
     });
     const serve = run(
       ["serve", "--port", "0", "--host", "127.0.0.1"],
-      receiverEnv(gitlab, { BRIDGE_USER_ID: "99" }),
+      // No sweep: every GitLab call here is the mention's.
+      receiverEnv(gitlab, { BRIDGE_USER_ID: "99", SWEEP_INTERVAL_SECONDS: "0" }),
     );
     const { webhookUrl } = JSON.parse(await serve.firstLine) as { webhookUrl: string };
 
