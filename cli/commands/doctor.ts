@@ -5,7 +5,8 @@ import { parseArgs } from "node:util";
 import type { Env } from "../../shared/config/env-values.ts";
 import { createNodeGitLabClient } from "../../shared/gitlab/node-client.ts";
 import { ASSISTANTS, type Assistant } from "../../shared/mention/index.ts";
-import { runChecks, type DispatchEventAs, type DispatchMode, type DoctorReport } from "../doctor/checks.ts";
+import { runChecks } from "../doctor/run-checks.ts";
+import type { DispatchEventAs, DispatchMode, DoctorReport } from "../doctor/types.ts";
 import { exitCodeOf, renderJson, renderText } from "../doctor/report.ts";
 import type { Command } from "./command.ts";
 

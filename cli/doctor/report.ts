@@ -1,6 +1,6 @@
 // How `agent-bridge doctor` shows its findings: a table a person reads top to bottom (each problem followed
 // by its fix), or one JSON object for scripts. Both come from the same report, so they never disagree.
-import type { CheckResult, CheckStatus, DoctorReport } from "./checks.ts";
+import type { CheckResult, CheckStatus, DoctorReport } from "./types.ts";
 
 export interface Summary {
   ok: number;

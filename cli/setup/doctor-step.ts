@@ -1,7 +1,7 @@
 // The doctor step of `agent-bridge setup`: the same checks `agent-bridge doctor` makes, with the bot's own
 // token and the transport setup chose, so what setup reports is what the receiver and the job will meet.
 // A failed check stops setup with the doctor's own fixes.
-import { runChecks } from "../doctor/checks.ts";
+import { runChecks } from "../doctor/run-checks.ts";
 import { exitCodeOf, renderText } from "../doctor/report.ts";
 import { facts, SetupStop, type SetupContext } from "./context.ts";
 

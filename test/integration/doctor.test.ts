@@ -5,7 +5,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDoctor } from "../../cli/commands/doctor.ts";
 import { commands } from "../../cli/commands/index.ts";
-import { runChecks, type CheckId, type CheckResult, type CheckStatus } from "../../cli/doctor/checks.ts";
+import { runChecks } from "../../cli/doctor/run-checks.ts";
+import type { CheckId, CheckResult, CheckStatus } from "../../cli/doctor/types.ts";
 import {
   addMember,
   createProject,
