@@ -6,7 +6,9 @@
 // After the agent, the job's git reads no file the agent could write but the working tree's files: it runs
 // with the job's own git directory (`gitDir`) and index (`indexFile`) and the agent's tree as `workTree`.
 // It must never write a credential into a repository's config or a remote URL, nor put one into an error
-// message or a process's argument list (which other processes on the machine can read).
+// message or a process's argument list (which other processes on the machine can read). With a signing key
+// file, the commits it makes are signed with git's SSH signing (ssh-keygen -Y sign), the only program other
+// than git it lets run.
 //
 //   const repo = createGit({ dir, hostEnv: process.env, identity: bot, auth: { gitlabUrl, token } });
 //   await repo.run(["fetch", remoteUrl(gitlabUrl, "group/app"), "+refs/heads/main:refs/remotes/origin/main"],
@@ -41,6 +43,8 @@ export interface CreateGitOptions {
   identity?: GitIdentity;
   /** Credentials for commands run with `network: true`. */
   auth?: GitHttpAuth;
+  /** An OpenSSH private key file (mode 0600, outside the agent's reach): commits are signed with it. */
+  signingKeyFile?: string;
 }
 
 export interface GitRunOptions {
@@ -61,6 +65,8 @@ export interface GitOutput {
 
 export interface Git {
   readonly dir: string;
+  /** Whether commits are to be signed (`commit-tree -S`): a signing key file was given. */
+  readonly signs: boolean;
   run(args: readonly string[], options?: GitRunOptions): Promise<GitOutput>;
   /** stdout as bytes (file contents); fails unless git exits 0. */
   bytes(args: readonly string[]): Promise<Buffer>;
@@ -141,8 +147,13 @@ function withDiffSeal(args: readonly string[]): readonly string[] {
   return [command, "--no-ext-diff", "--no-textconv", ...rest];
 }
 
-function sealingArgs(dir: string): string[] {
-  return [...SEALING_SETTINGS, `safe.directory=${dir}`].flatMap((setting) => ["-c", setting]);
+function sealingArgs(dir: string, signingKeyFile?: string): string[] {
+  // ssh-keygen by its name, from the sealed PATH: no config may name another program to run.
+  const signing =
+    signingKeyFile === undefined
+      ? []
+      : ["gpg.format=ssh", "gpg.ssh.program=ssh-keygen", `user.signingKey=${signingKeyFile}`];
+  return [...SEALING_SETTINGS, `safe.directory=${dir}`, ...signing].flatMap((setting) => ["-c", setting]);
 }
 
 /** The sealed environment of every command. */
@@ -220,7 +231,7 @@ export function createGit(options: CreateGitOptions): Git {
     ...(options.indexFile !== undefined ? { GIT_INDEX_FILE: options.indexFile } : {}),
   };
   const networkEnv = options.auth ? { ...baseEnv, ...gitHttpAuthEnvironment(options.auth) } : undefined;
-  const sealing = sealingArgs(options.dir);
+  const sealing = sealingArgs(options.dir, options.signingKeyFile);
 
   const spawnGit = (
     args: readonly string[],
@@ -264,6 +275,7 @@ export function createGit(options: CreateGitOptions): Git {
 
   return {
     dir: options.dir,
+    signs: options.signingKeyFile !== undefined,
     run,
     bytes: async (args) => (await spawnGit(args, {})).stdout,
     out: async (args, runOptions) => (await run(args, runOptions)).stdout.replace(/\n$/, ""),

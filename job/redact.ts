@@ -110,7 +110,8 @@ export function encodedForms(value: string): string[] {
 
 // Variable names whose values are secrets even when nobody listed them: masked CI/CD variables are not
 // marked as such in the job's environment, so the names are the only hint.
-const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL)/i;
+const SECRET_NAME =
+  /(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|SIGNING_?KEY|CREDENTIAL)/i;
 // Predefined variables whose names look secret but whose values are not (ids, URLs, paths, flags).
 const NOT_SECRET = new Set([
   "AGENT_SECRET_VARIABLES",

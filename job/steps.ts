@@ -28,6 +28,7 @@ import { JobFailure } from "./job-failure.ts";
 import type { MergeRequestFileDiff } from "./mcp/diff-position.ts";
 import { startToolBridge } from "./mcp/tool-bridge.ts";
 import { buildPrompt } from "./prompt.ts";
+import { botIdentity } from "./publish/commit.ts";
 import { prepareWorkspace } from "./publish/prepare-workspace.ts";
 import { publishChanges } from "./publish/publish-changes.ts";
 import { requestKind } from "./request-kind.ts";
@@ -314,13 +315,12 @@ export const defaultJobSteps: JobSteps = {
   publishChanges: async (input) => {
     const { settings, event } = input;
     const bot = await getCurrentUser(input.gitlab);
-    const host = new URL(settings.gitlab.serverUrl).hostname;
     return publishChanges({
       gitlab: input.gitlab,
       workspace: input.workspace,
       event,
       context: input.context,
-      bot: { name: bot.name ?? bot.username, email: `${bot.username}@users.noreply.${host}` },
+      bot: botIdentity(bot, settings.gitlab.serverUrl),
       asker: { username: event.authorUsername },
       summary: input.result.finalText,
       pushMode: settings.pushMode,
@@ -329,6 +329,7 @@ export const defaultJobSteps: JobSteps = {
       secretValues: input.secretValues(),
       gitlabUrl: settings.gitlab.clientBaseUrl,
       token: settings.gitlab.token,
+      signingKey: settings.signingKey,
       projectPath: settings.gitlab.projectPath,
       jobUrl: settings.gitlab.jobUrl,
       branchPrefix: settings.branchPrefix,

@@ -34,9 +34,10 @@ LABEL org.opencontainers.image.title="agent-bridge-claude" \
       org.opencontainers.image.version="0.1.0" \
       org.opencontainers.image.licenses="MIT"
 
-# git for the checkout and the commits; Claude Code's musl build needs libgcc, libstdc++ and the system ripgrep;
-# bubblewrap and socat for its subprocess isolation (agent-bridge sets CLAUDE_CODE_SUBPROCESS_ENV_SCRUB=1).
-RUN apk add --no-cache bash bubblewrap ca-certificates git libgcc libstdc++ ripgrep socat
+# git for the checkout and the commits, openssh-keygen to sign them (SSH_SIGNING_KEY); Claude Code's musl build
+# needs libgcc, libstdc++ and the system ripgrep; bubblewrap and socat for its subprocess isolation
+# (agent-bridge sets CLAUDE_CODE_SUBPROCESS_ENV_SCRUB=1).
+RUN apk add --no-cache bash bubblewrap ca-certificates git libgcc libstdc++ openssh-keygen ripgrep socat
 
 # The CLI at the exact version the project tests against; its postinstall links the native executable.
 RUN npm install -g --no-fund --no-audit "@anthropic-ai/claude-code@${CLAUDE_CODE_VERSION}" \

@@ -35,8 +35,9 @@ LABEL org.opencontainers.image.title="agent-bridge-codex" \
       org.opencontainers.image.version="0.1.0" \
       org.opencontainers.image.licenses="MIT"
 
-# git for the checkout and the commits; bubblewrap is Codex's sandbox (workspace-write, no network).
-RUN apk add --no-cache bash bubblewrap ca-certificates git
+# git for the checkout and the commits; openssh-keygen signs them (SSH_SIGNING_KEY); bubblewrap is Codex's
+# sandbox (workspace-write, no network).
+RUN apk add --no-cache bash bubblewrap ca-certificates git openssh-keygen
 
 # The CLI at the exact version the project tests against (a Node wrapper around its native executable).
 RUN npm install -g --no-fund --no-audit "@openai/codex@${CODEX_VERSION}" \

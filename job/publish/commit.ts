@@ -1,7 +1,8 @@
 // Turning what the agent left in the working tree into one commit by the runner: the bot as author and
 // committer, the person who asked as `Co-authored-by`. Commits the agent may have made itself are folded in
 // (their tree is kept, their authorship is not), since the agent must not choose who a commit claims to be.
-// Commits are made with `git commit-tree` so no hook, template or signing setting of the checkout runs.
+// Commits are made with `git commit-tree` so no hook, template or signing setting of the checkout runs; they
+// are signed only with the job's own key (SSH_SIGNING_KEY, job/git.ts).
 import type { Redact } from "../contracts.ts";
 import type { Git } from "../git.ts";
 import { preexistingUntracked } from "./workspace-guard.ts";
@@ -95,7 +96,8 @@ export async function commitIndex(
 ): Promise<string> {
   const tree = await git.out(["write-tree"]);
   const parentArgs = input.parents.flatMap((p) => ["-p", p]);
-  return git.out(["commit-tree", "--no-gpg-sign", tree, ...parentArgs, "-F", "-"], { input: input.message });
+  const sign = git.signs ? "-S" : "--no-gpg-sign";
+  return git.out(["commit-tree", sign, tree, ...parentArgs, "-F", "-"], { input: input.message });
 }
 
 export interface CommitFacts {
@@ -123,6 +125,27 @@ export async function commitFacts(git: Git, sha: string): Promise<CommitFacts> {
     if (committer) committedAt = Number(committer[1]);
   }
   return { parents, authorEmail, committedAt, message };
+}
+
+/**
+ * The bot as author and committer: its commit e-mail from GET /user (GitLab gives a verified address, which
+ * a signed commit's committer must be for GitLab to show it Verified), else GitLab's private commit e-mail
+ * `<id>-<username>@users.noreply.<host>`, which GitLab ties to the user too.
+ */
+export function botIdentity(
+  user: {
+    id: number;
+    username: string;
+    name?: string | null | undefined;
+    commit_email?: string | null | undefined;
+  },
+  serverUrl: string,
+): { name: string; email: string } {
+  const email =
+    user.commit_email && /^[^\s<>@]+@[^\s<>@]+$/.test(user.commit_email)
+      ? user.commit_email
+      : `${user.id}-${user.username}@users.noreply.${new URL(serverUrl).hostname}`;
+  return { name: user.name || user.username, email };
 }
 
 // Message --------------------------------------------------------------------------------------------------

@@ -12,6 +12,11 @@
 // is read. An agent that changed the checkout's config, hooks or other git-steering files gets nothing
 // published, and a reply saying so. Before anything leaves: the staged diff is scanned for secrets (a hit
 // stops everything), and the target branch is checked again: never the default branch, never a protected one.
+// With a signing key (SSH_SIGNING_KEY), every commit made here is signed; the key is written to a private file
+// only now, after the agent has finished, and removed when publishing is over.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import type { BridgeEvent, JobContext, PublishResult, Redact, Workspace } from "../contracts.ts";
 import type { PushMode } from "../../shared/config/job-settings.ts";
@@ -76,6 +81,8 @@ export interface PublishChangesOptions {
   gitlabUrl: string;
   /** The bot's token, for git over HTTPS. */
   token: string;
+  /** SSH_SIGNING_KEY (OpenSSH private key text): the commits are signed with it. */
+  signingKey?: string | undefined;
   projectPath: string;
   jobUrl: string;
   /** `claude/` or `codex/`, for names of new branches (default `<assistant>/`). */
@@ -96,12 +103,28 @@ export interface PublishChangesOptions {
  *   // issue: { kind: "merge_request", branch, commitSha, mergeRequestIid, mergeRequestUrl }
  */
 export async function publishChanges(options: PublishChangesOptions): Promise<PublishResult> {
+  if (options.signingKey === undefined) return publishWith(options, undefined);
+  const keyDir = await mkdtemp(join(tmpdir(), "agent-bridge-signing-"));
+  try {
+    const keyFile = join(keyDir, "signing-key");
+    await writeFile(keyFile, options.signingKey, { mode: 0o600 });
+    return await publishWith(options, keyFile);
+  } finally {
+    await rm(keyDir, { recursive: true, force: true });
+  }
+}
+
+async function publishWith(
+  options: PublishChangesOptions,
+  signingKeyFile: string | undefined,
+): Promise<PublishResult> {
   const { workspace } = options;
   const own = await jobGitDirOf(workspace.dir);
   const git = jobGit(own, workspace.dir, {
     hostEnv: options.hostEnv ?? process.env,
     identity: options.bot,
     auth: { gitlabUrl: options.gitlabUrl, token: options.token },
+    ...(signingKeyFile !== undefined ? { signingKeyFile } : {}),
   });
   const tampered = await changedSteeringFiles(own);
   // The checkout may serve the runner's next job: its config goes back to what it was either way.

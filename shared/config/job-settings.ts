@@ -25,6 +25,7 @@ import {
 import { clean, integer, list, oneOf, problem, raw, required, type Env } from "./env-values.ts";
 import { AUTHOR_POLICY_DOC, policyFields } from "./policy-fields.ts";
 import { SettingsError, type SettingsProblem } from "./settings-error.ts";
+import { signingKeyField } from "./signing-key.ts";
 import { splitArgs, SplitArgsError } from "./split-args.ts";
 import type { SettingDoc } from "./webhook-settings.ts";
 
@@ -108,6 +109,8 @@ export interface JobSettings {
   commentAuthors: { include: string[]; exclude: string[] } | undefined;
   /** AGENT_OUTPUT_SCHEMA: a JSON Schema for the answer, as JSON text or a file path read from the base branch. */
   outputSchema: string | undefined;
+  /** SSH_SIGNING_KEY in OpenSSH's form: the bot's commits are signed with it. */
+  signingKey: string | undefined;
   /** Set when Codex runs. */
   codex: CodexOptions | undefined;
   /** Set when Claude runs. */
@@ -310,6 +313,15 @@ export const JOB_SETTINGS_DOC: readonly JobSettingDoc[] = [
     required: false,
     description:
       "A JSON Schema the answer must follow, as JSON or the path of a JSON file in the repository (read from the base branch): Claude's --json-schema, Codex's --output-schema. The answer is then JSON, in the reply and as structured_output in the run's report.",
+    default: null,
+  },
+  {
+    name: "SSH_SIGNING_KEY",
+    group: "agent",
+    required: false,
+    secret: true,
+    description:
+      "An OpenSSH private key without a passphrase (plain, or base64-encoded so GitLab can mask it): the bot's commits are signed with it (git's SSH signing), by the job after the agent has finished; the agent never sees it. Add its public key to the bot user as a signing key for GitLab to show the commits as Verified.",
     default: null,
   },
   {
@@ -708,6 +720,7 @@ const AgentSchema = z.object({
   AGENT_INCLUDE_COMMENTS_BY: usernamePatterns(),
   AGENT_EXCLUDE_COMMENTS_BY: usernamePatterns(),
   AGENT_OUTPUT_SCHEMA: jsonOrPath("a JSON Schema for the answer"),
+  SSH_SIGNING_KEY: signingKeyField,
 });
 
 const ClaudeSchema = z.object({
@@ -893,6 +906,7 @@ export function loadJobSettings(env: Env, assistant: Assistant): JobSettings {
         ? { include: a.AGENT_INCLUDE_COMMENTS_BY, exclude: a.AGENT_EXCLUDE_COMMENTS_BY }
         : undefined,
     outputSchema: a.AGENT_OUTPUT_SCHEMA,
+    signingKey: a.SSH_SIGNING_KEY,
     codex: codex?.data ? codexOptionsFrom(codex.data) : undefined,
     claude: claude?.data
       ? {

@@ -48,6 +48,8 @@ const jobSecrets = {
   CI_JOB_TOKEN: "canary-ci-job-token-0123456789",
   ANTHROPIC_API_KEY: "sk-ant-canaryJobEnvKey0123456789abcdef",
   OPENAI_API_KEY: "sk-canaryJobEnvOpenAIKey0123456789abcdef",
+  // The key the job signs the bot's commits with, after the agent.
+  SSH_SIGNING_KEY: "LS0tLS1CRUdJTiBPUEVOU1NIIFBSSVZBVEUgS0VZLS0tLS1jYW5hcnk=",
 };
 const savedEnv: Record<string, string | undefined> = {};
 

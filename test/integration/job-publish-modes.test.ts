@@ -1,7 +1,10 @@
 // How job/publish names and pushes the bot's work, against the sandbox GitLab with real git: push_mode
 // `auto` (amend the bot's own unreviewed commit on its own merge request, else a new commit) and the branch
-// name template. GitLab's state is read back through the REST API.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+// name template, and commits signed with SSH_SIGNING_KEY (verified with git on a fresh clone of what GitLab
+// holds). GitLab's state is read back through the REST API.
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { promisify } from "node:util";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -16,6 +19,7 @@ import {
   type SandboxUser,
 } from "../../sandbox/admin-client.ts";
 import { startSandbox, type Sandbox } from "../../sandbox/server.ts";
+import { openSshPrivateKey } from "../../shared/config/signing-key.ts";
 import { createGitLabClient, type GitLabClient } from "../../shared/gitlab/client.ts";
 import { cloneUrl, git } from "../support/git.ts";
 
@@ -287,5 +291,52 @@ describe("branch name template", () => {
       `/projects/${project.id}/merge_requests?source_branch=${encodeURIComponent(workspace.workBranch!)}`,
     );
     expect(mrs.map((mr) => mr.source_branch)).toEqual([workspace.workBranch]);
+  });
+});
+
+describe("signed commits (SSH_SIGNING_KEY)", () => {
+  it("signs the bot's commit with the key, as git's SSH signature GitLab keeps in the commit", async () => {
+    const keys = await mkdtemp(join(tmpdir(), "signing-test-"));
+    scratch.push(keys);
+    await promisify(execFile)("ssh-keygen", [
+      "-q",
+      "-t",
+      "ed25519",
+      "-N",
+      "",
+      "-C",
+      "bot",
+      "-f",
+      join(keys, "id"),
+    ]);
+    const privateKey = await readFile(join(keys, "id"), "utf8");
+    // As a masked variable holds it: base64, one line.
+    const signingKey = openSshPrivateKey(Buffer.from(privateKey).toString("base64"));
+    expect(signingKey).toBe(privateKey);
+
+    const { ev, ctx, workspace } = await botBranch("claude/6-signed", ada);
+    const result = await publish(workspace, ev, ctx, { signingKey });
+    if (result.kind !== "commit") throw new Error(`expected a commit, got ${result.kind}`);
+
+    const clone = await mkdtemp(join(tmpdir(), "signing-clone-"));
+    scratch.push(clone);
+    await git(clone, "clone", "-q", cloneUrl(sandbox.url, ada.token, project.path_with_namespace), ".");
+    await git(clone, "fetch", "-q", "origin", "claude/6-signed");
+    expect(await git(clone, "rev-parse", "FETCH_HEAD")).toBe(result.commitSha);
+    expect(await git(clone, "cat-file", "commit", result.commitSha)).toContain(
+      "-----BEGIN SSH SIGNATURE-----",
+    );
+    const publicKey = (await readFile(join(keys, "id.pub"), "utf8")).trim();
+    await writeFile(join(keys, "allowed"), `${botIdentity().email} namespaces="git" ${publicKey}\n`);
+    const verified = await git(
+      clone,
+      "-c",
+      `gpg.ssh.allowedSignersFile=${join(keys, "allowed")}`,
+      "log",
+      "-1",
+      "--format=%G?",
+      result.commitSha,
+    );
+    expect(verified).toBe("G");
   });
 });

@@ -161,6 +161,8 @@ describe.each(IMAGES)("$path", ({ path, assistant, variant }) => {
     // Codex's sandbox, and Claude Code's subprocess isolation (CLAUDE_CODE_SUBPROCESS_ENV_SCRUB), need bwrap.
     expect(packages).toContain("bubblewrap");
     if (assistant === "claude") expect(packages).toContain("socat");
+    // ssh-keygen signs the bot's commits when SSH_SIGNING_KEY is set.
+    expect(packages).toContain(variant === "alpine" ? "openssh-keygen" : "openssh-client");
     if (assistant === "claude" && variant === "alpine") {
       expect(packages).toEqual(expect.arrayContaining(["libgcc", "libstdc++", "ripgrep"]));
       expect(env(file)["USE_BUILTIN_RIPGREP"]).toBe("0");

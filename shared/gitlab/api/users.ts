@@ -13,6 +13,8 @@ export const UserSchema = z.object({
   bot: z.boolean().nullish(),
   // GET /user only, and only for an administrator's token.
   is_admin: z.boolean().nullish(),
+  // GET /user only: the address the user commits with (a verified one), for the bot's own commits.
+  commit_email: z.string().nullish(),
 });
 export type User = z.infer<typeof UserSchema>;
 

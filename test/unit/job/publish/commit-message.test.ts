@@ -2,6 +2,7 @@
 // merge-request.ts and patch.ts: all pure, all redacted.
 import { describe, expect, it } from "vitest";
 import {
+  botIdentity,
   coAuthorTrailer,
   coAuthorTrailers,
   commitMessage,
@@ -42,6 +43,21 @@ describe("commitTitle", () => {
     expect(title.length).toBeLessThanOrEqual(72);
     expect(title).not.toContain("\n");
     expect(title.endsWith("…")).toBe(true);
+  });
+});
+
+describe("botIdentity", () => {
+  it("commits with GitLab's commit e-mail of the bot, else its private commit e-mail", () => {
+    const bot = { id: 42, username: "project_7_bot_x", name: "Agent Bridge" };
+    expect(botIdentity({ ...bot, commit_email: "bot@verified.example" }, "https://gl.example")).toEqual({
+      name: "Agent Bridge",
+      email: "bot@verified.example",
+    });
+    expect(botIdentity({ ...bot, commit_email: null }, "https://gl.example:8443/sub")).toEqual({
+      name: "Agent Bridge",
+      email: "42-project_7_bot_x@users.noreply.gl.example",
+    });
+    expect(botIdentity({ id: 1, username: "b", name: "" }, "https://gl.example").name).toBe("b");
   });
 });
 
