@@ -11,6 +11,7 @@ import {
   withMergeRequestLock,
 } from "./merge-request-git.ts";
 import { firePushed } from "../hooks/issuable-hooks.ts";
+import { createMergeRequestPipeline } from "../pipelines/merge-request-pipelines.ts";
 import { createSystemNote } from "./note-service.ts";
 import { projectWebUrl } from "./noteables.ts";
 
@@ -71,4 +72,5 @@ async function refreshOne(sb: SandboxServices, mr: MergeRequest, actor: User | u
   const body = `added ${count}\n\n${list}\n\n[Compare with previous version](${compare})`;
   await createSystemNote(sb, { type: "MergeRequest", project: target, record: mr }, author, body);
   await firePushed(sb, target, mr, author, before);
+  await createMergeRequestPipeline(sb.pipelines, target, mr, author);
 }

@@ -2,6 +2,7 @@
 // duplicates, drafts, retargeting and the system notes a change writes. Their diffs, versions and commits are
 // in merge-request-diffs.ts, their JSON in merge-request-json.ts. https://docs.gitlab.com/api/merge_requests/
 import { fireOpened, fireUpdated, snapshotIssuable } from "../hooks/issuable-hooks.ts";
+import { createMergeRequestPipeline } from "../pipelines/merge-request-pipelines.ts";
 import { ApiError, forbidden, notFound } from "../http/api-error.ts";
 import { json, type RouteRegistrar } from "../http/context.ts";
 import { paginate } from "../http/pagination.ts";
@@ -154,6 +155,7 @@ export function registerMergeRequests(r: RouteRegistrar): void {
     const created: Noteable = { type: "MergeRequest", project: target, record: mr };
     await applyQuickActions(sb, created, user, extraction, { persisted: false });
     await fireOpened(sb, created, user);
+    await createMergeRequestPipeline(sb.pipelines, target, mr, user);
     return json(mergeRequestJson(sb, target, mr, true), 201);
   });
 

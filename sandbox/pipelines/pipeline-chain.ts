@@ -6,7 +6,7 @@ import type { CommitInfo } from "../git/commit-info.ts";
 import type { RepoStore } from "../git/repo-store.ts";
 import { badRequest } from "../http/api-error.ts";
 import { planPipelineWithIncludes, type PipelinePlan } from "../runner/pipeline-plan.ts";
-import type { Pipeline, Project, User } from "../state/model.ts";
+import type { MergeRequest, Pipeline, Project, User } from "../state/model.ts";
 import type { SandboxState } from "../state/store.ts";
 import {
   pipelineLevelVariables,
@@ -14,6 +14,7 @@ import {
   type RefType,
 } from "./predefined-variables.ts";
 import { includeSource } from "./include-source.ts";
+import { mergeRequestVariables } from "./merge-request-variables.ts";
 import { isProtectedBranch, projectVariableSet } from "./project-variables.ts";
 import { insufficientVariablesPermission, maySetPipelineVariables } from "./variables-policy.ts";
 
@@ -28,6 +29,8 @@ export interface CreatePipelineRequest {
   user: User;
   variables?: PipelineVariable[];
   inputs?: Record<string, unknown>;
+  /** For a merge request pipeline: `ref` is then refs/merge-requests/<iid>/head. */
+  mergeRequest?: MergeRequest;
 }
 
 /** What the chain found and planned: enough to create the pipeline's records and run it. */
@@ -59,9 +62,10 @@ export async function preparePipeline(
     refuse(insufficientVariablesPermission);
   }
   const path = project.path_with_namespace;
+  const mr = request.mergeRequest;
   let refType: RefType = "branch";
-  let sha = ref === "" ? null : await sb.repos.resolve(path, `refs/heads/${ref}`);
-  if (sha === null && ref !== "") {
+  let sha = ref === "" ? null : await sb.repos.resolve(path, mr ? ref : `refs/heads/${ref}`);
+  if (sha === null && ref !== "" && !mr) {
     refType = "tag";
     sha = await sb.repos.resolve(path, `refs/tags/${ref}`);
   }
@@ -71,12 +75,14 @@ export async function preparePipeline(
   if (config === null) return refuse("Missing CI config file");
   const commit = await sb.repos.getCommit(path, sha);
 
-  const refProtected = refType === "branch" && isProtectedBranch(project, ref);
+  // A merge request pipeline is for the source branch: its name, its protection, no CI_COMMIT_BRANCH.
+  const refName = mr ? mr.source_branch : ref;
+  const refProtected = refType === "branch" && isProtectedBranch(project, refName);
   const context: PipelineVariableContext = {
     baseUrl: sb.baseUrl,
     project,
     user,
-    ref,
+    ref: refName,
     refType,
     refProtected,
     sha,
@@ -85,6 +91,10 @@ export async function preparePipeline(
     commit,
   };
   const predefined = pipelineLevelVariables(context);
+  if (mr) {
+    delete predefined["CI_COMMIT_BRANCH"];
+    Object.assign(predefined, mergeRequestVariables(sb.state, sb.baseUrl, project, mr));
+  }
   const projectVariables = projectVariableSet(project, refProtected);
   // GitLab's precedence, lowest first: predefined, project CI/CD variables, pipeline (or trigger) variables.
   const userVariables = { ...projectVariables.values };
