@@ -6,7 +6,9 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PassThrough, Writable } from "node:stream";
 import { runSetup } from "../../cli/commands/setup.ts";
+import { createPrompter } from "../../cli/setup/prompt.ts";
 import { planCiFile } from "../../cli/setup/ci-config.ts";
 import { parseEnvFile } from "../../cli/setup/webhook.ts";
 import {
@@ -316,6 +318,51 @@ describe("agent-bridge setup", () => {
       const bare = await runSetup(["--no-input"], {}, { out: () => {}, err: () => {} });
       expect(bare.code).toBe(2);
     });
+  });
+});
+
+describe("agent-bridge setup in a terminal", () => {
+  it("asks for what is missing, secrets without echo, and goes on as with flags", async () => {
+    const project = await newProject("asked");
+    const input = new PassThrough();
+    const shown: string[] = [];
+    const output = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        shown.push(chunk.toString());
+        done();
+      },
+    });
+    const prompter = createPrompter(input, output);
+    // What a person types, one answer a line, in the order setup asks.
+    const answers = [
+      sandbox.url,
+      project.path_with_namespace,
+      maria.token,
+      "claude",
+      RECEIVER,
+      "n",
+      CLAUDE_KEY,
+    ];
+    for (const answer of answers) input.write(`${answer}\n`);
+    const out: string[] = [];
+    const result = await runSetup(
+      ["--commit", "--receiver-env", join(dir, "asked.env")],
+      {},
+      { out: (line) => out.push(line), err: (line) => out.push(line), prompter },
+    );
+    prompter.close();
+    expect(result.code, out.join("\n")).toBe(0);
+    const screen = shown.join("");
+    expect(screen).toContain("GitLab URL [https://gitlab.com]: ");
+    expect(screen).toContain("Your GitLab token (a Maintainer's, with the api scope) (not shown): ");
+    expect(screen).toContain("CLAUDE_API_KEY for claude (empty: keep the project's) (not shown): ");
+    expect(screen).not.toContain(maria.token);
+    expect(screen).not.toContain(CLAUDE_KEY);
+    const variables = await admin.ok<Variable[]>("GET", `/projects/${project.id}/variables`);
+    expect(variables.find((v) => v.key === "CLAUDE_API_KEY")?.value).toBe(CLAUDE_KEY);
+    expect(await admin.ok<Array<{ url: string }>>("GET", `/projects/${project.id}/hooks`)).toEqual([
+      expect.objectContaining({ url: RECEIVER }),
+    ]);
   });
 });
 
