@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # agent-bridge's CI image for Codex, Alpine variant (smaller): Node 22, git, bubblewrap for Codex's sandbox, the
-# Codex CLI (pinned; its executable is a static musl build) and agent-bridge, run as an unprivileged user. Build
+# Codex CLI (pinned; its executable is a static musl build) and agent-bridge, the agent run as a user of its own. Build
 # it from the repository root:
 #   docker build -f images/codex/alpine.Dockerfile -t registry.example.com/agent-bridge/codex:0.1.0-alpine .
 # agent-bridge, built and packed from this repository, then installed from its own tarball with the
@@ -36,8 +36,8 @@ LABEL org.opencontainers.image.title="agent-bridge-codex" \
       org.opencontainers.image.licenses="MIT"
 
 # git for the checkout and the commits; openssh-keygen signs them (SSH_SIGNING_KEY); bubblewrap is Codex's
-# sandbox (workspace-write, no network).
-RUN apk add --no-cache bash bubblewrap ca-certificates git openssh-keygen
+# sandbox (workspace-write, no network); setpriv drops to the agent's user in its box.
+RUN apk add --no-cache bash bubblewrap ca-certificates git openssh-keygen setpriv
 
 # The CLI at the exact version the project tests against (a Node wrapper around its native executable).
 RUN npm install -g --no-fund --no-audit "@openai/codex@${CODEX_VERSION}" \
@@ -49,11 +49,16 @@ COPY --from=package /opt/agent-bridge /opt/agent-bridge
 RUN ln -s /opt/agent-bridge/bin/agent-bridge.js /usr/local/bin/agent-bridge \
     && agent-bridge --help > /dev/null
 
-# An unprivileged user. GitLab's runner checks the repository out as another user: trust it for git.
+# Two users. The job runs as root so that it can start the agent as agent-box, a user of its own that owns
+# nothing but the checkout while the agent runs (agent-bridge's box, docs/security.md); agent is for runners
+# that start the job as a user that is not root (the agent then gets bubblewrap namespaces only). GitLab's
+# runner checks the repository out as another user: trust it for git.
 RUN adduser -D -u 10001 -s /bin/bash agent \
+    && addgroup -S -g 10002 agent-box \
+    && adduser -S -D -H -u 10002 -G agent-box -s /sbin/nologin agent-box \
     && git config --system --add safe.directory '*'
 
-USER agent
+USER root
 WORKDIR /home/agent
 # The node image's entrypoint would start node; GitLab's runner needs a plain shell.
 ENTRYPOINT []

@@ -15,7 +15,7 @@ import type { AgentLaunch, ProcessBox } from "../agents/agent-env.ts";
 import { bwrapArgs } from "./bwrap-args.ts";
 import { findOnPath } from "./find-on-path.ts";
 import type { Isolation } from "./isolation.ts";
-import { chownTree, killProcessesOf, ownerOf, type Owner } from "./owner.ts";
+import { chownTree, closedFolderOn, killProcessesOf, ownerOf, type Owner } from "./owner.ts";
 
 export interface AgentBoxOptions {
   isolation: Isolation;
@@ -78,13 +78,16 @@ export async function openAgentBox(options: AgentBoxOptions): Promise<AgentBox> 
           {
             workdir: plain.cwd,
             writable: [dir],
-            readOnly: toolchainDirs(plain.command, env["PATH"], options.toolchain, [dir, workdir]),
+            // bwrap started as the agent's user mounts only what that user can reach.
+            readOnly: toolchainDirs(plain.command, env["PATH"], options.toolchain, [dir, workdir]).filter(
+              (path) => dropTo || !user || closedFolderOn(path, user) === undefined,
+            ),
             ...(dropTo ? { dropTo } : {}),
           },
           plain.command,
           plain.args,
         );
-        // bwrap starts as the job's user (as root it needs the privilege to make the namespaces).
+        // Without setpriv, bwrap starts as the agent's user (in a user namespace of its own).
         if (!dropTo && user) Object.assign(boxed, { uid: user.uid, gid: user.gid });
       } else if (user) Object.assign(boxed, { uid: user.uid, gid: user.gid });
       return boxed;

@@ -71,18 +71,25 @@ export async function probeIsolation(options: ProbeOptions): Promise<Isolation> 
   }
 
   const bwrap = findOnPath("bwrap", options.env["PATH"]);
-  const setpriv = user !== null ? findOnPath("setpriv", options.env["PATH"]) : undefined;
+  let setpriv = user !== null ? findOnPath("setpriv", options.env["PATH"]) : undefined;
   let namespaces = false;
   if (bwrap === undefined) {
     notes.push("namespaces: no, bwrap is not installed (apt-get install -y bubblewrap; apk add bubblewrap)");
-  } else if (user !== null && setpriv === undefined) {
-    notes.push("namespaces: no, setpriv is not installed (apt-get install -y util-linux; apk add setpriv)");
   } else {
-    const why = await tryBwrap(bwrap, user !== null && setpriv !== undefined ? { user, setpriv } : undefined);
+    // As root: bwrap makes the namespaces with root's privilege and setpriv drops to the user inside; where
+    // root lacks it (a container without CAP_SYS_ADMIN), bwrap started as the user, in a user namespace.
+    let why =
+      user !== null && setpriv !== undefined
+        ? await tryBwrap(bwrap, { dropTo: { user, setpriv } })
+        : "setpriv is not installed (apt-get install -y util-linux; apk add setpriv)";
+    if (why !== null) {
+      setpriv = undefined;
+      why = await tryBwrap(bwrap, user !== null ? { asUser: user } : {});
+    }
     namespaces = why === null;
     notes.push(
       namespaces
-        ? `namespaces: bwrap with its own PID, IPC, UTS and mount namespaces and /proc${user ? `, setpriv to ${user.name}` : ""}`
+        ? `namespaces: bwrap with its own PID, IPC, UTS and mount namespaces and /proc${user ? (setpriv ? `, setpriv to ${user.name}` : `, started as ${user.name}`) : ""}`
         : `namespaces: no, bwrap cannot make them here (${why}); the runner has to allow unprivileged user namespaces`,
     );
   }
@@ -155,13 +162,19 @@ function lookupUser(name: string, passwdFile: string): BoxUser | null {
 /** null when bwrap made the box (as the agent's box is made) and ran `true` in it, else what it said. */
 function tryBwrap(
   bwrap: string,
-  dropTo: { user: BoxUser; setpriv: string } | undefined,
+  how: { dropTo?: { user: BoxUser; setpriv: string }; asUser?: BoxUser },
 ): Promise<string | null> {
-  const layout = { workdir: tmpdir(), writable: [], readOnly: [], ...(dropTo ? { dropTo } : {}) };
+  const layout = {
+    workdir: tmpdir(),
+    writable: [],
+    readOnly: [],
+    ...(how.dropTo ? { dropTo: how.dropTo } : {}),
+  };
   return new Promise((resolve) => {
     const child = spawn(bwrap, bwrapArgs(layout, "true", []), {
       stdio: ["ignore", "ignore", "pipe"],
       env: { PATH: "/usr/bin:/bin" },
+      ...(how.asUser ? { uid: how.asUser.uid, gid: how.asUser.gid } : {}),
     });
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));

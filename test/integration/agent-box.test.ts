@@ -80,14 +80,26 @@ describe("the agent box on this runner", () => {
 
   const root = process.getuid?.() === 0;
   it.each([
-    ["as probed", false],
+    ["as probed", "probed"],
     // The Docker executor's case: root without the privilege for namespaces.
-    ...(root ? [["as its own user alone", true] as const] : []),
+    ...(root ? [["as its own user alone", "user"] as const] : []),
+    // Root without CAP_SYS_ADMIN where user namespaces are allowed: bwrap started as the agent's user.
+    ...(root ? [["in bwrap started as its own user", "bwrap as user"] as const] : []),
   ] as const)(
     "keeps the job's environment, run directory and processes out of the agent's reach (%s)",
-    async (_, userOnly) => {
+    async (_, mode) => {
       const probed = await probeIsolation({ env: process.env });
-      const isolation = userOnly ? { ...probed, namespaces: false } : probed;
+      const isolation: Isolation =
+        mode === "user"
+          ? { ...probed, namespaces: false }
+          : mode === "bwrap as user"
+            ? {
+                user: probed.user,
+                namespaces: probed.namespaces,
+                notes: [],
+                ...(probed.bwrap ? { bwrap: probed.bwrap } : {}),
+              }
+            : probed;
       const tree = await temp("box-tree-");
       // A checkout the agent's user can reach, as /builds is.
       await chmod(tree, 0o755);

@@ -170,14 +170,18 @@ describe.each(IMAGES)("$path", ({ path, assistant, variant }) => {
     if (assistant === "claude") expect(env(file)["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"]).toBe("1");
   });
 
-  it("runs as an unprivileged user created in the image, and trusts the runner's checkout for git", () => {
+  it("runs the job as root beside two users of its own (agent, and agent-box for the agent's box), with setpriv, and trusts the runner's checkout for git", () => {
+    // The job starts as root so that job/box/ can start the agent as agent-box (setpriv inside bubblewrap).
     const users = last.filter((i) => i.keyword === "USER");
     const user = users.at(-1);
-    expect(user?.args).toBe("agent");
+    expect(user?.args).toBe("root");
     const lastRun = runs(file).at(-1);
     expect(user && lastRun && user.line > lastRun.line).toBe(true);
     const creates = runs(file).find((run) => /\b(useradd|adduser)\b.*\bagent\b/.test(run.args));
-    expect(creates?.args).toMatch(/-u(id)? 10001/);
+    expect(creates?.args).toMatch(/(useradd|adduser)[^&]*-u(id)? 10001[^&]*\bagent\b/);
+    expect(creates?.args).toMatch(/(useradd|adduser)[^&]*-u(id)? 10002[^&]*\bagent-box\b/);
+    // Ubuntu's util-linux (an essential package) has setpriv; Alpine ships it on its own.
+    if (variant === "alpine") expect(text).toMatch(/apk add [^\n]*\bsetpriv\b/);
     expect(text).toContain("git config --system --add safe.directory '*'");
   });
 
