@@ -20,7 +20,7 @@ import { codexScriptedModel } from "../../sandbox/models/cli-env.ts";
 import type { ModelServer } from "../../sandbox/models/model-server.ts";
 import { startOpenAIModelServer } from "../../sandbox/models/openai-server.ts";
 import { startSandbox, type Sandbox } from "../../sandbox/server.ts";
-import { startServe } from "../support/serve.ts";
+import { settledNote, startServe, type ServeLog } from "../support/serve.ts";
 import {
   agentBridgeOnPath,
   COMPONENTS_PROJECT,
@@ -43,6 +43,7 @@ let bot: SandboxUser;
 let dev: SandboxUser;
 let dir: string;
 let serve: ChildProcess | undefined;
+let serveLog: ServeLog;
 /** The models the requests to the scripted OpenAI server since `from` asked for. */
 function modelsAsked(from: number): string[] {
   return model.requests
@@ -69,6 +70,7 @@ beforeAll(async () => {
     BRIDGE_USER_ID: String(bot.id),
   });
   serve = started.child;
+  serveLog = started.log;
   (globalThis as { webhookUrl?: string }).webhookUrl = started.webhookUrl;
 });
 
@@ -118,6 +120,9 @@ async function askCodex(projectId: number): Promise<string> {
       body: "@codex are you there?",
     },
   );
+  // The receiver acknowledges first and serves the mention after; then the pipeline runs.
+  await sandbox.idle();
+  await serveLog.waitFor(settledNote(note.id));
   await sandbox.idle();
   const notes = await admin.ok<Array<{ body: string; author: { id: number } }>>(
     "GET",
