@@ -11,6 +11,7 @@ import {
   type WebhookRequest,
   type WebhookResponse,
 } from "../shared/webhook/handler.ts";
+import { levelFields, type LogLevel } from "../shared/webhook/log.ts";
 import type { MentionTask } from "../shared/webhook/mention-task.ts";
 import { createMentionWorker, type MentionWorker } from "../shared/webhook/worker.ts";
 
@@ -89,7 +90,7 @@ export function adapterResponse(
   };
 }
 
-/** One JSON log line for an adapter-level event (not a delivery); never carries a secret. */
-export function adapterLogLine(msg: string, fields: Record<string, unknown> = {}): string {
-  return JSON.stringify({ msg, ...fields });
+/** One JSON log line for an adapter-level event (not a delivery), with its level; never carries a secret. */
+export function adapterLogLine(level: LogLevel, msg: string, fields: Record<string, unknown> = {}): string {
+  return JSON.stringify({ ...levelFields(level), msg, ...fields });
 }

@@ -43,7 +43,7 @@ export function createSweep(
         }
       }
       log(
-        adapterLogLine("sweep", {
+        adapterLogLine("info", "sweep", {
           projects: result.projects,
           found: result.tasks.length,
           handedOff,
@@ -53,7 +53,11 @@ export function createSweep(
       );
       return { found: result.tasks.length, handedOff };
     } catch (error) {
-      log(adapterLogLine("sweep failed", { error: error instanceof Error ? error.message : String(error) }));
+      log(
+        adapterLogLine("error", "sweep failed", {
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      );
       throw error;
     }
   };

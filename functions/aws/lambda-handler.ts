@@ -57,7 +57,7 @@ function settingsLoader(deps: Omit<LambdaHandlerDeps, "sendTask">) {
       now,
       onStaleRefreshFailure: (error) =>
         deps.log(
-          adapterLogLine("secrets refresh failed; the cached values keep serving", {
+          adapterLogLine("warn", "secrets refresh failed; the cached values keep serving", {
             error: describe(error),
           }),
         ),
@@ -79,7 +79,7 @@ export function createLambdaHandler(deps: LambdaHandlerDeps): LambdaHandler {
 
   async function currentHandler(): Promise<WebhookHandler> {
     const { settings, fresh } = await load(() =>
-      deps.log(adapterLogLine("secrets changed; webhook handler rebuilt")),
+      deps.log(adapterLogLine("info", "secrets changed; webhook handler rebuilt")),
     );
     if (fresh || !handler) {
       handler = createHandlerFromSettings(settings, (task) => deps.sendTask(encodeMentionTask(task)), wiring);
@@ -97,13 +97,13 @@ export function createLambdaHandler(deps: LambdaHandlerDeps): LambdaHandler {
       if (error instanceof SettingsError) {
         // Nothing that failed is kept: a fixed secret is picked up once the cache's TTL has passed, and a
         // fixed variable with the next container; the message names variables, never values.
-        deps.log(adapterLogLine("webhook receiver misconfigured", { error: error.message }));
+        deps.log(adapterLogLine("error", "webhook receiver misconfigured", { error: error.message }));
         return toFunctionUrlResult(
           adapterResponse(500, "error", "the receiver is misconfigured; see its log"),
         );
       }
       // Secrets Manager unreachable or access denied on a cold start: a redelivery may find it back.
-      deps.log(adapterLogLine("secrets could not be read", { error: describe(error) }));
+      deps.log(adapterLogLine("error", "secrets could not be read", { error: describe(error) }));
       return toFunctionUrlResult(
         adapterResponse(503, "error", "the receiver's secrets could not be read; see its log"),
       );
@@ -158,7 +158,7 @@ export function createLambdaWorker(deps: LambdaWorkerDeps): (event: SqsEvent) =>
   return async (event) => {
     // Settings that cannot be loaded fail the whole batch: every message comes back after its timeout.
     const { settings, fresh } = await load(() =>
-      deps.log(adapterLogLine("secrets changed; mention worker rebuilt")),
+      deps.log(adapterLogLine("info", "secrets changed; mention worker rebuilt")),
     );
     if (fresh || !worker) worker = createWorkerFromSettings(settings, wiring);
     const work = worker;
@@ -171,14 +171,21 @@ export function createLambdaWorker(deps: LambdaWorkerDeps): (event: SqsEvent) =>
           task = decodeMentionTask(record.body);
         } catch {
           // Not a task (sent by hand?): retrying would not help; it is dropped, and said so.
-          deps.log(adapterLogLine("queue message is not a mention task; dropped", { id: record.messageId }));
+          deps.log(
+            adapterLogLine("warn", "queue message is not a mention task; dropped", { id: record.messageId }),
+          );
           return;
         }
         try {
           await work(task, receives);
         } catch (error) {
           if (!(error instanceof RetryLater)) {
-            deps.log(adapterLogLine("mention task failed", { id: record.messageId, error: describe(error) }));
+            deps.log(
+              adapterLogLine("error", "mention task failed", {
+                id: record.messageId,
+                error: describe(error),
+              }),
+            );
           }
           failures.push({ itemIdentifier: record.messageId });
           if (record.receiptHandle) {

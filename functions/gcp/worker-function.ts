@@ -24,7 +24,11 @@ export function createPushWorker(worker: MentionWorker, log: (line: string) => v
     try {
       task = decodeMentionTask(Buffer.from(push.message?.data ?? "", "base64").toString("utf8"));
     } catch {
-      log(adapterLogLine("push message is not a mention task; dropped", { id: push.message?.messageId }));
+      log(
+        adapterLogLine("warn", "push message is not a mention task; dropped", {
+          id: push.message?.messageId,
+        }),
+      );
       res.status(204).send("");
       return;
     }
@@ -33,7 +37,12 @@ export function createPushWorker(worker: MentionWorker, log: (line: string) => v
       res.status(204).send("");
     } catch (error) {
       if (!(error instanceof RetryLater)) {
-        log(adapterLogLine("mention task failed", { id: push.message?.messageId, error: String(error) }));
+        log(
+          adapterLogLine("error", "mention task failed", {
+            id: push.message?.messageId,
+            error: String(error),
+          }),
+        );
       }
       res.status(503).send("");
     }

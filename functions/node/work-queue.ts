@@ -4,6 +4,7 @@
 // drain() stops taking tasks and runs what is left, back-offs cut short, within a grace period; a task
 // still failing then is left to the sweep, which serves mentions that carry no claim.
 import { RetryLater, type MentionWorker } from "../../shared/webhook/worker.ts";
+import { levelFields } from "../../shared/webhook/log.ts";
 import type { MentionTask } from "../../shared/webhook/mention-task.ts";
 
 export interface WorkQueueOptions {
@@ -76,6 +77,7 @@ export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
       if (entry.attempt >= maxAttempts || draining) {
         options.log(
           JSON.stringify({
+            ...levelFields("error"),
             msg: "mention task given up; the sweep will find it",
             projectId: entry.task.projectId,
             noteId: entry.task.noteId,

@@ -241,6 +241,8 @@ describe("functions/aws: secrets and settings", () => {
     const result = await handler(delivery());
     expect(result.statusCode).toBe(503);
     expect(sink.json()[0]).toEqual({
+      severity: "ERROR",
+      level: "ERROR",
       msg: "secrets could not be read",
       error: "AccessDeniedException: User is not authorized to perform: secretsmanager:GetSecretValue",
     });
