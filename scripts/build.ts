@@ -102,6 +102,8 @@ export const LAMBDA_FILE = "handler.mjs";
 export const LAMBDA_HANDLER = "handler.handler";
 /** The same artifact's second entry: the SQS consumer that does the GitLab work of each mention. */
 export const LAMBDA_WORKER_HANDLER = "handler.worker";
+/** And its third: the scheduled sweep, which queues the mentions no delivery brought. */
+export const LAMBDA_SWEEP_HANDLER = "handler.sweep";
 
 /** The Lambda handler's bundle options: ESM, node22, minified, everything inlined. */
 export function lambdaBuildOptions(outfile: string, external: string[] = []): BuildOptions {

@@ -1,16 +1,17 @@
 // The AWS Lambda entry points, and the only module that imports the AWS SDK. `handler`: the receiver behind
 // the Function URL (payload format 2.0), which puts each mention on the SQS queue TASK_QUEUE_URL and answers.
 // `worker`: the queue's consumer (an event source mapping with ReportBatchItemFailures), which does the
-// GitLab work and, for a task to try again, sets its visibility timeout to the back-off. Secrets named by
+// GitLab work and, for a task to try again, sets its visibility timeout to the back-off. `sweep`: run on a
+// schedule, puts the mentions of the last minutes that no task served on the queue. Secrets named by
 // WEBHOOK_SECRET_ARN, GITLAB_TOKEN_ARN (and the other NAME_ARN variables of secrets.ts) are read with
 // GetSecretValue, cached for SECRETS_TTL_SECONDS (default 300). Every other setting comes from the
 // function's environment (see WEBHOOK_SETTINGS_DOC).
 //
-// Bundle: esbuild, ESM, node22, the SDK included (version pinned, not the runtime's). Handlers: handler, worker.
+// Bundle: esbuild, ESM, node22, the SDK included (version pinned, not the runtime's). Handlers: handler, worker, sweep.
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { logToStdout } from "../shared-wiring.ts";
-import { createLambdaHandler, createLambdaWorker } from "./lambda-handler.ts";
+import { createLambdaHandler, createLambdaSweep, createLambdaWorker } from "./lambda-handler.ts";
 
 export const TASK_QUEUE_URL_VARIABLE = "TASK_QUEUE_URL";
 
@@ -62,6 +63,8 @@ export const worker = createLambdaWorker({
   delayRetry,
   log: logToStdout,
 });
+
+export const sweep = createLambdaSweep({ env: process.env, fetchSecretString, sendTask, log: logToStdout });
 
 // Inside Lambda, start reading the secrets while the runtime finishes its init, so the first delivery
 // finds them on their way; a plain import (tests, the bundle benchmark) touches no network.

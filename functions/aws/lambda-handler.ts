@@ -9,6 +9,7 @@ import { SettingsError } from "../../shared/config/settings-error.ts";
 import { loadWebhookSettings, type WebhookSettings } from "../../shared/config/webhook-settings.ts";
 import { decodeMentionTask, encodeMentionTask } from "../../shared/webhook/mention-task.ts";
 import { RetryLater, type MentionWorker } from "../../shared/webhook/worker.ts";
+import { createSweep, sweepSchedule } from "../sweep-runner.ts";
 import {
   adapterLogLine,
   adapterResponse,
@@ -195,5 +196,27 @@ export function createLambdaWorker(deps: LambdaWorkerDeps): (event: SqsEvent) =>
       }),
     );
     return { batchItemFailures: failures };
+  };
+}
+
+/**
+ * The scheduled sweep (an EventBridge rule): the mentions of the last SWEEP_WINDOW_MINUTES no task served go
+ * on the queue, for the worker. Throws when GitLab could not be read, so the invocation counts as an error.
+ */
+export function createLambdaSweep(
+  deps: LambdaHandlerDeps,
+): () => Promise<{ found: number; handedOff: number }> {
+  const now = deps.now ?? Date.now;
+  const wiring: WiringOptions = { now, log: deps.log, ...(deps.fetch ? { fetch: deps.fetch } : {}) };
+  const load = settingsLoader(deps);
+  return async () => {
+    const schedule = sweepSchedule(deps.env);
+    if ("error" in schedule) throw new Error(schedule.error);
+    const { settings } = await load(() => undefined);
+    const sweep = createSweep(settings, (task) => deps.sendTask(encodeMentionTask(task)), {
+      ...wiring,
+      windowMinutes: schedule.windowMinutes,
+    });
+    return sweep();
   };
 }

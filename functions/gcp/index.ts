@@ -7,12 +7,14 @@
 // lists every bad variable, never a value.
 import { http } from "@google-cloud/functions-framework";
 import { SettingsError } from "../../shared/config/settings-error.ts";
+import type { MentionTask } from "../../shared/webhook/mention-task.ts";
 import {
   createHandlerFromSettings,
   createWorkerFromSettings,
   loadSettingsFromEnv,
   logToStdout,
 } from "../shared-wiring.ts";
+import { createSweep, sweepSchedule } from "../sweep-runner.ts";
 import { createCloudFunction } from "./cloud-function.ts";
 import { FUNCTION_NAME, WORKER_FUNCTION_NAME } from "./entry-points.ts";
 import { createPublisher, TASK_TOPIC_VARIABLE } from "./pubsub.ts";
@@ -30,7 +32,7 @@ try {
 
 // Built on the first mention, so the worker's deploy (which has no topic) and a test without one start.
 let publish: ((body: string) => Promise<void>) | undefined;
-const handOff = async (task: unknown): Promise<void> => {
+const handOff = async (task: MentionTask): Promise<void> => {
   publish ??= createPublisher({
     topic: process.env[TASK_TOPIC_VARIABLE] ?? "",
     fetch: globalThis.fetch,
@@ -39,5 +41,11 @@ const handOff = async (task: unknown): Promise<void> => {
   await publish(JSON.stringify(task));
 };
 
+const schedule = sweepSchedule(process.env);
+const sweep = async (): Promise<unknown> => {
+  if ("error" in schedule) throw new Error(schedule.error);
+  return createSweep(settings, (task) => handOff(task), { windowMinutes: schedule.windowMinutes })();
+};
+
 http(FUNCTION_NAME, createCloudFunction(createHandlerFromSettings(settings, handOff)));
-http(WORKER_FUNCTION_NAME, createPushWorker(createWorkerFromSettings(settings), logToStdout));
+http(WORKER_FUNCTION_NAME, createPushWorker(createWorkerFromSettings(settings), logToStdout, sweep));

@@ -21,6 +21,7 @@ export const PLAIN_SETTINGS: readonly string[] = [
     (name) => name !== "GITLAB_URL" && !SECRET_SETTINGS.some((secret) => secret === name),
   ),
   SECRETS_TTL_VARIABLE,
+  "SWEEP_WINDOW_MINUTES",
 ];
 
 // CloudWatch Logs accepts only these retention periods.
@@ -75,6 +76,11 @@ const WebhookConfigSchema = z.strictObject({
     .min(2, { error: "at least 2: one retry" })
     .max(50, { error: "at most 50" })
     .default(10),
+  sweepEveryMinutes: z
+    .int({ error: "how often the catch-up sweep runs, in whole minutes from 1 to 60" })
+    .min(1, { error: "at least 1" })
+    .max(60, { error: "at most 60: mentions older than the sweep's window are not looked for" })
+    .default(5),
   logRetentionDays: z
     .int()
     .refine((days) => RETENTION_DAYS.some((allowed) => allowed === days), {

@@ -31,6 +31,8 @@ import {
 } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as cloudwatchActions from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as events from "aws-cdk-lib/aws-events";
+import * as eventsTargets from "aws-cdk-lib/aws-events-targets";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
@@ -40,7 +42,12 @@ import * as sqs from "aws-cdk-lib/aws-sqs";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { Construct } from "constructs";
 import { fileURLToPath } from "node:url";
-import { buildLambdaSync, LAMBDA_HANDLER, LAMBDA_WORKER_HANDLER } from "../../scripts/build.ts";
+import {
+  buildLambdaSync,
+  LAMBDA_HANDLER,
+  LAMBDA_SWEEP_HANDLER,
+  LAMBDA_WORKER_HANDLER,
+} from "../../scripts/build.ts";
 import { SECRET_SETTINGS, type SecretSetting } from "../../functions/aws/secrets.ts";
 import {
   CREATED_SECRETS,
@@ -84,6 +91,7 @@ export class WebhookStack extends Stack {
   readonly config: WebhookConfig;
   readonly function: lambda.Function;
   readonly worker: lambda.Function;
+  readonly sweep: lambda.Function;
   readonly tasks: sqs.Queue;
   readonly deadLetters: sqs.Queue;
   readonly functionUrl: lambda.FunctionUrl;
@@ -181,6 +189,29 @@ export class WebhookStack extends Stack {
     this.worker.addEventSource(
       new SqsEventSource(this.tasks, { batchSize: 10, reportBatchItemFailures: true }),
     );
+
+    // The catch-up sweep: every few minutes, the mentions of the last SWEEP_WINDOW_MINUTES (default 10)
+    // that no task served go on the queue (a delivery GitLab never made, a hook it disabled).
+    this.sweep = new lambda.Function(this, "Sweep", {
+      ...(config.functionName !== undefined ? { functionName: `${config.functionName}-sweep` } : {}),
+      description: `agent-bridge: the catch-up sweep of mentions for ${config.gitlabUrl}`,
+      code,
+      handler: LAMBDA_SWEEP_HANDLER,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: config.memoryMb,
+      timeout: Duration.seconds(WORKER_TIMEOUT_SECONDS * 2),
+      reservedConcurrentExecutions: 1,
+      logGroup: workerLogs,
+      environment,
+    });
+    for (const secret of secrets.values()) secret.grantRead(this.sweep);
+    this.tasks.grantSendMessages(this.sweep);
+    new events.Rule(this, "SweepSchedule", {
+      description: "agent-bridge: run the catch-up sweep",
+      schedule: events.Schedule.rate(Duration.minutes(config.sweepEveryMinutes)),
+      targets: [new eventsTargets.LambdaFunction(this.sweep, { retryAttempts: 0 })],
+    });
 
     this.functionUrl = this.function.addFunctionUrl({
       authType: lambda.FunctionUrlAuthType.NONE,

@@ -145,6 +145,8 @@ resource "google_cloudfunctions2_function" "worker" {
       GITLAB_URL   = var.gitlab_url
       NODE_ENV     = "production"
       NODE_OPTIONS = "--enable-source-maps"
+      # The sweep publishes what it finds to the tasks topic, like any delivery.
+      TASK_TOPIC = google_pubsub_topic.tasks.id
     })
 
     dynamic "secret_environment_variables" {
@@ -171,4 +173,33 @@ resource "google_cloud_run_service_iam_member" "push_invokes_worker" {
   service  = google_cloudfunctions2_function.worker.name
   role     = "roles/run.invoker"
   member   = "serviceAccount:${google_service_account.push.email}"
+}
+
+# The catch-up sweep: every sweep_every_minutes, Cloud Scheduler asks the worker (as the push identity, its
+# only invoker) to find the mentions of the last minutes that no task served and publish them as tasks.
+resource "google_cloud_scheduler_job" "sweep" {
+  project     = var.project_id
+  region      = var.region
+  name        = "${var.function_name}-sweep"
+  description = "agent-bridge: the catch-up sweep of mentions no delivery brought"
+  schedule    = "*/${var.sweep_every_minutes} * * * *"
+
+  retry_config {
+    retry_count = 0
+  }
+
+  http_target {
+    http_method = "POST"
+    uri         = google_cloudfunctions2_function.worker.service_config[0].uri
+    headers = {
+      "Content-Type" = "application/json"
+    }
+    body = base64encode(jsonencode({ sweep = true }))
+
+    oidc_token {
+      service_account_email = google_service_account.push.email
+    }
+  }
+
+  depends_on = [google_project_service.required]
 }

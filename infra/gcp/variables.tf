@@ -271,3 +271,14 @@ variable "max_delivery_attempts" {
     error_message = "max_delivery_attempts must be a whole number from 5 to 100 (Pub/Sub's limits for a dead-letter policy)."
   }
 }
+
+variable "sweep_every_minutes" {
+  description = "How often (in minutes, dividing 60) Cloud Scheduler runs the catch-up sweep of mentions no delivery brought."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = contains([1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30], var.sweep_every_minutes)
+    error_message = "sweep_every_minutes must divide an hour evenly and be at most 30 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20 or 30)."
+  }
+}

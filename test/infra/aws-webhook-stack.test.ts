@@ -150,7 +150,10 @@ describe("infra/aws/webhook-stack", () => {
       InvokeMode: "BUFFERED",
       TargetFunctionArn: { "Fn::GetAtt": [fnId, "Arn"] },
     });
-    const permissions = Object.values(created.template.findResources("AWS::Lambda::Permission")).map(props);
+    // The receiver's permissions (the sweep's one permission is for its schedule, events.amazonaws.com).
+    const permissions = Object.values(created.template.findResources("AWS::Lambda::Permission"))
+      .map(props)
+      .filter((p) => JSON.stringify(p["FunctionName"]).includes(fnId));
     expect(permissions).toEqual([
       {
         Action: "lambda:InvokeFunctionUrl",
@@ -300,6 +303,37 @@ describe("infra/aws/webhook-stack", () => {
     });
   });
 
+  it("runs the catch-up sweep every five minutes, which may only queue tasks and read the secrets", () => {
+    const { template } = created;
+    const sweep = named(template, "AWS::Lambda::Function", "Sweep");
+    expect(props(sweep.resource)).toMatchObject({
+      Handler: "handler.sweep",
+      ReservedConcurrentExecutions: 1,
+    });
+    template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(5 minutes)",
+      State: "ENABLED",
+      Targets: [
+        { Arn: { "Fn::GetAtt": [sweep.id, "Arn"] }, Id: "Target0", RetryPolicy: { MaximumRetryAttempts: 0 } },
+      ],
+    });
+    const policy = props(named(template, "AWS::IAM::Policy", "SweepServiceRoleDefaultPolicy").resource);
+    const actions = (
+      policy["PolicyDocument"] as { Statement: Array<{ Action: string | string[] }> }
+    ).Statement.flatMap((st) => st.Action);
+    expect(actions.sort()).toEqual(
+      [
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:GetSecretValue",
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+        "sqs:SendMessage",
+      ].sort(),
+    );
+  });
+
   it("matches the snapshot (bundling skipped, asset hashes masked)", () => {
     expect(stableTemplate(created.stack)).toMatchSnapshot();
   });
@@ -325,6 +359,7 @@ describe("infra/aws/webhook-config", () => {
       memoryMb: 512,
       timeoutSeconds: 15,
       maxReceiveCount: 10,
+      sweepEveryMinutes: 5,
       logRetentionDays: 30,
     });
   });
@@ -387,8 +422,8 @@ describe("infra/aws/webhook-config", () => {
       expect(PLAIN_SETTINGS).not.toContain(secret);
     }
     expect(
-      PLAIN_SETTINGS.filter((name) => name !== "SECRETS_TTL_SECONDS").every((name) =>
-        documented.includes(name),
+      PLAIN_SETTINGS.filter((name) => !["SECRETS_TTL_SECONDS", "SWEEP_WINDOW_MINUTES"].includes(name)).every(
+        (name) => documented.includes(name),
       ),
     ).toBe(true);
   });

@@ -245,6 +245,18 @@ describe("infra/gcp (hcl2json)", () => {
     expect(resource(mod, "google_pubsub_subscription", "dead_letters")).toMatchObject({
       topic: "${google_pubsub_topic.dead_letters.id}",
     });
+    // The catch-up sweep, on a schedule, as the same push identity.
+    expect(resource(mod, "google_cloud_scheduler_job", "sweep")).toMatchObject({
+      schedule: "*/${var.sweep_every_minutes} * * * *",
+      http_target: [
+        {
+          http_method: "POST",
+          uri: "${google_cloudfunctions2_function.worker.service_config[0].uri}",
+          body: "${base64encode(jsonencode({ sweep = true }))}",
+          oidc_token: [{ service_account_email: "${google_service_account.push.email}" }],
+        },
+      ],
+    });
   });
 
   it("validates every variable that shapes the trust, and accepts exactly the receiver's plain settings", () => {

@@ -325,7 +325,10 @@ describe("functions/aws/handler.ts: the Lambda entry point", () => {
       return true;
     });
     try {
-      const { handler } = await import("../../../functions/aws/handler.ts");
+      const entry = await import("../../../functions/aws/handler.ts");
+      const { handler } = entry;
+      // The CDK stack's three handlers: handler.handler, handler.worker, handler.sweep.
+      expect([typeof entry.worker, typeof entry.sweep]).toEqual(["function", "function"]);
       const result = await handler(
         functionUrlEvent({ headers: gitlabHeaders(), body: plainNoteBody() }, { base64: true }),
       );

@@ -107,11 +107,16 @@ describe("functions/gcp/pubsub", () => {
 describe("functions/gcp/worker-function", () => {
   let pushes = 0;
   // Through functions-framework's own server (its JSON body parser included), as Cloud Functions runs it.
-  async function push(worker: MentionWorker, data: string): Promise<number> {
+  async function push(
+    worker: MentionWorker,
+    data: string,
+    sweep?: () => Promise<unknown>,
+    body?: unknown,
+  ): Promise<number> {
     const name = `pushWorkerTest${++pushes}`;
     http(
       name,
-      createPushWorker(worker, () => undefined),
+      createPushWorker(worker, () => undefined, sweep),
     );
     const app = getTestServer(name);
     await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
@@ -119,7 +124,7 @@ describe("functions/gcp/worker-function", () => {
       const res = await fetch(`http://127.0.0.1:${(app.address() as AddressInfo).port}/`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ message: { data, messageId: "m1" }, deliveryAttempt: 2 }),
+        body: JSON.stringify(body ?? { message: { data, messageId: "m1" }, deliveryAttempt: 2 }),
       });
       return res.status;
     } finally {
@@ -142,5 +147,16 @@ describe("functions/gcp/worker-function", () => {
     expect(await push(unavailable, encoded)).toBe(503);
     expect(await push(served, Buffer.from("not json").toString("base64"))).toBe(204);
     expect(attempts).toEqual([2]);
+  });
+
+  it('runs the sweep for Cloud Scheduler\'s {"sweep": true}, 500 when it fails', async () => {
+    let sweeps = 0;
+    const never: MentionWorker = async () => {
+      throw new Error("no task in a sweep request");
+    };
+    const ok = async () => void sweeps++;
+    expect(await push(never, "", ok, { sweep: true })).toBe(204);
+    expect(sweeps).toBe(1);
+    expect(await push(never, "", () => Promise.reject(new Error("GitLab down")), { sweep: true })).toBe(500);
   });
 });
