@@ -14,6 +14,7 @@ import { handleGitRequest, matchGitPath } from "./git-route.ts";
 import { HookDispatcher } from "./hooks/hook-dispatcher.ts";
 import { API_PREFIX, createApiRouter, dispatchApi, send } from "./http/api-dispatch.ts";
 import { serveOidcDiscovery } from "./pipelines/oidc-routes.ts";
+import { serveWebPipeline } from "./pipelines/web-pipelines.ts";
 import { createPipelineService } from "./pipelines/pipeline-service.ts";
 import { serveUpload } from "./api/uploads.ts";
 import type { SandboxOptions, SandboxServices } from "./services.ts";
@@ -102,6 +103,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (git) return handleGitRequest(sb, req, res, url, git);
     if (await serveUpload(sb, req, res, url)) return;
     if (await serveOidcDiscovery(sb, req, res, url)) return;
+    if (await serveWebPipeline(sb, req, res, url)) return;
     req.resume();
     send(res, { status: 404, body: { message: "404 Not Found" } });
   }
