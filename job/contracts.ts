@@ -162,24 +162,4 @@ export interface Workspace {
   startSha: string;
 }
 
-export type PublishResult =
-  | {
-      kind: "merge_request";
-      branch: string;
-      commitSha: string;
-      mergeRequestIid: number;
-      mergeRequestUrl: string;
-    }
-  | {
-      kind: "commit";
-      branch: string;
-      commitSha: string;
-      commitUrl: string;
-      /**
-       * Set when the work could not go on the merge request's branch (it moved under the run and the commit
-       * no longer applied): `branch` is then a side branch holding the work, and this is the branch it was for.
-       */
-      intendedBranch?: string;
-    }
-  | { kind: "patch"; patch: string }
-  | { kind: "none" };
+export type { PublishResult } from "../shared/placeholder/job-text.ts";

@@ -10,21 +10,22 @@ import {
   loadJobGitLabSettings,
   type JobGitLabSettings,
 } from "../shared/config/job-settings.ts";
-import { getNote, listNotes, type Note, type NoteRef } from "../shared/gitlab/api/notes.ts";
+import { getNote, type Note, type NoteRef } from "../shared/gitlab/api/notes.ts";
 import { getCurrentUser } from "../shared/gitlab/api/users.ts";
 import type { GitLabRequester } from "../shared/gitlab/client.ts";
 import { createNodeGitLabClient } from "../shared/gitlab/node-client.ts";
 import type { Env } from "../shared/config/env-values.ts";
 import { describeError } from "../shared/gitlab/gitlab-api-error.ts";
-import { parseMarkers } from "../shared/gitlab/marker.ts";
 import {
   placeholderLocation,
   readEventInput,
   readTriggerPayload,
   type PlaceholderLocation,
 } from "./event-input.ts";
-import { createPlaceholder } from "./placeholder.ts";
-import { formatDuration, parsePlaceholderStatus } from "./placeholder-text.ts";
+import { findBotPlaceholders } from "../shared/placeholder/find.ts";
+import { formatDuration } from "../shared/placeholder/job-text.ts";
+import { createPlaceholder } from "../shared/placeholder/lifecycle.ts";
+import { readPlaceholder } from "../shared/placeholder/marker.ts";
 import { createRedactor, secretValuesFromEnv } from "./redact.ts";
 
 export interface FinalizeOptions {
@@ -79,23 +80,22 @@ export async function finalizeJob(options: FinalizeOptions): Promise<FinalizeRes
     const { where, note } = located;
     const id = where.ref.noteId;
 
-    const status = parsePlaceholderStatus(note.body);
-    const isPlaceholder = parseMarkers(note.body).some((m) => m.kind === "placeholder");
-    if (!isPlaceholder) {
+    const marker = readPlaceholder(note.body);
+    if (!marker) {
       return done({
         action: "left-alone",
         reason: `note ${id} is not a placeholder; left alone`,
         placeholderNoteId: id,
       });
     }
-    if (status === "done" || status === "failed") {
+    if (marker.status === "done" || marker.status === "failed") {
       return done({
         action: "left-alone",
-        reason: `placeholder ${id} is already ${status}; left alone`,
+        reason: `placeholder ${id} is already ${marker.status}; left alone`,
         placeholderNoteId: id,
       });
     }
-    const otherJob = linkedJobId(note.body);
+    const otherJob = marker.job;
     if (otherJob !== undefined && otherJob !== settings.jobId) {
       return done({
         action: "left-alone",
@@ -113,6 +113,7 @@ export async function finalizeJob(options: FinalizeOptions): Promise<FinalizeRes
         triggerNoteId: where.triggerNoteId,
         ...(where.askedBy !== undefined ? { askedBy: where.askedBy } : {}),
         jobUrl: settings.jobUrl,
+        jobId: settings.jobId,
       },
       redact,
       now,
@@ -162,16 +163,6 @@ export function jobEnding(
         ? `the job timed out (after ${formatDuration(timeoutMs ?? 0)}) before the run finished.`
         : "the job ended before the run finished.";
   }
-}
-
-/**
- * The job a "working" body links in its footer, if any. The last such link: the footer comes after the
- * agent's checklist, which could hold any text.
- */
-function linkedJobId(body: string): number | undefined {
-  const matches = [...body.matchAll(/\[View the job\]\([^)\s]*\/-\/jobs\/(\d+)\)/g)];
-  const id = matches.at(-1)?.[1];
-  return id !== undefined ? Number(id) : undefined;
 }
 
 type Located = { where: PlaceholderLocation; note: Note } | { skip: string };
@@ -229,6 +220,7 @@ async function locate(
   return { where, note };
 }
 
+/** The bot's placeholder for the note and assistant that this job works on (its marker names the job). */
 async function findJobPlaceholder(
   gitlab: GitLabRequester,
   trigger: NoteRef,
@@ -236,25 +228,8 @@ async function findJobPlaceholder(
   settings: JobGitLabSettings,
 ): Promise<Note | undefined> {
   const botId = (await getCurrentUser(gitlab)).id;
-  for (let page = 1; page <= 3; page++) {
-    const { items: notes } = await listNotes(
-      gitlab,
-      { ...trigger, sort: "desc", orderBy: "created_at" },
-      { page, perPage: 100 },
-    );
-    const found = notes.find(
-      (n) =>
-        n.author.id === botId &&
-        linkedJobId(n.body) === settings.jobId &&
-        parseMarkers(n.body).some(
-          (m) => m.kind === "placeholder" && m.assistant === assistant && m.note === trigger.noteId,
-        ),
-    );
-    if (found) return found;
-    const oldest = notes.at(-1);
-    if (notes.length < 100 || !oldest || oldest.id <= trigger.noteId) break;
-  }
-  return undefined;
+  const found = await findBotPlaceholders(gitlab, trigger, botId);
+  return found.find((f) => f.marker.assistant === assistant && f.marker.job === settings.jobId)?.note;
 }
 
 function present(value: string | undefined): boolean {

@@ -49,7 +49,7 @@ import {
   readEventInput,
   type PlaceholderLocation,
 } from "./event-input.ts";
-import { createPlaceholder, type Placeholder } from "./placeholder.ts";
+import { createPlaceholder, type Placeholder } from "../shared/placeholder/lifecycle.ts";
 import { JobFailure } from "./job-failure.ts";
 import { mcpToolName } from "./mcp/tool-specs.ts";
 import { createRedactor, secretValuesFromEnv } from "./redact.ts";
@@ -230,6 +230,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
           gitlab: gitlabFor(gitlabSettings.clientBaseUrl, gitlabSettings.token),
           policy: loadTriggerPolicySettings(env),
           jobUrl: gitlabSettings.jobUrl,
+          jobId: gitlabSettings.jobId,
           redact,
           log,
         });
@@ -285,6 +286,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
       triggerNoteId: event.noteId,
       askedBy: event.authorUsername,
       jobUrl: settings.gitlab.jobUrl,
+      jobId: settings.gitlab.jobId,
     },
     redact,
     now,
@@ -451,6 +453,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
         triggerNoteId: where.triggerNoteId,
         ...(where.askedBy !== undefined ? { askedBy: where.askedBy } : {}),
         jobUrl: gitlabSettings?.jobUrl ?? env["CI_JOB_URL"]?.trim() ?? baseUrl,
+        ...(gitlabSettings ? { jobId: gitlabSettings.jobId } : {}),
       },
       redact,
       now,

@@ -10,11 +10,10 @@
 // grow, and each job lists after it posted, so of two racing jobs the later one always sees the earlier.
 import { awardEmojiOnNote } from "../shared/gitlab/api/award-emoji.ts";
 import { getMemberAccessLevel } from "../shared/gitlab/api/members.ts";
-import { deleteNote, listNotes, type NoteRef } from "../shared/gitlab/api/notes.ts";
+import { deleteNote, type NoteRef } from "../shared/gitlab/api/notes.ts";
 import { getCurrentUser, getUser } from "../shared/gitlab/api/users.ts";
 import type { GitLabRequester } from "../shared/gitlab/client.ts";
 import { describeError } from "../shared/gitlab/gitlab-api-error.ts";
-import { parseMarkers } from "../shared/gitlab/marker.ts";
 import type { NoteHook } from "../shared/gitlab/webhook-schema.ts";
 import { ASSISTANTS, type Assistant } from "../shared/mention/index.ts";
 import type { TriggerPolicySettings } from "../shared/config/job-settings.ts";
@@ -23,7 +22,8 @@ import { eventFor, mentionFromHook, postPlaceholder } from "../shared/webhook/di
 import { authorRefusal, decide, isByBridgeUser } from "../shared/webhook/policy.ts";
 import type { Redact } from "./contracts.ts";
 import type { EventInput } from "./event-input.ts";
-import { renderWorking } from "./placeholder-text.ts";
+import { findBotPlaceholders } from "../shared/placeholder/find.ts";
+import { renderWorking } from "../shared/placeholder/job-text.ts";
 
 export interface AcceptTriggerOptions {
   hook: NoteHook;
@@ -31,12 +31,11 @@ export interface AcceptTriggerOptions {
   gitlab: GitLabRequester;
   policy: TriggerPolicySettings;
   jobUrl: string;
+  /** The job's id, named in the placeholder's marker. */
+  jobId?: number;
   redact: Redact;
   log: (line: string) => void;
 }
-
-const SEARCH_PAGES = 3;
-const PAGE_SIZE = 100;
 
 export async function acceptTriggerPayload(options: AcceptTriggerOptions): Promise<EventInput> {
   const { hook, assistant, gitlab, policy, log } = options;
@@ -85,7 +84,13 @@ export async function acceptTriggerPayload(options: AcceptTriggerOptions): Promi
   }
 
   const body = options.redact(
-    renderWorking({ assistant, triggerNoteId: note.id, askedBy: hook.user.username, jobUrl: options.jobUrl }),
+    renderWorking({
+      assistant,
+      triggerNoteId: note.id,
+      askedBy: hook.user.username,
+      jobUrl: options.jobUrl,
+      ...(options.jobId !== undefined ? { jobId: options.jobId } : {}),
+    }),
   );
   const placeholder = await postPlaceholder(gitlab, where, mentionFromHook(hook), body);
 
@@ -118,8 +123,8 @@ export async function acceptTriggerPayload(options: AcceptTriggerOptions): Promi
 }
 
 /**
- * The id of a placeholder by the bot for the same note and assistant that is older than `mine`, if any.
- * Newest first, and only back to the trigger note: a placeholder is always newer than the note it answers.
+ * The id of a placeholder by the bot for the same note and assistant that is older than `mine`, if any: the
+ * oldest one wins.
  */
 async function earlierPlaceholder(
   gitlab: GitLabRequester,
@@ -128,28 +133,8 @@ async function earlierPlaceholder(
   bridgeUserId: number,
   mine: number,
 ): Promise<number | undefined> {
-  let found: number | undefined;
-  for (let page = 1; page <= SEARCH_PAGES; page++) {
-    const { items: notes } = await listNotes(
-      gitlab,
-      {
-        projectId: trigger.projectId,
-        noteableType: trigger.noteableType,
-        noteableIid: trigger.noteableIid,
-        sort: "desc",
-        orderBy: "created_at",
-      },
-      { page, perPage: PAGE_SIZE },
-    );
-    for (const candidate of notes) {
-      if (candidate.author.id !== bridgeUserId || candidate.id >= mine) continue;
-      const ours = parseMarkers(candidate.body).some(
-        (m) => m.kind === "placeholder" && m.assistant === assistant && m.note === trigger.noteId,
-      );
-      if (ours && (found === undefined || candidate.id < found)) found = candidate.id;
-    }
-    const oldest = notes.at(-1);
-    if (notes.length < PAGE_SIZE || !oldest || oldest.id <= trigger.noteId) break;
-  }
-  return found;
+  const older = (await findBotPlaceholders(gitlab, trigger, bridgeUserId))
+    .filter((found) => found.marker.assistant === assistant && found.note.id < mine)
+    .map((found) => found.note.id);
+  return older.length > 0 ? Math.min(...older) : undefined;
 }

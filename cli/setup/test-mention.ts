@@ -1,10 +1,9 @@
 // The last, optional step of `agent-bridge setup` (--test-mention): an issue with a mention of each
 // assistant, posted as you, then a wait until the bot's placeholder for it says done or failed. The figure
 // it prints, from the mention to the answer, is the one a person waits for.
-import { createNote, listNotes } from "../../shared/gitlab/api/notes.ts";
-import { parseMarker } from "../../shared/gitlab/marker.ts";
+import { createNote } from "../../shared/gitlab/api/notes.ts";
 import { createIssue } from "../../shared/gitlab/project-admin.ts";
-import { parsePlaceholderStatus } from "../../job/placeholder-text.ts";
+import { findBotPlaceholders } from "../../shared/placeholder/find.ts";
 import { facts, SetupStop, type SetupContext } from "./context.ts";
 
 const STEP = "test mention";
@@ -52,21 +51,15 @@ export async function testMentionStep(ctx: SetupContext): Promise<void> {
     );
     let seen = "";
     for (;;) {
-      const { items: notes } = await listNotes(
+      const [found] = await findBotPlaceholders(
         ctx.gitlab,
-        { projectId: f.project.id, noteableType: "Issue", noteableIid: issue.iid },
-        { page: 1, perPage: 100 },
+        { projectId: f.project.id, noteableType: "Issue", noteableIid: issue.iid, noteId: note.id },
+        bot.userId,
       );
-      const placeholder = notes.find(
-        (n) =>
-          n.author.id === bot.userId &&
-          parseMarker(n.body)?.kind === "placeholder" &&
-          parseMarker(n.body)?.note === note.id,
-      );
+      const placeholder = found?.note;
       // The receiver's own "could not start" note (renderDispatchError) carries no status: it is final too.
-      const status = placeholder
-        ? (parsePlaceholderStatus(placeholder.body) ??
-          (/\*\* could not start \(asked by/.test(placeholder.body) ? "failed" : null))
+      const status = found
+        ? (found.marker.status ?? (/\*\* could not start \(asked by/.test(found.note.body) ? "failed" : null))
         : null;
       if (placeholder && status !== seen) {
         seen = status ?? "";
@@ -86,7 +79,7 @@ export async function testMentionStep(ctx: SetupContext): Promise<void> {
         throw new SetupStop(
           STEP,
           `@${assistant}'s run failed after ${seconds} s: "${readable(placeholder.body)}"`,
-          parsePlaceholderStatus(placeholder.body) === null
+          found?.marker.status === undefined
             ? [
                 "The answer above says what GitLab refused; fix that, then run setup with --test-mention again",
               ]

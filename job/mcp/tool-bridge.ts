@@ -18,7 +18,7 @@ import { z } from "zod";
 import { createDiffThread } from "../../shared/gitlab/api/discussions.ts";
 import type { GitLabRequester } from "../../shared/gitlab/client.ts";
 import { isGitLabApiError } from "../../shared/gitlab/gitlab-api-error.ts";
-import { markerFor } from "../../shared/gitlab/marker.ts";
+import { markerFor } from "../../shared/placeholder/marker.ts";
 import type { BridgeEvent, McpLaunch, MergeRequestFacts, Redact } from "../contracts.ts";
 import { checkPosition, type MergeRequestFileDiff } from "./diff-position.ts";
 import {

@@ -21,10 +21,6 @@ export function isSpaceOrTab(code: number): boolean {
   return code === 0x20 || code === 0x09;
 }
 
-export function isLineEnding(code: number): boolean {
-  return code === 0x0a || code === 0x0d;
-}
-
 export function isAsciiLetter(code: number): boolean {
   return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
 }

@@ -30,8 +30,3 @@ export const BRIDGE_EVENT_INPUT = "agent_bridge_event";
 export function encodeBridgeEvent(event: BridgeEvent): string {
   return JSON.stringify(BridgeEventSchema.parse(event));
 }
-
-/** For the job: the event from the variable or input's text; throws a ZodError or SyntaxError when malformed. */
-export function decodeBridgeEvent(text: string): BridgeEvent {
-  return BridgeEventSchema.parse(JSON.parse(text));
-}

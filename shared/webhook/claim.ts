@@ -4,17 +4,13 @@
 // A crash between the claim and the placeholder must not lose the request: when the claim is taken, its age
 // is past the grace period and the bridge left no placeholder for this note, the delivery goes on.
 import { awardEmojiOnNote, listNoteAwardEmoji, type AwardEmoji } from "../gitlab/api/award-emoji.ts";
-import { listNotes, type NoteRef } from "../gitlab/api/notes.ts";
+import type { NoteRef } from "../gitlab/api/notes.ts";
 import type { GitLabRequester } from "../gitlab/client.ts";
 import { isGitLabApiError } from "../gitlab/gitlab-api-error.ts";
-import { parseMarkers } from "../gitlab/marker.ts";
+import { findBotPlaceholders } from "../placeholder/find.ts";
 import type { Assistant } from "../mention/index.ts";
 
 export const CLAIM_EMOJI = "eyes";
-
-/** How far back the placeholder search pages through a noteable's notes, newest first. */
-const PLACEHOLDER_SEARCH_PAGES = 3;
-const PAGE_SIZE = 100;
 
 export type ClaimResult =
   /** This delivery placed the award. */
@@ -51,7 +47,9 @@ export async function claimNote(gl: GitLabRequester, options: ClaimOptions): Pro
     return { status: "duplicate", reason: "claimed by another delivery" };
   }
 
-  const placed = await findPlaceholders(gl, options.note, bridgeUserId);
+  const placed = new Set(
+    (await findBotPlaceholders(gl, options.note, bridgeUserId)).map((found) => found.marker.assistant),
+  );
   const missing = options.assistants.filter((a) => !placed.has(a));
   if (missing.length === 0) return { status: "duplicate", reason: "already dispatched" };
   return { status: "recovered", awardId: ours.id, missing };
@@ -70,34 +68,4 @@ export function isAlreadyTaken(error: unknown): boolean {
 function awardAgeMs(award: AwardEmoji, nowMs: number): number | undefined {
   const created = Date.parse(award.created_at);
   return Number.isNaN(created) ? undefined : nowMs - created;
-}
-
-/**
- * The assistants that already have a placeholder for this note: notes by the bridge's user (a marker typed
- * by anyone else proves nothing) carrying a placeholder marker for the note id. Newest first, and only as far
- * back as the trigger note: note ids grow, and a placeholder is always newer than the note it answers.
- */
-async function findPlaceholders(
-  gl: GitLabRequester,
-  note: NoteRef,
-  bridgeUserId: number,
-): Promise<Set<Assistant>> {
-  const found = new Set<Assistant>();
-  const { projectId, noteableType, noteableIid } = note;
-  for (let page = 1; page <= PLACEHOLDER_SEARCH_PAGES; page++) {
-    const { items: notes } = await listNotes(
-      gl,
-      { projectId, noteableType, noteableIid, sort: "desc", orderBy: "created_at" },
-      { page, perPage: PAGE_SIZE },
-    );
-    for (const candidate of notes) {
-      if (candidate.author.id !== bridgeUserId) continue;
-      for (const marker of parseMarkers(candidate.body)) {
-        if (marker.kind === "placeholder" && marker.note === note.noteId) found.add(marker.assistant);
-      }
-    }
-    const oldest = notes.at(-1);
-    if (notes.length < PAGE_SIZE || !oldest || oldest.id <= note.noteId) break;
-  }
-  return found;
 }

@@ -9,7 +9,11 @@ import { createPipeline, createPipelineWithTrigger } from "../gitlab/api/pipelin
 import type { GitLabRequester } from "../gitlab/client.ts";
 import { describeError, isGitLabApiError } from "../gitlab/gitlab-api-error.ts";
 import type { ThreadNoteableType } from "../gitlab/paths.ts";
-import { renderDispatchError, renderPlaceholder, type DispatchProblem } from "../gitlab/placeholder-text.ts";
+import {
+  renderDispatchError,
+  renderPlaceholder,
+  type DispatchProblem,
+} from "../placeholder/receiver-text.ts";
 import type { NoteHook } from "../gitlab/webhook-schema.ts";
 import type { Assistant } from "../mention/index.ts";
 import {

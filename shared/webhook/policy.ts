@@ -4,7 +4,7 @@
 // the bridge's marker and (unless HANDLE_EDITS) edits, which include the bridge's own placeholder edits,
 // are all ignored. The author's access level is checked by the caller: it needs a call.
 import type { WebhookSettings } from "../config/webhook-settings.ts";
-import { hasBridgeMarker } from "../gitlab/marker.ts";
+import { hasBridgeMarker } from "../placeholder/marker.ts";
 import type { ThreadNoteableType } from "../gitlab/paths.ts";
 import type { NoteHook } from "../gitlab/webhook-schema.ts";
 import { findMentions, type Assistant } from "../mention/index.ts";

@@ -14,7 +14,7 @@ import { listCommentEvents, type NoteEvent } from "../gitlab/api/events.ts";
 import { getCurrentUser } from "../gitlab/api/users.ts";
 import { getProject, listMemberProjects } from "../gitlab/api/projects.ts";
 import type { GitLabRequester } from "../gitlab/client.ts";
-import { hasBridgeMarker } from "../gitlab/marker.ts";
+import { hasBridgeMarker } from "../placeholder/marker.ts";
 import { findMentions } from "../mention/index.ts";
 import { CLAIM_EMOJI } from "./claim.ts";
 import type { MentionTask } from "./mention-task.ts";

@@ -87,17 +87,3 @@ function verifySignature(
   }
   return matched ? { ok: true } : { ok: false, reason: "no valid v1 webhook-signature" };
 }
-
-/** Signs like a Standard Webhooks sender; for tests and the sandbox, which must produce real signatures. */
-export function signWebhook(
-  key: Uint8Array,
-  id: string,
-  timestampSeconds: number,
-  rawBody: Uint8Array | string,
-): string {
-  const mac = createHmac("sha256", key)
-    .update(`${id}.${timestampSeconds}.`, "utf8")
-    .update(typeof rawBody === "string" ? Buffer.from(rawBody, "utf8") : rawBody)
-    .digest("base64");
-  return `v1,${mac}`;
-}

@@ -16,7 +16,7 @@ import { getCurrentUser, getUser } from "../gitlab/api/users.ts";
 import { observeCalls, type GitLabClient, type GitLabRequester } from "../gitlab/client.ts";
 import { describeError, isGitLabApiError } from "../gitlab/gitlab-api-error.ts";
 import { isTransient } from "../gitlab/retry.ts";
-import { hasBridgeMarker } from "../gitlab/marker.ts";
+import { hasBridgeMarker } from "../placeholder/marker.ts";
 import { findMentions } from "../mention/index.ts";
 import { claimNote } from "./claim.ts";
 import { dispatchRuns, type RunOutcome } from "./dispatch.ts";

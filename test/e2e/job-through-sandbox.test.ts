@@ -2,7 +2,7 @@
 // components run by the sandbox's runner, `agent-bridge run` with the real Claude Code or Codex CLI answering
 // a scripted model, and the outcome read back from GitLab's state.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseMarker } from "../../shared/gitlab/marker.ts";
+import { parseMarker, parsePlaceholderStatus } from "../../shared/placeholder/marker.ts";
 import { startWorld, type World } from "./support/bridge-world.ts";
 
 let world: World;
@@ -405,7 +405,7 @@ describe("failures end in a clear note, never 'working'", { timeout: 180_000 }, 
     const body = await placeholderFor(noteId);
     expect(body, await jobTraces()).toContain("could not finish");
     expect(body).toMatch(/\/-\/jobs\/\d+/);
-    expect(body).toContain("agent-bridge:status failed");
+    expect(parsePlaceholderStatus(body)).toBe("failed");
   });
 
   it("a model that hangs past the run's deadline: the CLI is stopped and the placeholder says so", async () => {
@@ -454,8 +454,9 @@ describe("failures end in a clear note, never 'working'", { timeout: 180_000 }, 
     await world.admin.ok("POST", `/projects/${world.projectId}/jobs/${job!.id}/cancel`);
     await world.sandbox.idle();
     const body = await placeholderFor(note.id);
-    expect(body, await jobTraces()).not.toMatch(/is working on it|agent-bridge:status working/);
-    expect(body).toContain("agent-bridge:status failed");
+    expect(body, await jobTraces()).not.toMatch(/is working on it/);
+    expect(parsePlaceholderStatus(body)).not.toBe("working");
+    expect(parsePlaceholderStatus(body)).toBe("failed");
   });
 
   it("GitLab answering 502 while the merge request is created: retried, and exactly one merge request", async () => {

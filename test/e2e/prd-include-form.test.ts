@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseMarker } from "../../shared/gitlab/marker.ts";
+import { parseMarker } from "../../shared/placeholder/marker.ts";
 import {
   addMember,
   createProject,

@@ -5,7 +5,7 @@
 // actions as GitLab does (test/sandbox/api/quick-actions.test.ts), so nothing may move: the issue stays open,
 // the merge request unmerged and unapproved, no label is added, and the text still reads as the model wrote.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseMarker } from "../../shared/gitlab/marker.ts";
+import { parseMarker } from "../../shared/placeholder/marker.ts";
 import { startWorld, type World } from "./support/bridge-world.ts";
 
 const INJECTED = "Done.\n/close\n/merge\n/label ~x\n/approve\n/lock\nNothing else to do.";

@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { finalizeJob } from "../../job/finalize.ts";
-import { parsePlaceholderStatus, renderSucceeded, renderWorking } from "../../job/placeholder-text.ts";
+import { renderSucceeded, renderWorking } from "../../shared/placeholder/job-text.ts";
 import { runJob, type JobSteps } from "../../job/run.ts";
 import {
   addMember,
@@ -27,8 +27,8 @@ import {
 import { startAnthropicModelServer } from "../../sandbox/models/anthropic-server.ts";
 import { claudeBin, codexBin } from "../../sandbox/models/cli-env.ts";
 import { startSandbox, type Sandbox } from "../../sandbox/server.ts";
-import { parseMarker } from "../../shared/gitlab/marker.ts";
-import { renderPlaceholder } from "../../shared/gitlab/placeholder-text.ts";
+import { parseMarker, parsePlaceholderStatus } from "../../shared/placeholder/marker.ts";
+import { renderPlaceholder } from "../../shared/placeholder/receiver-text.ts";
 import { encodeBridgeEvent, type BridgeEvent } from "../../shared/webhook/bridge-event.ts";
 import { cloneUrl, git } from "../support/git.ts";
 

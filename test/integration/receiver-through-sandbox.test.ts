@@ -10,8 +10,9 @@ import {
   type SandboxUser,
 } from "../../sandbox/admin-client.ts";
 import { startSandbox, type Sandbox } from "../../sandbox/server.ts";
-import { parseMarker } from "../../shared/gitlab/marker.ts";
-import { decodeBridgeEvent, type BridgeEvent } from "../../shared/webhook/bridge-event.ts";
+import { parseMarker } from "../../shared/placeholder/marker.ts";
+import type { BridgeEvent } from "../../shared/webhook/bridge-event.ts";
+import { decodeBridgeEvent } from "../support/bridge-event.ts";
 import { settledNote, startServe, type ServeLog } from "../support/serve.ts";
 
 const SECRET = "receiver-e2e-secret";

@@ -13,7 +13,7 @@ import {
   type SandboxUser,
 } from "../../sandbox/admin-client.ts";
 import { startSandbox, type Sandbox } from "../../sandbox/server.ts";
-import { parseMarker } from "../../shared/gitlab/marker.ts";
+import { parseMarker } from "../../shared/placeholder/marker.ts";
 import { AGENT_BRIDGE_BIN, settledNote, startServe } from "../support/serve.ts";
 
 const SECRET = "sweep-e2e-secret";

@@ -17,8 +17,8 @@ import { startSandbox, type Sandbox } from "../../sandbox/server.ts";
 import { loadWebhookSettings } from "../../shared/config/webhook-settings.ts";
 import { createWorkQueue, type WorkQueue } from "../../functions/node/work-queue.ts";
 import { createGitLabClient } from "../../shared/gitlab/client.ts";
-import { parseMarker } from "../../shared/gitlab/marker.ts";
-import { decodeBridgeEvent } from "../../shared/webhook/bridge-event.ts";
+import { parseMarker } from "../../shared/placeholder/marker.ts";
+import { decodeBridgeEvent } from "../support/bridge-event.ts";
 import { createWebhookHandler, type WebhookResponse } from "../../shared/webhook/handler.ts";
 import { createMentionWorker } from "../../shared/webhook/worker.ts";
 

@@ -2,7 +2,8 @@
 // agent runs: known placeholders only, {iid} present, and a result git takes as a branch name.
 import { describe, expect, it } from "vitest";
 import { branchNameTemplateProblem } from "../../../shared/config/branch-name-template.ts";
-import { loadJobSettings, SettingsError } from "../../../shared/config/index.ts";
+import { loadJobSettings } from "../../../shared/config/job-settings.ts";
+import { SettingsError } from "../../../shared/config/settings-error.ts";
 
 describe("branchNameTemplateProblem", () => {
   it.each(["{prefix}{iid}-{slug}", "{prefix}{assistant}/{kind}-{iid}", "agents/{iid}", "{iid}_{slug}"])(

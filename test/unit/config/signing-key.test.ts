@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadJobSettings, SettingsError } from "../../../shared/config/index.ts";
+import { loadJobSettings } from "../../../shared/config/job-settings.ts";
+import { SettingsError } from "../../../shared/config/settings-error.ts";
 import { openSshPrivateKey } from "../../../shared/config/signing-key.ts";
 
 let dir: string;

@@ -13,7 +13,7 @@ import {
   encodeMentionTask,
   type MentionTask,
 } from "../../../shared/webhook/mention-task.ts";
-import { signWebhook } from "../../../shared/webhook/verify.ts";
+import { signWebhook } from "../../support/sign-webhook.ts";
 import {
   functionUrlEvent,
   gitlabHeaders,

@@ -4,7 +4,7 @@ import { getTestServer } from "@google-cloud/functions-framework/testing";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from "vitest";
-import { signWebhook } from "../../../shared/webhook/verify.ts";
+import { signWebhook } from "../../support/sign-webhook.ts";
 import {
   gitlabHeaders,
   plainNoteBody,

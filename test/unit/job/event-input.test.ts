@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TriggerPolicySettings } from "../../../shared/config/job-settings.ts";
-import { parseMarker } from "../../../shared/gitlab/marker.ts";
+import { parseMarker } from "../../../shared/placeholder/marker.ts";
 import type { NoteHook } from "../../../shared/gitlab/webhook-schema.ts";
 import { encodeBridgeEvent, type BridgeEvent } from "../../../shared/webhook/bridge-event.ts";
 import {
@@ -10,7 +10,7 @@ import {
   type EventInput,
   type ReadEventOptions,
 } from "../../../job/event-input.ts";
-import { parsePlaceholderStatus } from "../../../job/placeholder-text.ts";
+import { parsePlaceholderStatus } from "../../../shared/placeholder/marker.ts";
 import { acceptTriggerPayload } from "../../../job/trigger-payload.ts";
 import { fixture, fixtureText, variant } from "../webhook/fixture-payloads.ts";
 import { apiError, award, note, scriptedGitLab } from "../webhook/scripted-gitlab.ts";

@@ -3,7 +3,7 @@
 // the integration suite's.
 import { describe, expect, it } from "vitest";
 import type { AgentRunResult, JobContext, Workspace } from "../../../job/contracts.ts";
-import { parsePlaceholderStatus } from "../../../job/placeholder-text.ts";
+import { parsePlaceholderStatus } from "../../../shared/placeholder/marker.ts";
 import { runJob, type JobSteps } from "../../../job/run.ts";
 import { encodeBridgeEvent, type BridgeEvent } from "../../../shared/webhook/bridge-event.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { markerFor } from "../../../shared/gitlab/marker.ts";
+import { markerFor } from "../../../shared/placeholder/marker.ts";
 import { claimNote, isAlreadyTaken } from "../../../shared/webhook/claim.ts";
 import { apiError, award, note, scriptedGitLab } from "./scripted-gitlab.ts";
 

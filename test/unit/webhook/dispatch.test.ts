@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseMarker } from "../../../shared/gitlab/marker.ts";
+import { parseMarker } from "../../../shared/placeholder/marker.ts";
 import { NoteHookSchema } from "../../../shared/gitlab/webhook-schema.ts";
-import { decodeBridgeEvent } from "../../../shared/webhook/bridge-event.ts";
+import { decodeBridgeEvent } from "../../support/bridge-event.ts";
 import {
   dispatchRuns,
   isConfidential,

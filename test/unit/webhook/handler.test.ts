@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { createWebhookHandler, type WebhookRequest } from "../../../shared/webhook/handler.ts";
 import type { MentionTask } from "../../../shared/webhook/mention-task.ts";
-import { signWebhook } from "../../../shared/webhook/verify.ts";
+import { signWebhook } from "../../support/sign-webhook.ts";
 import { createMentionWorker, RetryLater, type WorkResult } from "../../../shared/webhook/worker.ts";
 import { fixtureText, variant, type FixtureName } from "./fixture-payloads.ts";
 import { apiError, award, note, pipeline, scriptedGitLab, type Route } from "./scripted-gitlab.ts";

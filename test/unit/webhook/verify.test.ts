@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  matchesAnySecret,
-  signWebhook,
-  verifyWebhook,
-  type VerifyOptions,
-} from "../../../shared/webhook/verify.ts";
+import { matchesAnySecret, verifyWebhook, type VerifyOptions } from "../../../shared/webhook/verify.ts";
+import { signWebhook } from "../../support/sign-webhook.ts";
 
 // The example of the Standard Webhooks specification's reference libraries.
 const SPEC = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseMarker } from "../../../shared/gitlab/marker.ts";
-import { renderDispatchError, renderPlaceholder } from "../../../shared/gitlab/placeholder-text.ts";
+import { parseMarker } from "../../../shared/placeholder/marker.ts";
+import { renderDispatchError, renderPlaceholder } from "../../../shared/placeholder/receiver-text.ts";
 
 const asker = { assistant: "claude", note: 1241, askedBy: "alice" } as const;
 

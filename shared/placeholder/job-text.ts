@@ -1,38 +1,49 @@
 // Pure rendering of the placeholder note through the job's life: working (with the job link and the
 // agent's live checklist), done (what was done, links, duration, turns, tokens, cost) or failed (the error,
 // the job link, what to try). Every body keeps the placeholder marker for its whole life (the receiver's
-// claim recovery looks for it) and a status marker, so `finalize` can tell a note still "working".
+// claim recovery looks for it), and the marker says the status and the job, so `finalize` can tell a note
+// still "working" and whose it is.
 // Mentions of the assistants are written in code spans: a bare @claude would notify a user of that name.
 // Redaction is not done here: the Placeholder passes every body through the job's redactor.
-import { assistantDisplayName } from "../shared/gitlab/assistant.ts";
-import { markerFor } from "../shared/gitlab/marker.ts";
-import { ASSISTANTS, type Assistant } from "../shared/mention/index.ts";
-import type { PublishResult } from "./contracts.ts";
-import { oneLine } from "./agents/event-text.ts";
-import type { ReviewOutcome } from "./review-outcome.ts";
+import { assistantDisplayName } from "../gitlab/assistant.ts";
+import { ASSISTANTS, type Assistant } from "../mention/index.ts";
+import { markerFor, type PlaceholderStatus } from "./marker.ts";
+import { neutralizeMentions } from "./neutralize-mentions.ts";
 
-export const PLACEHOLDER_STATUSES = ["working", "done", "failed"] as const;
-export type PlaceholderStatus = (typeof PLACEHOLDER_STATUSES)[number];
+/** What the job published, as the placeholder reports it (job/publish makes it). */
+export type PublishResult =
+  | {
+      kind: "merge_request";
+      branch: string;
+      commitSha: string;
+      mergeRequestIid: number;
+      mergeRequestUrl: string;
+    }
+  | {
+      kind: "commit";
+      branch: string;
+      commitSha: string;
+      commitUrl: string;
+      /**
+       * Set when the work could not go on the merge request's branch (it moved under the run and the commit
+       * no longer applied): `branch` is then a side branch holding the work, and this is the branch it was for.
+       */
+      intendedBranch?: string;
+    }
+  | { kind: "patch"; patch: string }
+  | { kind: "none" };
 
-const STATUS_PATTERN = /<!-- agent-bridge:status (working|done|failed) -->/;
+/** What became of the agent's inline review comments (job/review-outcome.ts makes it). */
+export interface ReviewShown {
+  posted: number;
+  /** Attempts that posted nothing, each with the reason. */
+  notPosted: ReadonlyArray<{ where: string; reason: string }>;
+}
 
 /** GitLab refuses notes over 1 000 000 characters; the agent's text is cut well below that. */
 const MAX_TEXT_CHARS = 60_000;
 const MAX_PATCH_CHARS = 200_000;
 const MAX_CHECKLIST_CHARS = 20_000;
-
-export function statusMarker(status: PlaceholderStatus): string {
-  return `<!-- agent-bridge:status ${status} -->`;
-}
-
-/**
- * The status a placeholder body carries. A placeholder the webhook receiver wrote and no job has touched
- * yet has none: null, which finalize treats like "working".
- */
-export function parsePlaceholderStatus(body: string): PlaceholderStatus | null {
-  const match = STATUS_PATTERN.exec(body);
-  return (match?.[1] as PlaceholderStatus | undefined) ?? null;
-}
 
 export interface PlaceholderHead {
   assistant: Assistant;
@@ -41,6 +52,8 @@ export interface PlaceholderHead {
   /** Username of who asked, without "@"; left out when unknown. */
   askedBy?: string;
   jobUrl: string;
+  /** The CI job that works on it, named in the marker. */
+  jobId?: number;
 }
 
 export interface RunStats {
@@ -58,7 +71,7 @@ export interface SuccessSummary extends RunStats {
   /** The last checklist the agent kept, shown folded. */
   checklist?: string;
   /** The inline review comments the agent tried to post, when it tried any. */
-  review?: ReviewOutcome;
+  review?: ReviewShown;
 }
 
 export interface FailureReport {
@@ -152,10 +165,15 @@ export function renderFailed(
 }
 
 function markers(head: PlaceholderHead, status: PlaceholderStatus): string[] {
+  const job = head.jobId !== undefined ? { job: head.jobId } : {};
   return [
-    markerFor({ kind: "placeholder", assistant: head.assistant, note: head.triggerNoteId }),
-    statusMarker(status),
+    markerFor({ kind: "placeholder", assistant: head.assistant, note: head.triggerNoteId, status, ...job }),
   ];
+}
+
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 function askedBy(head: PlaceholderHead): string {
@@ -190,7 +208,7 @@ function publishLines(publish: PublishResult): string[] {
   }
 }
 
-function reviewLines(review: ReviewOutcome, options: RenderOptions): string[] {
+function reviewLines(review: ReviewShown, options: RenderOptions): string[] {
   const posted = `**Inline comments posted:** ${review.posted}`;
   if (review.notPosted.length === 0) return [posted, ""];
   return [
@@ -249,86 +267,4 @@ function fenced(text: string, language: string): string {
 
 function neutral(text: string, options: RenderOptions): string {
   return neutralizeMentions(text, [...ASSISTANTS, ...(options.extraHandles ?? [])]);
-}
-
-/**
- * Writes every `@handle` of `handles` (and `@all`, which would notify the whole project) that a reader would
- * see as a mention as `` `@handle` ``: outside fenced code and code spans, not inside an e-mail address or a
- * longer username. Case-insensitive, like GitLab's usernames.
- */
-export function neutralizeMentions(text: string, handles: readonly string[]): string {
-  const names = [...new Set([...handles, "all"].map((h) => h.replace(/^@/, "").toLowerCase()))]
-    .filter((h) => /^[a-z0-9_][a-z0-9_.-]*$/.test(h))
-    .map((h) => h.replace(/[.-]/g, (c) => `\\${c}`));
-  if (names.length === 0) return text;
-  const mention = new RegExp(
-    `(^|[^A-Za-z0-9_.+\\-@/\`])@(${names.join("|")})(?![A-Za-z0-9_-]|\\.[A-Za-z0-9_])`,
-    "gi",
-  );
-
-  const out: string[] = [];
-  let fence: string | null = null;
-  for (const line of text.split("\n")) {
-    const opener = /^ {0,3}(`{3,}|~{3,})/.exec(line);
-    if (fence !== null) {
-      if (
-        opener &&
-        opener[1]?.[0] === fence[0] &&
-        (opener[1]?.length ?? 0) >= fence.length &&
-        line.trim() === opener[1]
-      ) {
-        fence = null;
-      }
-      out.push(line);
-      continue;
-    }
-    if (opener?.[1] !== undefined) {
-      fence = opener[1];
-      out.push(line);
-      continue;
-    }
-    out.push(
-      outsideCodeSpans(line, (plain) =>
-        plain.replace(mention, (_m, before: string, name: string) => `${before}\`@${name}\``),
-      ),
-    );
-  }
-  return out.join("\n");
-}
-
-// Applies `edit` to the parts of a line outside inline code spans (a run of N backticks up to the next run
-// of exactly N); an unmatched run is plain text.
-function outsideCodeSpans(line: string, edit: (plain: string) => string): string {
-  let result = "";
-  let plainStart = 0;
-  let i = 0;
-  while (i < line.length) {
-    if (line[i] !== "`") {
-      i++;
-      continue;
-    }
-    let runEnd = i;
-    while (line[runEnd] === "`") runEnd++;
-    const run = line.slice(i, runEnd);
-    const close = findRun(line, runEnd, run.length);
-    if (close < 0) {
-      i = runEnd;
-      continue;
-    }
-    result += edit(line.slice(plainStart, i)) + line.slice(i, close + run.length);
-    i = close + run.length;
-    plainStart = i;
-  }
-  return result + edit(line.slice(plainStart));
-}
-
-function findRun(line: string, from: number, length: number): number {
-  for (let i = from; i < line.length; i++) {
-    if (line[i] !== "`") continue;
-    let end = i;
-    while (line[end] === "`") end++;
-    if (end - i === length) return i;
-    i = end - 1;
-  }
-  return -1;
 }

@@ -1,18 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { GitLabRequester } from "../../../shared/gitlab/client.ts";
 import { GitLabApiError } from "../../../shared/gitlab/gitlab-api-error.ts";
-import { parseMarker } from "../../../shared/gitlab/marker.ts";
-import { createPlaceholder } from "../../../job/placeholder.ts";
+import { parseMarker, parsePlaceholderStatus, readPlaceholder } from "../../../shared/placeholder/marker.ts";
+import { createPlaceholder } from "../../../shared/placeholder/lifecycle.ts";
 import {
   formatDuration,
-  neutralizeMentions,
-  parsePlaceholderStatus,
   renderFailed,
   renderSucceeded,
   renderWorking,
-  statusMarker,
   type PlaceholderHead,
-} from "../../../job/placeholder-text.ts";
+} from "../../../shared/placeholder/job-text.ts";
+import { neutralizeMentions } from "../../../shared/placeholder/neutralize-mentions.ts";
 import { createRedactor } from "../../../job/redact.ts";
 
 const head: PlaceholderHead = {
@@ -20,11 +18,12 @@ const head: PlaceholderHead = {
   triggerNoteId: 501,
   askedBy: "alice",
   jobUrl: "https://gitlab.example.com/g/app/-/jobs/77",
+  jobId: 77,
 };
 const ref = { projectId: 5, noteableType: "Issue" as const, noteableIid: 3, noteId: 900 };
 
 describe("job/placeholder-text", () => {
-  it("keeps the placeholder marker and a status marker in every body", () => {
+  it("keeps the placeholder marker, with the status and the job, in every body", () => {
     const bodies = {
       working: renderWorking(head),
       done: renderSucceeded(head, { text: "Done.", publish: { kind: "none" }, durationMs: 1000 }),
@@ -33,7 +32,13 @@ describe("job/placeholder-text", () => {
     for (const [status, body] of Object.entries(bodies)) {
       expect(parseMarker(body)).toEqual({ kind: "placeholder", assistant: "claude", note: 501 });
       expect(parsePlaceholderStatus(body)).toBe(status);
-      expect(body).toContain(statusMarker(status as "working"));
+      expect(readPlaceholder(body)).toEqual({
+        kind: "placeholder",
+        assistant: "claude",
+        note: 501,
+        status,
+        job: 77,
+      });
       expect(body).toContain("](https://gitlab.example.com/g/app/-/jobs/77)");
     }
     expect(parsePlaceholderStatus("🤖 **Claude** is working on it…")).toBeNull();

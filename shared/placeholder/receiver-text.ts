@@ -2,8 +2,8 @@
 // into when dispatch fails. Every body starts with the placeholder marker, so the note stays recognisable
 // as the bridge's (no loops) and as the placeholder of its trigger note (the claim's recovery looks for it).
 // Assistant names are written as `@name` in code spans: a bare @name would notify a user of that name.
+import { assistantDisplayName } from "../gitlab/assistant.ts";
 import type { Assistant } from "../mention/index.ts";
-import { assistantDisplayName } from "./assistant.ts";
 import { markerFor } from "./marker.ts";
 
 export interface PlaceholderContext {

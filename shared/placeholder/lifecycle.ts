@@ -1,4 +1,4 @@
-// The placeholder note's whole life, as the job sees it: the note the webhook receiver (or the trigger
+// The placeholder note's whole life, as the job sees it (run and finalize): the note the webhook receiver (or the trigger
 // path) posted where the user asked becomes "working" with the job link, shows the agent's checklist as it
 // goes, and ends as the result or as a clear error. Every body passes the job's redactor and keeps the
 // placeholder marker and a status marker (finalize reads it to tell whether the job left it "working").
@@ -12,18 +12,17 @@
 // (so no progress can land after it) and is retried a few times when the failure is transient, within the
 // run's deadline. The GitLab client already retries 429 and 5xx answers inside each call.
 import { setTimeout as delay } from "node:timers/promises";
-import { updateNote, type NoteRef } from "../shared/gitlab/api/notes.ts";
-import type { GitLabRequester } from "../shared/gitlab/client.ts";
-import { describeError } from "../shared/gitlab/gitlab-api-error.ts";
-import { withRetry } from "../shared/gitlab/retry.ts";
-import type { Redact } from "./contracts.ts";
+import { updateNote, type NoteRef } from "../gitlab/api/notes.ts";
+import type { GitLabRequester } from "../gitlab/client.ts";
+import { describeError } from "../gitlab/gitlab-api-error.ts";
+import { withRetry } from "../gitlab/retry.ts";
 import {
   renderFailed,
   renderSucceeded,
   renderWorking,
   type PlaceholderHead,
   type SuccessSummary,
-} from "./placeholder-text.ts";
+} from "./job-text.ts";
 
 export type PlaceholderState = "pending" | "working" | "done" | "failed";
 
@@ -51,7 +50,8 @@ export interface PlaceholderOptions {
   /** The placeholder note: the notes API edits it by id wherever it sits (plain note or thread reply). */
   ref: NoteRef;
   head: PlaceholderHead;
-  redact: Redact;
+  /** Every body passes it before it is posted (the job's redactor). */
+  redact: (text: string) => string;
   /** Epoch milliseconds. */
   now: () => number;
   /** When the run started (default: now at creation), for the duration shown. */

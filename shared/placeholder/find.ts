@@ -1,0 +1,42 @@
+// The one search for the bridge's placeholders of a note: the receiver's claim recovery (which assistants
+// already have one), the trigger path's dedupe (is there an older one for my assistant) and finalize (the
+// one my job works on) all ask it. Only notes by the bridge's user count (a marker typed by anyone else
+// proves nothing). Newest first, a page at a time, and only as far back as the trigger note: note ids grow,
+// and a placeholder is always newer than the note it answers.
+import { listNotes, type Note, type NoteRef } from "../gitlab/api/notes.ts";
+import type { GitLabRequester } from "../gitlab/client.ts";
+import { readPages } from "../gitlab/paginate.ts";
+import { readPlaceholder, type BridgeMarker, type PlaceholderFacts } from "./marker.ts";
+
+export interface FoundPlaceholder {
+  note: Note;
+  marker: BridgeMarker & PlaceholderFacts;
+}
+
+/** How far back the search pages through a noteable's notes. */
+const SEARCH_PAGES = 3;
+const PAGE_SIZE = 100;
+
+/** The bridge user's placeholders for the trigger note `trigger.noteId`, newest first. */
+export async function findBotPlaceholders(
+  gl: GitLabRequester,
+  trigger: NoteRef,
+  bridgeUserId: number,
+): Promise<FoundPlaceholder[]> {
+  const { projectId, noteableType, noteableIid } = trigger;
+  const notes = await readPages(
+    (page) =>
+      listNotes(gl, { projectId, noteableType, noteableIid, sort: "desc", orderBy: "created_at" }, page),
+    {
+      perPage: PAGE_SIZE,
+      maxPages: SEARCH_PAGES,
+      wave: 1,
+      stopAfter: (page) => (page.at(-1)?.id ?? 0) <= trigger.noteId,
+    },
+  );
+  return notes.items.flatMap((note) => {
+    if (note.author.id !== bridgeUserId) return [];
+    const marker = readPlaceholder(note.body);
+    return marker && marker.note === trigger.noteId ? [{ note, marker }] : [];
+  });
+}

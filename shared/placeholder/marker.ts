@@ -1,0 +1,122 @@
+// The hidden marker that tags every note the bridge writes, so it can recognise its own notes: a note with
+// a marker never triggers a run (no loops), and a redelivered event finds the placeholder it left. On a
+// placeholder the one marker also says where it stands (status) and which CI job works on it (job):
+//   <!-- agent-bridge:placeholder {"assistant":"claude","note":123,"status":"working","job":456} -->
+// An HTML comment: GitLab keeps it in the note's source and does not render it.
+// Notes written before status and job moved into the marker carry them apart, and are still read: a status
+// marker (<!-- agent-bridge:status working -->) and the job id in the visible "View the job" link.
+// Anyone can type a marker into a note; that only makes the bridge ignore the note. Code that trusts a
+// marker (the placeholder search) must also check the note's author is the bridge.
+import { z } from "zod";
+import { AssistantSchema } from "../gitlab/assistant.ts";
+import type { Assistant } from "../mention/index.ts";
+
+/** placeholder: the "working" note that the job turns into its result; the others are for the job's notes. */
+export const MARKER_KINDS = ["placeholder", "reply", "review", "notice"] as const;
+export type MarkerKind = (typeof MARKER_KINDS)[number];
+
+export const PLACEHOLDER_STATUSES = ["working", "done", "failed"] as const;
+export type PlaceholderStatus = (typeof PLACEHOLDER_STATUSES)[number];
+
+/** Whose note it is: the kind, the assistant, and the id of the note that triggered the run. */
+export interface BridgeMarker {
+  kind: MarkerKind;
+  assistant: Assistant;
+  /** The id of the note that triggered the run. */
+  note: number;
+}
+
+/** What a placeholder's marker says besides whose it is. */
+export interface PlaceholderFacts {
+  status?: PlaceholderStatus;
+  /** The CI job working on it. */
+  job?: number;
+}
+
+const PREFIX = "<!-- agent-bridge:";
+const MARKER_PATTERN = /<!-- agent-bridge:([a-z-]+) (\{[^<>]*\}) -->/g;
+const MarkerDataSchema = z.object({
+  assistant: AssistantSchema,
+  note: z.number().int().positive(),
+  status: z.enum(PLACEHOLDER_STATUSES).optional(),
+  job: z.number().int().positive().optional(),
+});
+const LEGACY_STATUS_PATTERN = /<!-- agent-bridge:status (working|done|failed) -->/;
+const LEGACY_JOB_LINK_PATTERN = /\[View the job\]\([^)\s]*\/-\/jobs\/(\d+)\)/g;
+
+export function markerFor(marker: BridgeMarker & PlaceholderFacts): string {
+  const data: Record<string, string | number> = { assistant: marker.assistant, note: marker.note };
+  if (marker.status !== undefined) data["status"] = marker.status;
+  if (marker.job !== undefined) data["job"] = marker.job;
+  return `${PREFIX}${marker.kind} ${JSON.stringify(data)} -->`;
+}
+
+/** The first well-formed marker in a note body, or null. */
+export function parseMarker(body: string): BridgeMarker | null {
+  return parseMarkers(body)[0] ?? null;
+}
+
+/** Every well-formed marker in a note body, in order. */
+export function parseMarkers(body: string): BridgeMarker[] {
+  return readMarkers(body).map(({ kind, assistant, note }) => ({ kind, assistant, note }));
+}
+
+/** A placeholder's marker with its status and job, older notes' separate status marker and link included. */
+export function readPlaceholder(body: string): (BridgeMarker & PlaceholderFacts) | null {
+  const marker = readMarkers(body).find((m) => m.kind === "placeholder");
+  if (!marker) return null;
+  const status = marker.status ?? legacyStatus(body);
+  const job = marker.job ?? legacyJob(body);
+  return { ...marker, ...(status !== undefined ? { status } : {}), ...(job !== undefined ? { job } : {}) };
+}
+
+/**
+ * The status a placeholder body carries. A placeholder the webhook receiver wrote and no job has touched
+ * yet has none: null, which finalize treats like "working".
+ */
+export function parsePlaceholderStatus(body: string): PlaceholderStatus | null {
+  return readPlaceholder(body)?.status ?? legacyStatus(body) ?? null;
+}
+
+/**
+ * Whether a body carries anything that looks like a bridge marker, well-formed or not: loop prevention
+ * errs on the side of ignoring.
+ */
+export function hasBridgeMarker(body: string): boolean {
+  return body.includes(PREFIX);
+}
+
+function readMarkers(body: string): Array<BridgeMarker & PlaceholderFacts> {
+  const found: Array<BridgeMarker & PlaceholderFacts> = [];
+  for (const match of body.matchAll(MARKER_PATTERN)) {
+    const kind = MARKER_KINDS.find((k) => k === match[1]);
+    if (!kind || match[2] === undefined) continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(match[2]);
+    } catch {
+      continue;
+    }
+    const data = MarkerDataSchema.safeParse(json);
+    if (!data.success) continue;
+    const { assistant, note, status, job } = data.data;
+    found.push({
+      kind,
+      assistant,
+      note,
+      ...(status !== undefined ? { status } : {}),
+      ...(job !== undefined ? { job } : {}),
+    });
+  }
+  return found;
+}
+
+function legacyStatus(body: string): PlaceholderStatus | undefined {
+  return LEGACY_STATUS_PATTERN.exec(body)?.[1] as PlaceholderStatus | undefined;
+}
+
+// The last such link: the footer comes after the agent's checklist, which could hold any text.
+function legacyJob(body: string): number | undefined {
+  const id = [...body.matchAll(LEGACY_JOB_LINK_PATTERN)].at(-1)?.[1];
+  return id !== undefined ? Number(id) : undefined;
+}
