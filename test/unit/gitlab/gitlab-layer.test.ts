@@ -1,5 +1,5 @@
 // Every GitLab call of the product goes through one layer, shared/gitlab/api/: no product file outside
-// shared/gitlab calls the client's request() itself or builds a client of its own, GITLAB_ROUTES lists every
+// shared/gitlab calls the client's request() itself (the doctor included) or builds a client of its own, GITLAB_ROUTES lists every
 // route the api/ files declare, and the sandbox serves each of them (so every call the product makes is one
 // the end-to-end tests can make too). The files are read as text: the point is what the code says.
 import { readdirSync, readFileSync } from "node:fs";
