@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseMarker } from "../../shared/gitlab/marker.ts";
+import { parseMarker } from "../../shared/placeholder/marker.ts";
 import { resolveConsumer } from "../templates/support/components.ts";
 import { cloneUrl, git } from "../support/git.ts";
 import { startWorld, type World } from "./support/bridge-world.ts";

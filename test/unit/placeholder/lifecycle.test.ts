@@ -22,7 +22,7 @@ const head: PlaceholderHead = {
 };
 const ref = { projectId: 5, noteableType: "Issue" as const, noteableIid: 3, noteId: 900 };
 
-describe("job/placeholder-text", () => {
+describe("shared/placeholder/job-text", () => {
   it("keeps the placeholder marker, with the status and the job, in every body", () => {
     const bodies = {
       working: renderWorking(head),

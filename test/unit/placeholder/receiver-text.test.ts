@@ -4,7 +4,7 @@ import { renderDispatchError, renderPlaceholder } from "../../../shared/placehol
 
 const asker = { assistant: "claude", note: 1241, askedBy: "alice" } as const;
 
-describe("shared/gitlab/placeholder-text", () => {
+describe("shared/placeholder/receiver-text", () => {
   it("renders the working placeholder with its marker and the asker", () => {
     const body = renderPlaceholder(asker);
     expect(parseMarker(body)).toEqual({ kind: "placeholder", assistant: "claude", note: 1241 });
