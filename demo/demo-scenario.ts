@@ -132,7 +132,7 @@ export async function runDemo(options: {
       `project ${project.path_with_namespace}: the ${assistant} CI component as its .gitlab-ci.yml, masked GITLAB_TOKEN and model key`,
     );
 
-    const { handler } = createInProcessReceiverFromEnv(
+    const { handler, queue } = createInProcessReceiverFromEnv(
       {
         GITLAB_URL: sandbox.url,
         GITLAB_TOKEN: bot.token,
@@ -161,6 +161,10 @@ export async function runDemo(options: {
       body: `@${assistant} please make the greeting friendlier`,
     });
     say(`dev wrote "@${assistant} please make the greeting friendlier" on ${issue.web_url}`);
+    // The receiver answers GitLab once the mention is queued and does its GitLab work after: wait for the
+    // hook delivery, then for the receiver's queue (claim, placeholder, pipeline), then for the pipeline.
+    await sandbox.idle();
+    await queue.idle();
     await sandbox.idle();
 
     const notes = await admin.ok<Array<{ author: { id: number }; body: string }>>(

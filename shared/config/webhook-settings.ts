@@ -157,7 +157,7 @@ export const WEBHOOK_SETTINGS_DOC: readonly SettingDoc[] = [
     name: "CLAIM_GRACE_SECONDS",
     required: false,
     description:
-      "How long a claimed note without a placeholder is left alone before a redelivery may take it over (crash recovery).",
+      "How long a claimed note without a placeholder is left alone before another task for it (a resend, the sweep) may take it over (crash recovery).",
     default: "120",
   },
   {
