@@ -1,12 +1,15 @@
 // The webhook receiver's figures, printed as one JSON line at the end (progress goes to stderr):
 //  1. in-process throughput and latency of notes without a mention through the whole handler (verify,
 //     parse, policy), on one core, and the outbound calls they caused (must be 0);
-//  2. a real mention against the sandbox (50 ms per API answer): the sandbox delivers the Note Hook to a
-//     local `serve`-style receiver, and the GitLab calls the handler made, their sequential round trips and
-//     the acknowledgement time are read off that delivery;
+//  2. 20 real mentions against the sandbox (50 ms per API answer): the sandbox delivers each Note Hook to a
+//     local `serve`-style receiver (in-process queue), and the acknowledgement GitLab sees (its hook log's
+//     execution_duration), the GitLab calls the worker made, their sequential round trips and the time until
+//     the placeholder is visible are read off each delivery;
 //  3. the bundled Lambda handler: size, and cold import time in a fresh node process.
 // Goals (DESIGN.md, "Fast webhook answers"): ≥ 20 000 deliveries/s with p99 < 0.5 ms and no outbound call;
-// a mention in ≤ 5 GitLab calls (the author looked up beside the member check) and ≤ 3 sequential round trips, acknowledged in < 200 ms.
+// a mention acknowledged in < 10 ms at p99 as GitLab sees it (the answer never waits on GitLab's API), its
+// work in ≤ 7 GitLab calls (note and project read back beside the claim and the author's checks) and ≤ 3
+// sequential round trips, the placeholder visible in < 250 ms.
 //
 //   node bin/run-ts.js bench/webhook.ts [--skip-sandbox] [--skip-bundle] [--deliveries N]
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -127,7 +130,7 @@ function sequentialRoundTrips(calls: readonly CallTiming[]): number {
 }
 
 async function mentionThroughSandbox(latencyMs: number) {
-  const sandbox = await startSandbox({ latencyMs });
+  const sandbox = await startSandbox({ latencyMs, runPipelines: false });
   const closers: (() => Promise<void>)[] = [() => sandbox.close()];
   try {
     progress(`sandbox at ${sandbox.url} (${latencyMs} ms per answer); setting up`);
@@ -181,7 +184,13 @@ async function mentionThroughSandbox(latencyMs: number) {
       },
       { fetch: timedFetch, log: (line: string) => logs.push(JSON.parse(line) as Record<string, unknown>) },
     );
-    const deliveries: { noteId: number | undefined; ms: number; status: number; calls: CallTiming[] }[] = [];
+    const deliveries: {
+      noteId: number | undefined;
+      t0: number;
+      ms: number;
+      status: number;
+      calls: CallTiming[];
+    }[] = [];
     const timed: WebhookHandler = async (request: WebhookRequest) => {
       const own: CallTiming[] = [];
       const t0 = performance.now();
@@ -191,6 +200,7 @@ async function mentionThroughSandbox(latencyMs: number) {
       };
       deliveries.push({
         noteId: body.object_attributes?.id,
+        t0,
         ms: performance.now() - t0,
         status: answer.status,
         calls: own,
@@ -211,51 +221,61 @@ async function mentionThroughSandbox(latencyMs: number) {
       push_events: false,
     });
 
-    progress("posting the mention");
-    const note = await developer.client.ok<{ id: number }>(
-      "POST",
-      `/projects/${project.id}/issues/${issue.iid}/notes`,
-      {
-        body: "@claude please add a usage section to the README",
-      },
-    );
-    for (let i = 0; i < 600 && !deliveries.some((d) => d.noteId === note.id); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    // Each mention: GitLab's delivery is answered once the task is queued (the ack), the worker's calls run
+    // after (still counted for the delivery: they start in its async context). The placeholder is visible
+    // when its POST has been answered.
+    const MENTIONS = 20;
+    const figures: { ackMs: number; gitlabMs: number | null; placeholderMs: number | null }[] = [];
+    let first: { delivery: (typeof deliveries)[number]; result: unknown } | undefined;
+    type HookEvent = { request_data: { object_attributes?: { id?: number } }; execution_duration: number };
+    for (let n = 0; n < MENTIONS; n++) {
+      progress(`posting mention ${n + 1} of ${MENTIONS}`);
+      const note = await developer.client.ok<{ id: number }>(
+        "POST",
+        `/projects/${project.id}/issues/${issue.iid}/notes`,
+        { body: `@claude please add a usage section to the README (${n + 1})` },
+      );
+      const settled = () => logs.some((l) => l["noteId"] === note.id && l["msg"] === "mention task");
+      for (let i = 0; i < 600 && !settled(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      const delivery = deliveries.find((d) => d.noteId === note.id);
+      if (!delivery || !settled()) throw new Error("the mention was not served within 6 s");
+      await sandbox.idle();
+      const events = await admin.ok<HookEvent[]>("GET", `/projects/${project.id}/hooks/${hook.id}/events`);
+      const event = events.find((e) => e.request_data.object_attributes?.id === note.id);
+      const placeholder = delivery.calls.find(
+        (c) => c.method === "POST" && /\/issues\/\d+\/notes$/.test(c.path) && c.status === 201,
+      );
+      figures.push({
+        ackMs: delivery.ms,
+        gitlabMs: event ? event.execution_duration * 1000 : null,
+        placeholderMs: placeholder ? placeholder.endMs - delivery.t0 : null,
+      });
+      first ??= {
+        delivery,
+        result: logs.find((l) => l["noteId"] === note.id && l["msg"] === "mention task")?.["result"] ?? null,
+      };
     }
-    const delivery = deliveries.find((d) => d.noteId === note.id);
-    if (!delivery) throw new Error("the sandbox did not deliver the mention within 30 s");
-    progress("mention acknowledged; waiting for the pipeline and the follow-up deliveries");
-    await Promise.race([sandbox.idle(), new Promise((resolve) => setTimeout(resolve, 60_000))]);
-
-    // GitLab's side of the delivery: what the hook's "recent events" page shows.
-    const events = await admin.ok<
-      {
-        request_data: { object_attributes?: { id?: number } };
-        execution_duration: number;
-        response_status: number | string;
-        response_body: string;
-      }[]
-    >("GET", `/projects/${project.id}/hooks/${hook.id}/events`);
-    const event = events.find((e) => e.request_data.object_attributes?.id === note.id);
-    const logLine = logs.find((line) => line["noteId"] === note.id);
-    const pipelines = await admin.ok<{ id: number; status: string }[]>(
-      "GET",
-      `/projects/${project.id}/pipelines`,
-    );
-    const followUps = deliveries.filter((d) => d.noteId !== note.id);
+    const pct = (values: number[], p: number) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      return round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN, 1);
+    };
+    const acks = figures.map((f) => f.ackMs);
+    const seen = figures.flatMap((f) => (f.gitlabMs === null ? [] : [f.gitlabMs]));
+    const visible = figures.flatMap((f) => (f.placeholderMs === null ? [] : [f.placeholderMs]));
+    const delivery = first!.delivery;
     return {
       latencyMsPerAnswer: latencyMs,
-      result: logLine?.["result"] ?? null,
+      mentions: MENTIONS,
+      result: first!.result,
       status: delivery.status,
       gitlabCalls: delivery.calls.length,
       calls: delivery.calls.map(
         (c) => `${c.method} ${c.path} → ${c.status} (${Math.round(c.endMs - c.startMs)} ms)`,
       ),
       sequentialRoundTrips: sequentialRoundTrips(delivery.calls),
-      acknowledgementMs: round(delivery.ms, 1),
-      asSeenByGitLabMs: event ? round(event.execution_duration * 1000, 1) : null,
-      pipelines: pipelines.map((p) => p.status),
-      followUpDeliveries: followUps.map((d) => ({ status: d.status, gitlabCalls: d.calls.length })),
+      acknowledgementMs: { p50: pct(acks, 50), p99: pct(acks, 99) },
+      asSeenByGitLabMs: { p50: pct(seen, 50), p99: pct(seen, 99) },
+      placeholderVisibleMs: { p50: pct(visible, 50), p99: pct(visible, 99) },
     };
   } finally {
     for (const close of closers) await close().catch(() => undefined);
@@ -316,11 +336,17 @@ const goals = {
   nonMentionNoOutbound: nonMention.outboundCalls === 0,
   ...(typeof mention === "object" && mention !== null && "gitlabCalls" in mention
     ? (() => {
-        const m = mention as { gitlabCalls: number; sequentialRoundTrips: number; acknowledgementMs: number };
+        const m = mention as {
+          gitlabCalls: number;
+          sequentialRoundTrips: number;
+          asSeenByGitLabMs: { p99: number };
+          placeholderVisibleMs: { p50: number };
+        };
         return {
-          mentionCalls: m.gitlabCalls <= 5,
+          mentionCalls: m.gitlabCalls <= 7,
           mentionRoundTrips: m.sequentialRoundTrips <= 3,
-          mentionAck: m.acknowledgementMs < 200,
+          mentionAckP99: m.asSeenByGitLabMs.p99 < 10,
+          placeholderVisible: m.placeholderVisibleMs.p50 < 250,
         };
       })()
     : {}),

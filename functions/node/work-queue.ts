@@ -108,7 +108,8 @@ export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
       if (draining) return Promise.reject(new Error("shutting down"));
       if (size() >= maxBacklog) return Promise.reject(new Error(`backlog full (${maxBacklog} tasks)`));
       waiting.push({ task, attempt: 1, dueAt: Date.now() });
-      pump();
+      // On the next turn: the delivery's answer is written first, and the task's calls start right after.
+      setImmediate(pump);
       return Promise.resolve();
     },
     size,
