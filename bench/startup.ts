@@ -76,15 +76,19 @@ function timeMcpReady(argv: string[], env: Record<string, string>): Promise<numb
         clientInfo: { name: "bench", version: "1" },
       },
     };
+    child.stdin.on("error", () => undefined); // a server that exits early: reported on close
     child.stdin.write(`${JSON.stringify(initialize)}\n`);
     let out = "";
+    let ms: number | undefined;
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       out += chunk;
-      if (!out.includes('"id":1')) return;
-      const ms = performance.now() - start;
+      if (ms !== undefined || !out.includes('"id":1')) return;
+      ms = performance.now() - start;
       child.stdin.end();
-      child.on("close", () => resolve(ms));
     });
+    child.on("close", (code) =>
+      ms !== undefined ? resolve(ms) : reject(new Error(`exit ${code} before answering initialize`)),
+    );
   });
 }
 
@@ -250,16 +254,17 @@ async function main(): Promise<void> {
     const rows: Record<string, string>[] = [];
     for (const variant of variants) {
       const env = { ...baseEnv, ...variant.env };
-      const help = await paired(runs, env, () => timeProcess(variant.cli(["--help"]), env));
-      const mcp = await paired(runs, env, () => timeMcpReady(variant.mcpServer, env));
-      const first = await paired(runs, env, () =>
-        timeFirstGitLabCall(variant.cli(["run"]), { ...runEnv, ...variant.env }, gitlab),
-      );
+      // A figure this variant cannot give (an older checkout's MCP server and today's tool bridge differ
+      // in their wire format) says so instead of ending the bench.
+      const figure = (once: () => Promise<number>) =>
+        paired(runs, env, once).then(cell, (error: unknown) => `failed: ${String(error).slice(0, 60)}`);
       rows.push({
         variant: variant.name,
-        "--help": cell(help),
-        "mcp-server ready": cell(mcp),
-        "run → first GitLab call": cell(first),
+        "--help": await figure(() => timeProcess(variant.cli(["--help"]), env)),
+        "mcp-server ready": await figure(() => timeMcpReady(variant.mcpServer, env)),
+        "run → first GitLab call": await figure(() =>
+          timeFirstGitLabCall(variant.cli(["run"]), { ...runEnv, ...variant.env }, gitlab),
+        ),
       });
     }
     console.log(
