@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseMarker } from "../../shared/placeholder/marker.ts";
+import { parseMarker, parsePlaceholderStatus } from "../../shared/placeholder/marker.ts";
 import {
   addMember,
   createProject,
@@ -138,7 +138,7 @@ describe("the PRD's include form for Codex", { timeout: 300_000 }, () => {
     const from = model.requests.length;
     const answer = await askCodex(projectId);
     expect(answer).toContain("Codex is here.");
-    expect(answer).toContain("<!-- agent-bridge:status done -->");
+    expect(parsePlaceholderStatus(answer)).toBe("done");
     expect(new Set(modelsAsked(from))).toEqual(new Set([codexScriptedModel]));
   });
 
@@ -146,7 +146,7 @@ describe("the PRD's include form for Codex", { timeout: 300_000 }, () => {
     const projectId = await projectWith("default-model", {});
     const from = model.requests.length;
     const answer = await askCodex(projectId);
-    expect(answer).toContain("<!-- agent-bridge:status done -->");
+    expect(parsePlaceholderStatus(answer)).toBe("done");
     const asked = modelsAsked(from);
     expect(asked.length).toBeGreaterThan(0);
     // No -m: whatever Codex picks itself (its newest default, which this scripted server answers with a

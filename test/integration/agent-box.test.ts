@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runAgentProcess } from "../../job/agents/process.ts";
 import { openAgentBox } from "../../job/box/agent-box.ts";
@@ -121,7 +121,10 @@ describe("the agent box on this runner", () => {
           command: process.execPath,
           args: ["-e", ATTACKER, secretFile, join(tree, "..")],
           cwd: tree,
-          env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: box.homeDir },
+          // The box mounts every PATH folder read-only, as it should; npm's PATH also holds the node_modules/.bin
+          // of every folder above the checkout, which may sit in the temp dir this test looks into. So the
+          // attacker gets node's folder and the system's, and the temp dir shows only what the box put there.
+          env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: box.homeDir },
         });
         const proc = await runAgentProcess({
           ...launch,
