@@ -2,7 +2,7 @@
 // writes it) and back to its owner afterwards, and whatever that user still runs when the agent is done is
 // killed. Symlinks are never followed: a link the agent planted changes only itself (lchown), and no folder
 // behind a link is walked.
-import { lchownSync, lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { lchownSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 export interface Owner {
@@ -31,11 +31,18 @@ export function chownTree(root: string, owner: Owner): number {
   return count;
 }
 
-/** SIGKILLs every process whose real uid is `uid` (Linux /proc); returns how many. Never this process. */
+/**
+ * SIGKILLs every process of this PID namespace whose real uid is `uid` (Linux /proc); returns how many. Never
+ * this process. Only the box without namespaces calls this, on a runner where they cannot be made, so the
+ * agent's processes are all in this PID namespace; a process of that user in a namespace of its own is
+ * another box's (bubblewrap's), and is left to that box.
+ */
 export function killProcessesOf(uid: number): number {
   let entries: string[];
+  let ownNamespace: string;
   try {
     entries = readdirSync("/proc");
+    ownNamespace = readlinkSync("/proc/self/ns/pid");
   } catch {
     return 0;
   }
@@ -43,6 +50,7 @@ export function killProcessesOf(uid: number): number {
   for (const entry of entries) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
+      if (readlinkSync(`/proc/${entry}/ns/pid`) !== ownNamespace) continue;
       const status = readFileSync(`/proc/${entry}/status`, "utf8");
       const real = /^Uid:\s+(\d+)/m.exec(status)?.[1];
       if (real !== undefined && Number(real) === uid) {
