@@ -13,6 +13,7 @@ import { listNoteAwardEmoji } from "../gitlab/api/award-emoji.ts";
 import { listCommentEvents, type NoteEvent } from "../gitlab/api/events.ts";
 import { getCurrentUser } from "../gitlab/api/users.ts";
 import { getProject, listMemberProjects } from "../gitlab/api/projects.ts";
+import { readPages } from "../gitlab/paginate.ts";
 import type { GitLabRequester } from "../gitlab/client.ts";
 import { hasBridgeMarker } from "../placeholder/marker.ts";
 import { findMentions } from "../mention/index.ts";
@@ -74,30 +75,25 @@ async function projectsToSweep(
       listed.map(async (entry) => (/^\d+$/.test(entry) ? Number(entry) : (await getProject(gl, entry)).id)),
     );
   }
-  const ids: number[] = [];
-  for (let page = 1; page <= MAX_PAGES; page++) {
-    const projects = await listMemberProjects(gl, {
-      activeAfter: new Date(since).toISOString(),
-      page,
-      perPage: PAGE,
-    });
-    for (const p of projects) if (isProjectAllowed(p.path_with_namespace, p.id, settings)) ids.push(p.id);
-    if (projects.length < PAGE) break;
-  }
-  return ids;
+  const { items } = await readPages(
+    (page) => listMemberProjects(gl, { activeAfter: new Date(since).toISOString() }, page),
+    { perPage: PAGE, maxPages: MAX_PAGES },
+  );
+  return items.filter((p) => isProjectAllowed(p.path_with_namespace, p.id, settings)).map((p) => p.id);
 }
 
 async function recentComments(gl: GitLabRequester, projectId: number, since: number) {
   // `after` is a date and exclusive: the day before the window's start keeps all of the window.
   const after = new Date(since - 86_400_000).toISOString().slice(0, 10);
-  const found: NoteEvent[] = [];
-  for (let page = 1; page <= MAX_PAGES; page++) {
-    const events = await listCommentEvents(gl, { projectId, after, page, perPage: PAGE });
-    const recent = events.filter((e) => Date.parse(e.created_at) >= since);
-    found.push(...recent);
-    if (events.length < PAGE || recent.length < events.length) break;
-  }
-  return found;
+  const isRecent = (e: NoteEvent) => Date.parse(e.created_at) >= since;
+  // Newest first: a page that reaches past the window's start is the last one needed.
+  const { items } = await readPages((page) => listCommentEvents(gl, { projectId, after }, page), {
+    perPage: PAGE,
+    maxPages: MAX_PAGES,
+    wave: 1,
+    stopAfter: (page) => !page.every(isRecent),
+  });
+  return items.filter(isRecent);
 }
 
 function taskOf(

@@ -2,7 +2,8 @@
 // mentions no delivery brought. https://docs.gitlab.com/api/events/#list-a-projects-visible-events
 import { z } from "zod";
 import type { GitLabRequester } from "../client.ts";
-import { call, route } from "./route.ts";
+import { getPage, type Page, type PageRequest } from "../paginate.ts";
+import { route } from "./route.ts";
 
 export const NoteEventSchema = z.object({
   id: z.number().int(),
@@ -33,15 +34,12 @@ const PROJECT_EVENTS = route("GET", "/projects/:id/events", "events/#list-a-proj
  */
 export function listCommentEvents(
   gl: GitLabRequester,
-  ref: { projectId: number | string; after: string; page: number; perPage: number },
-): Promise<NoteEvent[]> {
-  return call(
-    gl,
-    PROJECT_EVENTS,
-    { id: ref.projectId },
-    {
-      query: { action: "commented", after: ref.after, sort: "desc", page: ref.page, per_page: ref.perPage },
-      schema: z.array(NoteEventSchema),
-    },
-  );
+  ref: { projectId: number | string; after: string },
+  page: PageRequest,
+): Promise<Page<NoteEvent>> {
+  return getPage(gl, PROJECT_EVENTS.path({ id: ref.projectId }), z.array(NoteEventSchema), page, {
+    action: "commented",
+    after: ref.after,
+    sort: "desc",
+  });
 }

@@ -2,6 +2,7 @@
 // https://docs.gitlab.com/api/projects/#get-a-single-project
 import { z } from "zod";
 import type { GitLabRequester } from "../client.ts";
+import { getPage, type Page, type PageRequest } from "../paginate.ts";
 import { call, route } from "./route.ts";
 
 export const ProjectSchema = z.object({
@@ -28,21 +29,12 @@ const PROJECTS = route("GET", "/projects", "projects/#list-a-users-projects");
 /** One page of the projects the token's user is a member of, active since `activeAfter` (ISO time). */
 export function listMemberProjects(
   gl: GitLabRequester,
-  ref: { activeAfter: string; page: number; perPage: number },
-): Promise<Project[]> {
-  return call(
-    gl,
-    PROJECTS,
-    {},
-    {
-      query: {
-        membership: true,
-        simple: true,
-        last_activity_after: ref.activeAfter,
-        page: ref.page,
-        per_page: ref.perPage,
-      },
-      schema: z.array(ProjectSchema),
-    },
-  );
+  ref: { activeAfter: string },
+  page: PageRequest,
+): Promise<Page<Project>> {
+  return getPage(gl, PROJECTS.path({}), z.array(ProjectSchema), page, {
+    membership: true,
+    simple: true,
+    last_activity_after: ref.activeAfter,
+  });
 }
