@@ -8,6 +8,7 @@ import { z } from "zod";
 import { SettingsError } from "../../shared/config/settings-error.ts";
 import { loadWebhookSettings, WEBHOOK_SETTINGS_DOC } from "../../shared/config/webhook-settings.ts";
 import { SECRET_SETTINGS, SECRETS_TTL_VARIABLE, type SecretSetting } from "../../functions/aws/secrets.ts";
+import { DEFAULT_SWEEP_WINDOW_MINUTES, sweepSchedule } from "../../functions/sweep-runner.ts";
 import { InfraConfigError, problemsOf, type ConfigProblem } from "./config-error.ts";
 
 export const WEBHOOK_CONTEXT_KEY = "agent-bridge:webhook";
@@ -149,6 +150,22 @@ function settingsProblems(config: WebhookConfig): ConfigProblem[] {
     problems.push({
       setting: `settings.${SECRETS_TTL_VARIABLE}`,
       expected: "a whole number of seconds from 0 (no caching) to 86400 for which secrets are cached",
+    });
+  }
+  // The sweep's window is read by the Sweep function at run time; a bad one, or one shorter than the time
+  // between two sweeps (the mentions in between would never be read), fails the synth instead.
+  const window = config.settings["SWEEP_WINDOW_MINUTES"];
+  if (window !== undefined) {
+    const schedule = sweepSchedule({ SWEEP_WINDOW_MINUTES: window });
+    if ("error" in schedule) {
+      problems.push({ setting: "settings.SWEEP_WINDOW_MINUTES", expected: schedule.error });
+    }
+  }
+  const windowMinutes = window !== undefined ? Number(window.trim()) : DEFAULT_SWEEP_WINDOW_MINUTES;
+  if (Number.isInteger(windowMinutes) && windowMinutes < config.sweepEveryMinutes) {
+    problems.push({
+      setting: "settings.SWEEP_WINDOW_MINUTES",
+      expected: `at least sweepEveryMinutes (${config.sweepEveryMinutes}): a shorter window leaves the mentions between two sweeps unread`,
     });
   }
   return problems;

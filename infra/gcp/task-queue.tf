@@ -146,7 +146,8 @@ resource "google_cloudfunctions2_function" "worker" {
       NODE_ENV     = "production"
       NODE_OPTIONS = "--enable-source-maps"
       # The sweep publishes what it finds to the tasks topic, like any delivery.
-      TASK_TOPIC = google_pubsub_topic.tasks.id
+      TASK_TOPIC           = google_pubsub_topic.tasks.id
+      SWEEP_WINDOW_MINUTES = tostring(var.sweep_window_minutes)
     })
 
     dynamic "secret_environment_variables" {

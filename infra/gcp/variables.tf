@@ -282,3 +282,19 @@ variable "sweep_every_minutes" {
     error_message = "sweep_every_minutes must divide an hour evenly and be at most 30 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20 or 30)."
   }
 }
+
+variable "sweep_window_minutes" {
+  description = "How far back (in minutes) each catch-up sweep looks in the projects' comment events (the worker's SWEEP_WINDOW_MINUTES). At least sweep_every_minutes, so no minute falls between two sweeps."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.sweep_window_minutes >= 1 && var.sweep_window_minutes <= 1440 && floor(var.sweep_window_minutes) == var.sweep_window_minutes
+    error_message = "sweep_window_minutes must be a whole number of minutes from 1 to 1440."
+  }
+
+  validation {
+    condition     = var.sweep_window_minutes >= var.sweep_every_minutes
+    error_message = "sweep_window_minutes must be at least sweep_every_minutes: a shorter window leaves the mentions between two sweeps unread."
+  }
+}

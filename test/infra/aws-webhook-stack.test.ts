@@ -428,6 +428,23 @@ describe("infra/aws/webhook-config", () => {
     ).toBe(true);
   });
 
+  it("checks the sweep's window at synth: whole minutes, and no shorter than the time between two sweeps", () => {
+    expect(problems({ gitlabUrl: "https://gitlab.com", settings: { SWEEP_WINDOW_MINUTES: "ten" } })).toEqual({
+      "settings.SWEEP_WINDOW_MINUTES": expect.stringMatching(/whole minutes from 1 to 1440/),
+    });
+    // The default window (10 minutes) with a sweep every 15 would never read 5 minutes of every 15.
+    expect(problems({ gitlabUrl: "https://gitlab.com", sweepEveryMinutes: 15 })).toEqual({
+      "settings.SWEEP_WINDOW_MINUTES": expect.stringMatching(/at least sweepEveryMinutes \(15\)/),
+    });
+    expect(
+      parseWebhookConfig({
+        gitlabUrl: "https://gitlab.com",
+        sweepEveryMinutes: 15,
+        settings: { SWEEP_WINDOW_MINUTES: "20" },
+      }).settings,
+    ).toEqual({ SWEEP_WINDOW_MINUTES: "20" });
+  });
+
   it("rejects a function name Lambda would refuse", () => {
     expect(problems({ gitlabUrl: "https://gitlab.com", functionName: "has spaces" })).toEqual({
       functionName: expect.stringMatching(/1 to 64/),

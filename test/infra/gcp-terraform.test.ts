@@ -257,6 +257,11 @@ describe("infra/gcp (hcl2json)", () => {
         },
       ],
     });
+    // ...looking back sweep_window_minutes, which the worker reads as SWEEP_WINDOW_MINUTES (sweep-runner.ts).
+    const workerConfig = (worker["service_config"] as Block[])[0]!;
+    expect(String(workerConfig["environment_variables"])).toContain(
+      "SWEEP_WINDOW_MINUTES = tostring(var.sweep_window_minutes)",
+    );
   });
 
   it("validates every variable that shapes the trust, and accepts exactly the receiver's plain settings", () => {
@@ -273,6 +278,7 @@ describe("infra/gcp (hcl2json)", () => {
       "source_archive_path",
       "webhook_settings",
       "extra_secret_ids",
+      "sweep_window_minutes",
     ]) {
       const validations = (mod.variable[name]?.[0]?.["validation"] ?? []) as Block[];
       expect(validations.length, `variable ${name} has a validation`).toBeGreaterThan(0);
@@ -390,6 +396,13 @@ describe.skipIf(!hasTerraform)("infra/gcp (terraform)", () => {
       webhook_settings: '{GITLAB_TOKEN="x"}',
     });
     expect(secretSetting.errors).toMatch(/come from Secret Manager/);
+    const shortWindow = await evaluate('"ok"', {
+      ...base,
+      gitlab_project_ids: '["5"]',
+      sweep_every_minutes: "15",
+      sweep_window_minutes: "10",
+    });
+    expect(shortWindow.errors).toMatch(/at least sweep_every_minutes/);
     const fine = await evaluate('"ok"', { ...base, gitlab_project_ids: '["5"]' });
     expect(fine.errors).not.toMatch(/Error/);
     expect(fine.value).toBe('"ok"');
