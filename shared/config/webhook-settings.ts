@@ -39,6 +39,12 @@ export interface WebhookSettings {
   claimGraceSeconds: number;
   bridgeUserId: number | undefined;
   handleEdits: boolean;
+  /** Which Issue Hook / Merge Request Hook triggers are on (all by default). */
+  issuableTriggers: readonly IssuableTriggerKind[];
+  /** Lower-cased label names whose adding summons each assistant; empty: labels summon no one. */
+  triggerLabels: Readonly<Record<Assistant, readonly string[]>>;
+  /** Who answers when the bridge's own user is assigned or asked to review and its username is no alias. */
+  assignmentAssistant: Assistant;
   maxBodyBytes: number;
   deadlineMs: number;
   signatureToleranceSeconds: number;
@@ -173,6 +179,34 @@ export const WEBHOOK_SETTINGS_DOC: readonly SettingDoc[] = [
     default: "false",
   },
   {
+    name: "ISSUABLE_TRIGGERS",
+    required: false,
+    description:
+      "Comma-separated triggers of the Issue Hook and Merge Request Hook that summon: `mention` (a mention in a new issue's or merge request's title or description, or one an edit adds), `assignee` (the bridge's user or an alias assigned), `reviewer` (asked to review a merge request), `label` (a trigger label added); `none` for none.",
+    default: "mention,assignee,reviewer,label",
+  },
+  {
+    name: "CLAUDE_LABELS",
+    required: false,
+    description:
+      "Comma-separated labels whose adding to an issue or merge request summons Claude (matched case-insensitively); `none` for none.",
+    default: "claude",
+  },
+  {
+    name: "CODEX_LABELS",
+    required: false,
+    description:
+      "Comma-separated labels whose adding to an issue or merge request summons Codex (matched case-insensitively); `none` for none.",
+    default: "codex",
+  },
+  {
+    name: "ASSIGNMENT_ASSISTANT",
+    required: false,
+    description:
+      "The assistant that answers when the bridge's own user is assigned to an issue or merge request or asked to review one (one bot serving both): claude or codex. A user named in CLAUDE_ALIASES or CODEX_ALIASES answers as that assistant.",
+    default: "claude",
+  },
+  {
     name: "MAX_BODY_BYTES",
     required: false,
     description: "Largest webhook body accepted, in bytes.",
@@ -194,6 +228,22 @@ export const WEBHOOK_SETTINGS_DOC: readonly SettingDoc[] = [
 ];
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** The kinds of Issue Hook / Merge Request Hook triggers ISSUABLE_TRIGGERS can turn on. */
+export const ISSUABLE_TRIGGER_KINDS = ["mention", "assignee", "reviewer", "label"] as const;
+export type IssuableTriggerKind = (typeof ISSUABLE_TRIGGER_KINDS)[number];
+
+// GitLab label titles may hold spaces and most punctuation, but never a comma in this list.
+function labelList(fallback: string) {
+  return raw.transform((value, ctx): string[] => {
+    if (value === undefined) return [fallback];
+    if (value.toLowerCase() === "none") return [];
+    const names = list(value).map((name) => name.toLowerCase());
+    return names.every((name) => name.length <= 255 && !/[<>]/.test(name))
+      ? names
+      : problem(ctx, "comma-separated label names (without < or >), or none");
+  });
+}
 
 const EnvSchema = z.object({
   ...policyFields,
@@ -237,6 +287,21 @@ const EnvSchema = z.object({
     }
     return [...new Set(known)];
   }),
+  ISSUABLE_TRIGGERS: raw.transform((value, ctx): IssuableTriggerKind[] => {
+    if (value === undefined) return [...ISSUABLE_TRIGGER_KINDS];
+    if (value.toLowerCase() === "none") return [];
+    const names = list(value).map((name) => name.toLowerCase());
+    const known = names.filter((name): name is IssuableTriggerKind =>
+      ISSUABLE_TRIGGER_KINDS.some((kind) => kind === name),
+    );
+    if (known.length !== names.length || known.length === 0) {
+      return problem(ctx, `a comma-separated list of: ${ISSUABLE_TRIGGER_KINDS.join(", ")}; or none`);
+    }
+    return [...new Set(known)];
+  }),
+  CLAUDE_LABELS: labelList("claude"),
+  CODEX_LABELS: labelList("codex"),
+  ASSIGNMENT_ASSISTANT: oneOf(ASSISTANTS).transform((v): Assistant => v ?? "claude"),
   DISPATCH_MODE: oneOf(["trigger", "pipeline"] as const).transform((v) => v ?? "pipeline"),
   DISPATCH_EVENT_AS: oneOf(["variables", "inputs"] as const).transform((v) => v ?? "variables"),
   TRIGGER_TOKEN: raw,
@@ -351,6 +416,9 @@ export function loadWebhookSettings(env: Readonly<Record<string, string | undefi
     claimGraceSeconds: e.CLAIM_GRACE_SECONDS,
     bridgeUserId: e.BRIDGE_USER_ID,
     handleEdits: e.HANDLE_EDITS,
+    issuableTriggers: e.ISSUABLE_TRIGGERS,
+    triggerLabels: { claude: e.CLAUDE_LABELS, codex: e.CODEX_LABELS },
+    assignmentAssistant: e.ASSIGNMENT_ASSISTANT,
     maxBodyBytes: e.MAX_BODY_BYTES,
     deadlineMs: e.DEADLINE_MS,
     signatureToleranceSeconds: e.SIGNATURE_TOLERANCE_SECONDS,

@@ -23,6 +23,8 @@ export const IssuableChangesSchema = z.object({
   reviewers: change(z.array(HookUserSchema)).optional(),
   draft: change(z.boolean()).optional(),
   state_id: change(z.number().int()).optional(),
+  // A time as GitLab's hooks write it ("2026-12-08 02:00:00 UTC"): with the action, what tells two edits apart.
+  updated_at: change(z.string()).optional(),
 });
 export type IssuableChanges = z.infer<typeof IssuableChangesSchema>;
 
@@ -50,6 +52,7 @@ const IssueAttributesSchema = z.object({
   project_id: z.number().int().nullish(),
   assignee_ids: z.array(z.number().int()).nullish(),
   url: z.string().nullish(),
+  updated_at: z.string().nullish(),
   action: z.enum(ISSUABLE_ACTIONS).optional(),
 });
 
@@ -82,6 +85,7 @@ export const MergeRequestHookSchema = z.object({
     oldrev: z.string().nullish(),
     assignee_ids: z.array(z.number().int()).nullish(),
     reviewer_ids: z.array(z.number().int()).nullish(),
+    updated_at: z.string().nullish(),
   }),
 });
 export type MergeRequestHook = z.infer<typeof MergeRequestHookSchema>;

@@ -42,6 +42,9 @@ describe("shared/config/webhook-settings", () => {
       claimGraceSeconds: 120,
       bridgeUserId: undefined,
       handleEdits: false,
+      issuableTriggers: ["mention", "assignee", "reviewer", "label"],
+      triggerLabels: { claude: ["claude"], codex: ["codex"] },
+      assignmentAssistant: "claude",
       maxBodyBytes: 1_048_576,
       deadlineMs: 7_000,
       signatureToleranceSeconds: 300,
@@ -162,6 +165,9 @@ describe("shared/config/webhook-settings", () => {
     ["BRIDGE_USER_ID", "0", "numeric id"],
     ["BRIDGE_USER_ID", "bridge", "numeric id"],
     ["HANDLE_EDITS", "maybe", "true or false"],
+    ["ISSUABLE_TRIGGERS", "mention,comment", "mention, assignee, reviewer, label"],
+    ["CLAUDE_LABELS", "a<b", "label names"],
+    ["ASSIGNMENT_ASSISTANT", "gpt", "claude, codex"],
     ["MAX_BODY_BYTES", "10", "from 1024"],
     ["DEADLINE_MS", "1.5", "whole number"],
     ["DEADLINE_MS", "600000", "to 60000"],
@@ -170,6 +176,20 @@ describe("shared/config/webhook-settings", () => {
     const found = problems({ ...minimal, [variable]: value });
     expect(Object.keys(found)).toEqual([variable]);
     expect(found[variable]).toContain(expected);
+  });
+
+  it("reads the Issue and Merge Request Hook triggers: lists, none, the assignment assistant", () => {
+    const settings = loadWebhookSettings({
+      ...minimal,
+      ISSUABLE_TRIGGERS: "Mention, reviewer",
+      CLAUDE_LABELS: "AI Fix, claude",
+      CODEX_LABELS: "none",
+      ASSIGNMENT_ASSISTANT: "Codex",
+    });
+    expect(settings.issuableTriggers).toEqual(["mention", "reviewer"]);
+    expect(settings.triggerLabels).toEqual({ claude: ["ai fix", "claude"], codex: [] });
+    expect(settings.assignmentAssistant).toBe("codex");
+    expect(loadWebhookSettings({ ...minimal, ISSUABLE_TRIGGERS: "none" }).issuableTriggers).toEqual([]);
   });
 
   it("refuses an alias that would summon two assistants", () => {
@@ -246,12 +266,16 @@ describe("shared/config/webhook-settings", () => {
         "CLAIM_GRACE_SECONDS",
         "BRIDGE_USER_ID",
         "HANDLE_EDITS",
+        "ISSUABLE_TRIGGERS",
+        "CLAUDE_LABELS",
+        "CODEX_LABELS",
+        "ASSIGNMENT_ASSISTANT",
         "MAX_BODY_BYTES",
         "DEADLINE_MS",
         "SIGNATURE_TOLERANCE_SECONDS",
       ]),
     );
-    expect(names).toHaveLength(24);
+    expect(names).toHaveLength(28);
     for (const doc of WEBHOOK_SETTINGS_DOC) expect(doc.description.length).toBeGreaterThan(10);
     // Every variable the loader reports on is documented, and the required ones are the ones marked so.
     expect(Object.keys(problems({})).every((name) => names.includes(name))).toBe(true);
