@@ -291,6 +291,108 @@ describe("creating and running pipelines", () => {
   });
 });
 
+// GitLab's "Use a webhook" (https://docs.gitlab.com/ci/triggers/#use-a-webhook): a project webhook pointed at
+// POST /projects/:id/ref/:ref/trigger/pipeline?token=... starts a pipeline per event, and the job finds the
+// hook's JSON as TRIGGER_PAYLOAD, a file-type variable (gitlabhq lib/api/ci/triggers.rb,
+// app/services/ci/pipeline_trigger_service.rb#payload_variable: the params without the token, as JSON).
+describe("the trigger API as a webhook's target", () => {
+  const PAYLOAD_CI = `
+payload:
+  script:
+    - echo "source=$CI_PIPELINE_SOURCE triggered=$CI_PIPELINE_TRIGGERED extra=$EXTRA"
+    - test -f "$TRIGGER_PAYLOAD" && echo "payload is a file"
+    - >-
+      node -e 'const p = JSON.parse(require("fs").readFileSync(process.env.TRIGGER_PAYLOAD, "utf8"));
+      console.log("payload=" + JSON.stringify({ kind: p.object_kind, note: p.object_attributes?.note,
+      ref: p.ref, id: p.id, variables: p.variables, token: "token" in p }))'
+`;
+  let projectId: number;
+  let triggerToken: string;
+
+  beforeAll(async () => {
+    projectId = await ciProject("webhook-trigger", PAYLOAD_CI);
+    triggerToken = await createTrigger(projectId);
+  });
+
+  async function payloadLine(pipelineId: number): Promise<string> {
+    const { job, log } = await onlyJob(projectId, pipelineId);
+    expect(job.status).toBe("success");
+    expect(log).toContain("payload is a file");
+    return /^payload=(.*)$/m.exec(log)?.[1] ?? "";
+  }
+
+  it("starts a pipeline for each comment, with the Note Hook in the TRIGGER_PAYLOAD file", async () => {
+    await admin.ok("POST", `/projects/${projectId}/hooks`, {
+      url: `${sandbox.url}/api/v4/projects/${projectId}/ref/main/trigger/pipeline?token=${triggerToken}`,
+      note_events: true,
+      push_events: false,
+    });
+    const issue = await dev.client.ok<{ iid: number }>("POST", `/projects/${projectId}/issues`, {
+      title: "hooked",
+    });
+    await dev.client.ok("POST", `/projects/${projectId}/issues/${issue.iid}/notes`, { body: "@claude hi" });
+    await sandbox.idle();
+    const hooks = await admin.ok<Array<{ id: number }>>("GET", `/projects/${projectId}/hooks`);
+    const events = await admin.ok<Array<{ response_status: string | number }>>(
+      "GET",
+      `/projects/${projectId}/hooks/${hooks[0]?.id}/events`,
+    );
+    expect(events.map((e) => String(e.response_status))).toEqual(["201"]);
+    const pipelines = await admin.ok<PipelineJson[]>("GET", `/projects/${projectId}/pipelines`);
+    expect(pipelines).toHaveLength(1);
+    expect(pipelines[0]).toMatchObject({ source: "trigger", ref: "main" });
+    const { log } = await onlyJob(projectId, pipelines[0]?.id ?? 0);
+    expect(log).toContain("source=trigger triggered=true");
+    expect(JSON.parse(await payloadLine(pipelines[0]?.id ?? 0))).toEqual({
+      kind: "note",
+      note: "@claude hi",
+      ref: "main",
+      id: String(projectId),
+      variables: {},
+      token: false,
+    });
+    // The payload is the pipeline's own variable, of file type, as GitLab lists it.
+    const variables = await admin.ok<Array<{ key: string; variable_type: string }>>(
+      "GET",
+      `/projects/${projectId}/pipelines/${pipelines[0]?.id}/variables`,
+    );
+    expect(variables.map((v) => [v.key, v.variable_type])).toEqual([["TRIGGER_PAYLOAD", "file"]]);
+  });
+
+  it("passes a plain trigger's own parameters as TRIGGER_PAYLOAD too, next to its variables", async () => {
+    const created = await trigger(projectId, { token: triggerToken, ref: "main", "variables[EXTRA]": "x" });
+    expect(created.status).toBe(201);
+    await sandbox.idle();
+    const pipelineId = (created.body as PipelineJson).id;
+    expect((await onlyJob(projectId, pipelineId)).log).toContain("extra=x");
+    expect(JSON.parse(await payloadLine(pipelineId))).toMatchObject({
+      ref: "main",
+      id: String(projectId),
+      variables: { EXTRA: "x" },
+      token: false,
+    });
+  });
+
+  it("refuses a Pipeline Hook (403) and a variable named TRIGGER_PAYLOAD", async () => {
+    const url = `${sandbox.url}/api/v4/projects/${projectId}/ref/main/trigger/pipeline?token=${triggerToken}`;
+    const hook = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-gitlab-event": "Pipeline Hook" },
+      body: JSON.stringify({ object_kind: "pipeline" }),
+    });
+    expect(hook.status).toBe(403);
+    const duplicate = await trigger(projectId, {
+      token: triggerToken,
+      ref: "main",
+      "variables[TRIGGER_PAYLOAD]": "mine",
+    });
+    expect(duplicate).toEqual({
+      status: 400,
+      body: { message: { base: ["Duplicate variable name: TRIGGER_PAYLOAD"] } },
+    });
+  });
+});
+
 describe("ci_pipeline_variables_minimum_override_role", () => {
   const INPUTS_CI = `
 spec:
@@ -334,23 +436,27 @@ echo:
     expect(list).toEqual([]);
   });
 
-  it("still accepts inputs declared under spec: inputs:", async () => {
-    const viaTrigger = await trigger(projectId, {
-      token: triggerToken,
-      ref: "main",
-      "inputs[event]": "mention",
-    });
-    expect(viaTrigger.status).toBe(201);
+  it("still accepts inputs declared under spec: inputs: through the pipeline API", async () => {
     const viaApi = await dev.client.call<PipelineJson>("POST", `/projects/${projectId}/pipeline`, {
       ref: "main",
       inputs: { event: "api-input", count: 3 },
     });
     expect(viaApi.status).toBe(201);
     await sandbox.idle();
-    expect((await onlyJob(projectId, (viaTrigger.body as PipelineJson).id)).log).toContain(
-      "input-event=mention count=1 var=",
-    );
     expect((await onlyJob(projectId, viaApi.body.id)).log).toContain("input-event=api-input count=3 var=");
+  });
+
+  it("refuses every trigger pipeline, inputs only too: TRIGGER_PAYLOAD is a pipeline variable", async () => {
+    // Ci::PipelineTriggerService#variables always adds the payload variable, and
+    // Gitlab::Ci::Pipeline::Chain::Build::Associations#apply_permissions refuses any variables the trigger's
+    // owner may not set (gitlabhq app/services/ci/pipeline_trigger_service.rb,
+    // lib/gitlab/ci/pipeline/chain/build/associations.rb).
+    const viaTrigger = await trigger(projectId, {
+      token: triggerToken,
+      ref: "main",
+      "inputs[event]": "mention",
+    });
+    expect(viaTrigger).toEqual({ status: 400, body: refused });
   });
 
   it("allows variables from the configured role up: maintainer refuses a developer, accepts a maintainer", async () => {
