@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { runJob } from "../job/run.ts";
-import { DEFAULT_CONTEXT_BUDGET_CHARS } from "../shared/config/job-settings.ts";
+import { DEFAULT_CONTEXT_BUDGET_CHARS } from "../job/settings/types.ts";
 import { addMember, createProject, createUser, RestClient } from "../sandbox/admin-client.ts";
 import { startAnthropicModelServer } from "../sandbox/models/anthropic-server.ts";
 import { startSandbox } from "../sandbox/server.ts";

@@ -5,11 +5,8 @@
 // A placeholder that is done or failed is left alone, so running it twice, or after a run that finished,
 // changes nothing. It never fails the job: every problem is logged and the exit code is 0.
 import { readFile } from "node:fs/promises";
-import {
-  loadJobAssistant,
-  loadJobGitLabSettings,
-  type JobGitLabSettings,
-} from "../shared/config/job-settings.ts";
+import { loadJobAssistant, loadJobGitLabSettings } from "./settings/load.ts";
+import type { JobGitLabSettings } from "./settings/types.ts";
 import { getNote, type Note, type NoteRef } from "../shared/gitlab/api/notes.ts";
 import { getCurrentUser } from "../shared/gitlab/api/users.ts";
 import type { GitLabRequester } from "../shared/gitlab/client.ts";

@@ -12,15 +12,8 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  loadJobAssistant,
-  loadJobGitLabSettings,
-  loadJobSettings,
-  loadTriggerPolicySettings,
-  type JobGitLabSettings,
-  type JobSettings,
-} from "../shared/config/job-settings.ts";
-import { SettingsError } from "../shared/config/settings-error.ts";
+import { resolveRun } from "./settings/resolve-run.ts";
+import type { JobGitLabSettings, JobSettings } from "./settings/types.ts";
 import type { Env } from "../shared/config/env-values.ts";
 import type { GitLabClient } from "../shared/gitlab/client.ts";
 import { describeError } from "../shared/gitlab/gitlab-api-error.ts";
@@ -43,18 +36,12 @@ import {
   type RunDeadline,
   type StopReason,
 } from "./deadline.ts";
-import {
-  EventInputError,
-  placeholderLocation,
-  readEventInput,
-  type PlaceholderLocation,
-} from "./event-input.ts";
+import { placeholderLocation, type PlaceholderLocation } from "./event-input.ts";
 import { createPlaceholder, type Placeholder } from "../shared/placeholder/lifecycle.ts";
 import { JobFailure } from "./job-failure.ts";
 import { mcpToolName } from "./mcp/tool-specs.ts";
 import { createRedactor, secretValuesFromEnv } from "./redact.ts";
 import { reviewOutcome, type BridgeComments } from "./review-outcome.ts";
-import { acceptTriggerPayload } from "./trigger-payload.ts";
 
 /** What each step gets; a step uses what it needs. */
 export interface StepBase {
@@ -204,71 +191,49 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   const gitlabFor = (baseUrl: string, token: string): GitLabClient =>
     createNodeGitLabClient({ baseUrl, token, fetch: fetchImpl, now });
 
-  // 1. Which assistant this job runs, and GitLab: both may fail before there is a placeholder to tell.
-  let gitlabSettings: JobGitLabSettings | undefined;
-  let gitlabProblem: SettingsError | undefined;
-  try {
-    gitlabSettings = loadJobGitLabSettings(env);
-  } catch (error) {
-    if (!(error instanceof SettingsError)) throw error;
-    gitlabProblem = error;
+  // The event and the settings, resolved in stages: a failure before the event is known can only be logged
+  // (or written into the placeholder the malformed event still names); after, it goes on the placeholder.
+  const resolved = await resolveRun({
+    env,
+    readFile: options.readFile ?? ((path) => readFile(path, "utf8")),
+    gitlabFor,
+    redact,
+    log,
+  });
+  const gitlabSettings: JobGitLabSettings | undefined =
+    resolved.stage === "ready"
+      ? resolved.settings.gitlab
+      : "gitlab" in resolved
+        ? resolved.gitlab
+        : undefined;
+  if (resolved.stage === "skip") {
+    log(`nothing to do: ${resolved.reason}`);
+    return { exitCode: 0, outcome: "skipped", reason: resolved.reason };
   }
-
-  // 2. The event.
-  let event: BridgeEvent;
-  try {
-    const assistant = loadJobAssistant(env);
-    const input = await readEventInput({
-      env,
-      assistant,
-      readFile: options.readFile ?? ((path) => readFile(path, "utf8")),
-      acceptTrigger: async (hook, forAssistant) => {
-        if (!gitlabSettings) throw gitlabProblem ?? new Error("GitLab settings missing");
-        return acceptTriggerPayload({
-          hook,
-          assistant: forAssistant,
-          gitlab: gitlabFor(gitlabSettings.clientBaseUrl, gitlabSettings.token),
-          policy: loadTriggerPolicySettings(env),
-          jobUrl: gitlabSettings.jobUrl,
-          jobId: gitlabSettings.jobId,
-          redact,
-          log,
-        });
-      },
-    });
-    if (input.kind === "skip") {
-      log(`nothing to do: ${input.reason}`);
-      return { exitCode: 0, outcome: "skipped", reason: input.reason };
-    }
-    event = input.event;
-    log(
-      `event from ${input.source}: ${event.assistant} for ${event.noteableType === "Issue" ? "issue #" : "merge request !"}${event.noteableIid} in ${event.projectPath} (note ${event.noteId}, placeholder ${event.placeholderNoteId})`,
-    );
-  } catch (error) {
-    const location = error instanceof EventInputError ? error.placeholder : undefined;
-    const message = describeError(error);
+  if (resolved.stage === "no-event") {
+    const message = describeError(resolved.error);
     log(`cannot read the event: ${message}`);
-    if (location) {
+    if (resolved.placeholder) {
       await reportEarly(
-        location,
-        error,
+        resolved.placeholder,
+        resolved.error,
         "The job could not read its event. Check that the webhook receiver and the CI template use the same agent-bridge version.",
       );
     }
     return { exitCode: 1, outcome: "failed", reason: message };
   }
-
-  // 3. The settings for this event's assistant; a problem goes on the placeholder.
-  let settings: JobSettings;
-  try {
-    settings = loadJobSettings(env, event.assistant);
-  } catch (error) {
-    const message = describeError(error);
+  const event: BridgeEvent = resolved.event;
+  log(
+    `event from ${resolved.source}: ${event.assistant} for ${event.noteableType === "Issue" ? "issue #" : "merge request !"}${event.noteableIid} in ${event.projectPath} (note ${event.noteId}, placeholder ${event.placeholderNoteId})`,
+  );
+  if (resolved.stage === "bad-settings") {
+    const message = describeError(resolved.error);
     log(message);
     const hint = `Fix these CI/CD variables (the project's **Settings → CI/CD → Variables**, or the CI template's inputs), then mention \`@${event.assistant}\` again. \`agent-bridge run --help\` lists every variable.`;
-    const final = await reportEarly(placeholderLocation(event), error, hint);
+    const final = await reportEarly(placeholderLocation(event), resolved.error, hint);
     return { exitCode: 1, outcome: "failed", reason: message, event, placeholderFinal: final };
   }
+  const settings: JobSettings = resolved.settings;
 
   const gitlab = gitlabFor(settings.gitlab.clientBaseUrl, settings.gitlab.token);
   const deadline = createRunDeadline({ now, timeoutMs: settings.timeoutMs, startedAt });

@@ -2,7 +2,7 @@
 // the work (context/, publish/, rules-files.ts, prompt.ts, agents/, mcp/, cloud/). run.ts only orchestrates;
 // tests replace any of these through RunJobOptions.steps.
 import { join } from "node:path";
-import type { CodexOptions } from "../shared/config/codex-options.ts";
+import type { CodexOptions } from "./settings/codex-options.ts";
 import { listMergeRequestDiffs } from "../shared/gitlab/api/merge-requests.ts";
 import { getCurrentUser } from "../shared/gitlab/api/users.ts";
 import { readPages } from "../shared/gitlab/paginate.ts";

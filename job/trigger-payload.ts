@@ -16,7 +16,7 @@ import type { GitLabRequester } from "../shared/gitlab/client.ts";
 import { describeError } from "../shared/gitlab/gitlab-api-error.ts";
 import type { NoteHook } from "../shared/gitlab/webhook-schema.ts";
 import { ASSISTANTS, type Assistant } from "../shared/mention/index.ts";
-import type { TriggerPolicySettings } from "../shared/config/job-settings.ts";
+import type { TriggerPolicySettings } from "./settings/types.ts";
 import { CLAIM_EMOJI, isAlreadyTaken } from "../shared/webhook/claim.ts";
 import { eventFor, mentionFromHook, postPlaceholder } from "../shared/webhook/dispatch.ts";
 import { authorRefusal, decide, isByBridgeUser } from "../shared/webhook/policy.ts";

@@ -2,7 +2,7 @@
 // its last word (the job was killed, timed out or crashed), marks it failed with the job link and the
 // reason GitLab gives in CI_JOB_STATUS. Idempotent; always exits 0 so it never changes the job's outcome.
 import { parseArgs } from "node:util";
-import { jobSettingsHelp } from "../../shared/config/job-settings.ts";
+import { jobSettingsHelp } from "../../job/settings/catalog.ts";
 import { finalizeJob } from "../../job/finalize.ts";
 import type { Command } from "./command.ts";
 

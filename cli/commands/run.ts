@@ -3,7 +3,7 @@
 // a clear error. SIGTERM (GitLab cancelling the job or its timeout) and SIGINT stop the agent cleanly and
 // mark the placeholder failed; a second signal exits at once.
 import { parseArgs } from "node:util";
-import { jobSettingsHelp } from "../../shared/config/job-settings.ts";
+import { jobSettingsHelp } from "../../job/settings/catalog.ts";
 import { watchTerminationSignals, type StopReason } from "../../job/deadline.ts";
 import { createRedactor, secretValuesFromEnv } from "../../job/redact.ts";
 import { buildRunReport, writeRunReport } from "../../job/run-report.ts";

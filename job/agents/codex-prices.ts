@@ -2,7 +2,7 @@
 // OpenAI's list prices (US dollars per million tokens) that the project keeps; CODEX_PRICE_USD_PER_MTOK
 // overrides it for the run's model. A model not in the table gets no cost: no figure rather than a wrong one.
 // OpenAI counts cached input tokens inside input_tokens and bills them at the cached rate.
-import type { TokenPrices } from "../../shared/config/codex-options.ts";
+import type { TokenPrices } from "../settings/codex-options.ts";
 import type { AgentRunResult } from "../contracts.ts";
 
 /**

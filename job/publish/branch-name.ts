@@ -3,10 +3,7 @@
 // command passes one of these checks first, so that no name can be read as an option (`--upload-pack=…`),
 // walk out of refs/heads (`..`), or mean a revision expression (`~`, `^`, `:`, `@{`).
 // Git's own rules: https://git-scm.com/docs/git-check-ref-format
-import {
-  DEFAULT_BRANCH_NAME_TEMPLATE,
-  renderBranchNameTemplate,
-} from "../../shared/config/branch-name-template.ts";
+import { DEFAULT_BRANCH_NAME_TEMPLATE, renderBranchNameTemplate } from "../settings/branch-name-template.ts";
 
 /** A branch name that was refused: `reason` says which rule it broke. Names are not secrets; they are echoed. */
 export class InvalidBranchNameError extends Error {

@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import type { BridgeEvent, JobContext, PublishResult, Redact, Workspace } from "../contracts.ts";
-import type { PushMode } from "../../shared/config/job-settings.ts";
+import type { PushMode } from "../settings/types.ts";
 import type { GitLabRequester } from "../../shared/gitlab/client.ts";
 import { remoteUrl, type Git, type GitIdentity } from "../git.ts";
 import { firstFreeBranchName, issueBranchName, sideBranchName } from "./branch-name.ts";

@@ -19,7 +19,7 @@ import {
   type SandboxUser,
 } from "../../sandbox/admin-client.ts";
 import { startSandbox, type Sandbox } from "../../sandbox/server.ts";
-import { openSshPrivateKey } from "../../shared/config/signing-key.ts";
+import { openSshPrivateKey } from "../../job/settings/signing-key.ts";
 import { createGitLabClient, type GitLabClient } from "../../shared/gitlab/client.ts";
 import { cloneUrl, git } from "../support/git.ts";
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runJob } from "../../sandbox/runner/job-executor.ts";
 import type { JobResult } from "../../sandbox/runner/job-executor.ts";
 import type { PlannedJob } from "../../sandbox/runner/pipeline-plan.ts";
-import { loadJobAssistant, loadJobSettings } from "../../shared/config/job-settings.ts";
+import { loadJobAssistant, loadJobSettings } from "../../job/settings/load.ts";
 import { roleArnFrom } from "../../job/cloud/bedrock-credentials.ts";
 import { readEventInput } from "../../job/event-input.ts";
 import { createGitFixture } from "../sandbox/runner/git-fixture.ts";

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { resolveInputs } from "../../sandbox/runner/ci-inputs.ts";
-import { JOB_SETTINGS_DOC } from "../../shared/config/job-settings.ts";
+import { JOB_SETTINGS_DOC } from "../../job/settings/catalog.ts";
 import { DEFAULT_ID_TOKEN_VARIABLE } from "../../job/cloud/id-token.ts";
 import {
   ASSISTANT_NAMES,

@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
-import { JOB_SETTINGS_DOC } from "../../shared/config/job-settings.ts";
+import { JOB_SETTINGS_DOC } from "../../job/settings/catalog.ts";
 import {
   ASSISTANT_NAMES,
   bridgeEvent,

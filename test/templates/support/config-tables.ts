@@ -1,9 +1,9 @@
 // The tables of docs/configuration.md that come from code: each component's inputs (from templates/*.yml) and
-// the job's settings (from shared/config/job-settings.ts). The docs test checks the inputs tables row for row;
+// the job's settings (declared in job/settings/). The docs test checks the inputs tables row for row;
 // print them with `node bin/run-ts.js test/templates/support/config-tables.ts`.
 import { pathToFileURL } from "node:url";
-import { JOB_SETTINGS_DOC } from "../../../shared/config/job-settings.ts";
-import type { JobSettingGroup } from "../../../shared/config/job-settings.ts";
+import { JOB_SETTINGS_DOC } from "../../../job/settings/catalog.ts";
+import type { JobSettingGroup } from "../../../job/settings/setting.ts";
 import { ASSISTANT_NAMES, inputDefinitions } from "./components.ts";
 import type { AssistantName } from "./components.ts";
 

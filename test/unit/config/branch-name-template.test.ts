@@ -1,8 +1,8 @@
 // The branch name template's check, as `agent-bridge run` applies it to AGENT_BRANCH_NAME_TEMPLATE before the
 // agent runs: known placeholders only, {iid} present, and a result git takes as a branch name.
 import { describe, expect, it } from "vitest";
-import { branchNameTemplateProblem } from "../../../shared/config/branch-name-template.ts";
-import { loadJobSettings } from "../../../shared/config/job-settings.ts";
+import { branchNameTemplateProblem } from "../../../job/settings/branch-name-template.ts";
+import { loadJobSettings } from "../../../job/settings/load.ts";
 import { SettingsError } from "../../../shared/config/settings-error.ts";
 
 describe("branchNameTemplateProblem", () => {

@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadJobSettings } from "../../../shared/config/job-settings.ts";
+import { loadJobSettings } from "../../../job/settings/load.ts";
 import { SettingsError } from "../../../shared/config/settings-error.ts";
-import { openSshPrivateKey } from "../../../shared/config/signing-key.ts";
+import { openSshPrivateKey } from "../../../job/settings/signing-key.ts";
 
 let dir: string;
 let plain: string;

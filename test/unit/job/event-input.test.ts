@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { TriggerPolicySettings } from "../../../shared/config/job-settings.ts";
+import type { TriggerPolicySettings } from "../../../job/settings/types.ts";
 import { parseMarker } from "../../../shared/placeholder/marker.ts";
 import type { NoteHook } from "../../../shared/gitlab/webhook-schema.ts";
 import { encodeBridgeEvent, type BridgeEvent } from "../../../shared/webhook/bridge-event.ts";

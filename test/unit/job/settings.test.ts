@@ -1,15 +1,14 @@
 import { describe, expect, it } from "vitest";
+import { JOB_SETTINGS_DOC, jobSettingsHelp } from "../../../job/settings/catalog.ts";
+import { parseToolList } from "../../../job/settings/fields.ts";
 import {
-  JOB_SETTINGS_DOC,
-  jobSettingsHelp,
   loadJobAssistant,
   loadJobGitLabSettings,
   loadJobSettings,
   loadTriggerPolicySettings,
-  parseToolList,
-} from "../../../shared/config/job-settings.ts";
+} from "../../../job/settings/load.ts";
 import { SettingsError } from "../../../shared/config/settings-error.ts";
-import { splitArgs, SplitArgsError } from "../../../shared/config/split-args.ts";
+import { splitArgs, SplitArgsError } from "../../../job/settings/split-args.ts";
 
 const ci = {
   CI_SERVER_URL: "https://gitlab.example.com",
@@ -36,7 +35,7 @@ function problems(load: () => unknown): Record<string, string> {
   throw new Error("expected a SettingsError");
 }
 
-describe("shared/config/job-settings", () => {
+describe("job/settings", () => {
   it("reads GitLab's predefined variables and the bot token", () => {
     expect(loadJobGitLabSettings({ ...ci, CI_JOB_STATUS: "canceled", CI_JOB_TIMEOUT: "3600" })).toEqual({
       serverUrl: "https://gitlab.example.com",
@@ -289,7 +288,7 @@ describe("shared/config/job-settings", () => {
   });
 });
 
-describe("shared/config/split-args", () => {
+describe("job/settings/split-args", () => {
   it.each([
     ["", []],
     ["  --a  b ", ["--a", "b"]],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { codexCostUsd, CODEX_PRICES } from "../../../../job/agents/codex-prices.ts";
 import { codexRunOptions } from "../../../../job/steps.ts";
-import { loadJobSettings } from "../../../../shared/config/job-settings.ts";
+import { loadJobSettings } from "../../../../job/settings/load.ts";
 import { SettingsError } from "../../../../shared/config/settings-error.ts";
 
 const gitlab = {

@@ -2,7 +2,7 @@
 // masked CI/CD variable. GitLab masks only single-line values, so the key may come base64-encoded; the plain
 // OpenSSH form works too (an unmasked, protected variable, or a file variable's contents). Only the OpenSSH
 // private key format is taken, without a passphrase (nothing could type one). The value is never echoed.
-import { problem, raw } from "./env-values.ts";
+import { problem, raw } from "../../shared/config/env-values.ts";
 
 const BEGIN = "-----BEGIN OPENSSH PRIVATE KEY-----";
 const END = "-----END OPENSSH PRIVATE KEY-----";

@@ -1,8 +1,8 @@
 // The Codex-only options of `agent-bridge run` that shape the `codex exec` command line and the run's report:
 // reasoning effort, sandbox mode, and the token prices the placeholder's cost is computed from. Parsed with
-// the rest of the job's settings (job-settings.ts), only when Codex runs; never a secret, never echoed.
+// the rest of the job's settings (job/settings/), only when Codex runs; never a secret, never echoed.
 import { z } from "zod";
-import { oneOf, problem, raw } from "./env-values.ts";
+import { oneOf, problem, raw } from "../../shared/config/env-values.ts";
 
 /** Values `model_reasoning_effort` takes in Codex 0.169 (a model supports a subset: `codex debug models`). */
 export const CODEX_REASONING_EFFORTS = ["minimal", "low", "medium", "high", "xhigh", "max", "ultra"] as const;
