@@ -33,7 +33,8 @@ Checks:
   project             the project exists for the bot and has a branch for the pipelines
   bot's access        the bot is at least Developer (notes, awards, pipelines, pushing branches)
   pipeline variables  ci_pipeline_variables_minimum_override_role lets the receiver pass the event
-                      (fails with no_one_allowed unless DISPATCH_EVENT_AS=inputs)
+                      (fails with no_one_allowed unless DISPATCH_EVENT_AS=inputs; a trigger
+                      token fails it whatever the transport: its TRIGGER_PAYLOAD is a variable)
   CI/CD variables     GITLAB_TOKEN and each assistant's model key exist and are masked
                       (CLAUDE_API_KEY or ANTHROPIC_API_KEY, OPENAI_API_KEY); values are never shown
   webhook             a project webhook sends Comments and Confidential comments

@@ -33,9 +33,19 @@ export function webhookFixes(ctx: Context): string[] {
 }
 
 export function pipelineVariablesFixes(ctx: Context): string[] {
-  return [
-    "UI: Settings > CI/CD > Variables > Minimum role to use pipeline variables: Developer (a Maintainer can)",
+  const lower = [
+    "UI: Settings > CI/CD > Variables > Minimum role to use pipeline variables: Developer (a Maintainer can; from Owner or No one allowed, an Owner)",
     `API: ${curl("PUT", projectApi(ctx, "?ci_pipeline_variables_minimum_override_role=developer"))}`,
+  ];
+  // Trigger pipelines carry TRIGGER_PAYLOAD whatever else they pass: inputs are no way around the setting.
+  if (ctx.options.dispatchMode === "trigger") {
+    return [
+      ...lower,
+      "Or create pipelines as the bot instead of with a trigger token: DISPATCH_MODE=pipeline on the receiver, or a receiver instead of the webhook to the trigger URL (`agent-bridge setup --receiver-url ...`)",
+    ];
+  }
+  return [
+    ...lower,
     'Or pass the event as a pipeline input, which this setting does not block: set DISPATCH_EVENT_AS=inputs on the webhook receiver and declare `spec: inputs: agent_bridge_event: default: ""` at the top of .gitlab-ci.yml, handing it to each component (docs/quickstart.md, "The pipeline-variables pitfall")',
   ];
 }

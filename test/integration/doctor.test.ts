@@ -250,6 +250,20 @@ describe("agent-bridge doctor on a new GitLab.com-like project with a Guest bot 
     expect(check("pipeline-variables").finding).toContain("does not block");
     expect(code).toBe(1); // the Guest bot still fails
   });
+
+  it("fails it with a trigger token, inputs or not: every trigger pipeline carries TRIGGER_PAYLOAD", async () => {
+    // Ci::PipelineTriggerService adds the request as the pipeline variable TRIGGER_PAYLOAD to every trigger
+    // pipeline (gitlabhq app/services/ci/pipeline_trigger_service.rb), which no_one_allowed refuses.
+    const { check } = await doctorJson(["--project", "root/broken"], {
+      DISPATCH_MODE: "trigger",
+      DISPATCH_EVENT_AS: "inputs",
+    });
+    const variables = check("pipeline-variables");
+    expect(variables.status).toBe("fail");
+    expect(variables.finding).toContain("TRIGGER_PAYLOAD");
+    expect(variables.fix.join("\n")).toContain("DISPATCH_MODE=pipeline");
+    expect(variables.fix.join("\n")).not.toContain("DISPATCH_EVENT_AS=inputs");
+  });
 });
 
 describe("agent-bridge doctor where GitLab hides the pipeline-variables setting", () => {

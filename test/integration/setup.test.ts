@@ -260,6 +260,31 @@ describe("agent-bridge setup", () => {
     ).toEqual([]);
   });
 
+  it("in trigger mode, lets the trigger's owner set pipeline variables, or stops when only an Owner could", async () => {
+    // TRIGGER_PAYLOAD is a pipeline variable the trigger's owner sets (gitlabhq
+    // app/services/ci/pipeline_trigger_service.rb), so no_one_allowed would refuse every comment's pipeline.
+    const blocked = await newProject("triggered-blocked");
+    await admin.ok("PUT", `/projects/${blocked.id}`, {
+      ci_pipeline_variables_minimum_override_role: "no_one_allowed",
+    });
+    const stopped = await setup(["--project", blocked.path_with_namespace, "--trigger-mode", "--commit"]);
+    expect(stopped.code).toBe(1);
+    expect(stopped.out).toContain("stopped at event transport");
+    expect(stopped.out).toContain("only an Owner may lower it");
+    expect(stopped.out).toContain("--receiver-url");
+    expect(await admin.ok<unknown[]>("GET", `/projects/${blocked.id}/access_tokens`)).toEqual([]);
+
+    await admin.ok("PUT", `/projects/${blocked.id}/members/${maria.id}`, { access_level: 50 });
+    const run = await setup(["--project", blocked.path_with_namespace, "--trigger-mode", "--commit"]);
+    expect(run.code, run.out).toBe(0);
+    expect(run.out).toMatch(/updated\s+event transport: .*no_one_allowed → maintainer/);
+    const project = await admin.ok<{ ci_pipeline_variables_minimum_override_role: string }>(
+      "GET",
+      `/projects/${blocked.id}`,
+    );
+    expect(project.ci_pipeline_variables_minimum_override_role).toBe("maintainer");
+  });
+
   describe("stops on bad input with the fix, having made nothing", () => {
     async function nothingMade(projectId: number): Promise<void> {
       expect(await admin.ok<unknown[]>("GET", `/projects/${projectId}/access_tokens`)).toEqual([]);

@@ -28,7 +28,9 @@ export function pipelineVariablesCheck(ctx: Context): CheckResult {
   const role = ctx.project.restrict_user_defined_variables === false ? "developer" : setting;
   const shown = role === undefined ? "" : ` (ci_pipeline_variables_minimum_override_role is ${role})`;
 
-  if (eventAs === "inputs") {
+  // A trigger pipeline always carries the trigger's request as the pipeline variable TRIGGER_PAYLOAD
+  // (gitlabhq app/services/ci/pipeline_trigger_service.rb), so inputs do not get it past this setting.
+  if (eventAs === "inputs" && mode !== "trigger") {
     return {
       ...base,
       status: "ok",
@@ -36,7 +38,10 @@ export function pipelineVariablesCheck(ctx: Context): CheckResult {
       fix: [],
     };
   }
-  const refused = `every mention would fail with "Insufficient permissions to set pipeline variables"`;
+  const refused =
+    mode === "trigger"
+      ? `every trigger pipeline would fail with "Insufficient permissions to set pipeline variables" (GitLab passes each trigger's request as the pipeline variable TRIGGER_PAYLOAD, inputs or not)`
+      : `every mention would fail with "Insufficient permissions to set pipeline variables"`;
   if (role === undefined) {
     const level = botLevel(ctx);
     return {
@@ -62,7 +67,10 @@ export function pipelineVariablesCheck(ctx: Context): CheckResult {
     return {
       ...base,
       status: "fail",
-      finding: `ci_pipeline_variables_minimum_override_role is no_one_allowed and the receiver passes the event as variables (DISPATCH_EVENT_AS=variables): ${refused}`,
+      finding:
+        mode === "trigger"
+          ? `ci_pipeline_variables_minimum_override_role is no_one_allowed and pipelines come from a trigger token: ${refused}`
+          : `ci_pipeline_variables_minimum_override_role is no_one_allowed and the receiver passes the event as variables (DISPATCH_EVENT_AS=variables): ${refused}`,
       fix: pipelineVariablesFixes(ctx),
     };
   }
