@@ -7,7 +7,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import type { Env } from "../shared/config/env-values.ts";
 import type { Redact } from "./contracts.ts";
-import type { RunJobResult } from "./run.ts";
+import type { RunJobResult } from "./run-types.ts";
 
 export const REPORT_FILE = "agent-bridge-report.json";
 export const DOTENV_FILE = "agent-bridge.env";

@@ -33,7 +33,7 @@ import { prepareWorkspace } from "./publish/prepare-workspace.ts";
 import { publishChanges } from "./publish/publish-changes.ts";
 import { requestKind } from "./request-kind.ts";
 import { applyBaseRules } from "./rules-files.ts";
-import type { JobSteps, ModelEnv, StepBase } from "./run.ts";
+import type { JobSteps, ModelEnv, StepBase } from "./run-types.ts";
 
 /** Pages of a merge request's diff read for the inline-comment tool (100 files a page). */
 const MAX_DIFF_PAGES = 30;

@@ -16,7 +16,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { finalizeJob } from "../../job/finalize.ts";
 import { renderSucceeded, renderWorking } from "../../shared/placeholder/job-text.ts";
-import { runJob, type JobSteps } from "../../job/run.ts";
+import type { JobSteps } from "../../job/run-types.ts";
+import { runJob } from "../../job/run.ts";
 import {
   addMember,
   createProject,

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createRedactor } from "../../../job/redact.ts";
 import { buildRunReport, reportDotenv, writeRunReport } from "../../../job/run-report.ts";
-import type { RunJobResult } from "../../../job/run.ts";
+import type { RunJobResult } from "../../../job/run-types.ts";
 
 const event = {
   assistant: "claude" as const,
