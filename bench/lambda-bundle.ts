@@ -1,18 +1,22 @@
-// The deployable Lambda artifact, measured: esbuild bundles functions/aws/handler.ts with the build's own
-// options (scripts/build.ts, lambdaBuildOptions: ESM, node22, minified, mainFields module-first, the
-// createRequire banner, everything bundled: the AWS SDK v3 included for version pinning), and, for
-// comparison, the same with the SDK left to the Lambda runtime. Then a fresh `node`
-// process imports each bundle, as a cold start does, and reports how long the import took.
+// The deployable Lambda artifact, measured: esbuild bundles the entries with the build's own options
+// (scripts/build.ts, lambdaBuildOptions: ESM, node22, minified, the receiver and the worker as separate
+// entries with shared chunks, the AWS SDK v3 bundled), and, for comparison, the same with the SDK left to
+// the Lambda runtime. The figure is the receiver's: handler.mjs and the chunks it imports statically, what
+// its cold start loads (the chunks it imports dynamically, the SDK's unused credential providers, are not
+// loaded). Then a fresh `node` process imports handler.mjs, as a cold start does, and reports how long the
+// import took; with the SDK external that import loads the SDK from node_modules, as Lambda would load the
+// runtime's copy.
 //
-//   const bundles = await bundleLambdaHandler();   // [{ variant, file, bytes, gzipBytes, inputs }]
+//   const bundles = await bundleLambdaHandler();   // [{ variant, file, bytes, gzipBytes, inputs, assetBytes }]
 //   const ms = await coldImportMs(bundles[0].file, 5);
 import { execFile } from "node:child_process";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
-import { lambdaBuildOptions } from "../scripts/build.ts";
+import { LAMBDA_FILE, lambdaBuildOptions, staticClosure } from "../scripts/build.ts";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -23,37 +27,50 @@ export type BundleVariant = "sdk-bundled" | "sdk-external";
 
 export interface LambdaBundle {
   variant: BundleVariant;
+  /** The receiver's entry, handler.mjs. */
   file: string;
+  /** Bytes of the receiver's entry and of every chunk it imports statically. */
   bytes: number;
   gzipBytes: number;
-  /** Bytes in the output per package (or per top-level folder of the project), largest first. */
+  /** The same bytes per package (or per top-level folder of the project), largest first. */
   inputs: { source: string; bytes: number }[];
+  /** Every JavaScript file of the artifact (the worker's entry, lazily loaded chunks). */
+  assetBytes: number;
 }
 
 export async function bundleLambdaHandler(): Promise<LambdaBundle[]> {
-  await mkdir(OUT_DIR, { recursive: true });
   const bundles: LambdaBundle[] = [];
   for (const variant of ["sdk-bundled", "sdk-external"] as const) {
-    const outfile = `${OUT_DIR}/lambda-${variant}.mjs`;
+    const outDir = `${OUT_DIR}/lambda-${variant}`;
+    await rm(outDir, { recursive: true, force: true });
+    await mkdir(outDir, { recursive: true });
     // The Lambda Node 22 runtime ships the SDK v3 under these scopes.
     const external = variant === "sdk-external" ? ["@aws-sdk/*", "@smithy/*"] : [];
-    const result = await build({ ...lambdaBuildOptions(outfile, external), metafile: true });
-    const output = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith(".mjs"))?.[1];
-    const code = await readFile(outfile);
+    const result = await build(lambdaBuildOptions(outDir, external));
+    const outputs = result.metafile?.outputs ?? {};
+    const entry = Object.keys(outputs).find((path) => basename(path) === LAMBDA_FILE);
+    if (entry === undefined) throw new Error(`the build wrote no ${LAMBDA_FILE}`);
+    const loaded = staticClosure(outputs, entry);
+    const code = Buffer.concat(await Promise.all(loaded.map((path) => readFile(join(ROOT, path)))));
     const bySource = new Map<string, number>();
-    for (const [path, input] of Object.entries(output?.inputs ?? {})) {
-      const source = sourceOf(path);
-      bySource.set(source, (bySource.get(source) ?? 0) + input.bytesInOutput);
+    for (const path of loaded) {
+      for (const [input, used] of Object.entries(outputs[path]?.inputs ?? {})) {
+        const source = sourceOf(input);
+        bySource.set(source, (bySource.get(source) ?? 0) + used.bytesInOutput);
+      }
     }
     bundles.push({
       variant,
-      file: outfile,
+      file: join(ROOT, entry),
       bytes: code.length,
       gzipBytes: gzipSync(code).length,
       inputs: [...bySource]
         .map(([source, bytes]) => ({ source, bytes }))
-        .filter((entry) => entry.bytes > 0)
+        .filter((item) => item.bytes > 0)
         .sort((a, b) => b.bytes - a.bytes),
+      assetBytes: Object.entries(outputs)
+        .filter(([path]) => path.endsWith(".mjs"))
+        .reduce((sum, [, output]) => sum + output.bytes, 0),
     });
   }
   return bundles;

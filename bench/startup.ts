@@ -279,6 +279,7 @@ async function main(): Promise<void> {
       lambda.push({
         variant: bundle.variant,
         KiB: Math.round(bundle.bytes / 1024),
+        "asset KiB": Math.round(bundle.assetBytes / 1024),
         "gzip KiB": Math.round(bundle.gzipBytes / 1024),
         "cold import ms": Math.round(imported.importMs * 10) / 10,
         "process ms": round(imported.processMs),
@@ -289,7 +290,9 @@ async function main(): Promise<void> {
           .join(", "),
       });
     }
-    console.log("Lambda bundle (scripts/build.ts lambdaBuildOptions), cold import in a fresh node:");
+    console.log(
+      "Lambda receiver (scripts/build.ts lambdaBuildOptions): handler.mjs and the chunks it loads, the whole asset, cold import in a fresh node:",
+    );
     console.table(lambda);
   } finally {
     await bridge.close();

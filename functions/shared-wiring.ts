@@ -1,11 +1,11 @@
-// The one place that turns settings into a running receiver and worker, for every runtime adapter: the
-// GitLab client over the global fetch, the real clock, and one JSON log line a delivery (and a task attempt)
-// on stdout (CloudWatch, Cloud Logging and a container runtime all collect it). Adapters differ only in
-// where the settings come from, how a request reaches the receiver and how a task reaches the worker
-// (serve's in-process queue, SQS, Pub/Sub); nothing here knows about a cloud.
+// The one place that turns settings into a running receiver, for every runtime adapter (the worker's part
+// is worker-wiring.ts, so a receiver's bundle carries none of the GitLab client): the real clock, and one
+// JSON log line a delivery (and a task attempt) on stdout (CloudWatch, Cloud Logging and a container
+// runtime all collect it). Adapters differ only in where the settings come from, how a request reaches the
+// receiver and how a task reaches the worker (serve's in-process queue, SQS, Pub/Sub); nothing here knows
+// about a cloud.
 // It never logs a setting's value: SettingsError messages name variables, not values.
 import { loadWebhookSettings, type WebhookSettings } from "../shared/config/webhook-settings.ts";
-import { createNodeGitLabClient } from "../shared/gitlab/node-client.ts";
 import {
   createWebhookHandler,
   type WebhookRequest,
@@ -13,7 +13,6 @@ import {
 } from "../shared/webhook/handler.ts";
 import { levelFields, type LogLevel } from "../shared/webhook/log.ts";
 import type { MentionTask } from "../shared/webhook/mention-task.ts";
-import { createMentionWorker, type MentionWorker } from "../shared/webhook/worker.ts";
 
 export type WebhookHandler = (request: WebhookRequest) => Promise<WebhookResponse>;
 
@@ -48,21 +47,6 @@ export function createHandlerFromSettings(
     log: options.log ?? logToStdout,
     handOff,
   });
-}
-
-/** Builds the worker that does a task's GitLab work, over the GitLab client with the real timers. */
-export function createWorkerFromSettings(
-  settings: WebhookSettings,
-  options: WiringOptions = {},
-): MentionWorker {
-  const now = options.now ?? Date.now;
-  const gitlab = createNodeGitLabClient({
-    baseUrl: settings.gitlabUrl,
-    token: settings.gitlabToken,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    now,
-  });
-  return createMentionWorker({ settings, gitlab, now, log: options.log ?? logToStdout });
 }
 
 /**

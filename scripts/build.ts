@@ -1,8 +1,9 @@
 // `npm run build`: the distributable JavaScript, one esbuild run per artifact, into dist/:
 //   dist/cli.js, dist/mcp-server.js (+ shared chunks)  the package: `bin/agent-bridge.js` runs dist/cli.js; the
 //                                                      agent's CLI starts dist/mcp-server.js, its own small entry
-//   dist/lambda/handler.mjs                            the webhook receiver's Lambda artifact: the CDK stack builds
-//                                                      its asset with the same function (buildLambda)
+//   dist/lambda/                                       the Lambda artifact: handler.mjs (the receiver), worker.mjs
+//                                                      (worker and sweep), chunks/; the CDK stack builds its asset
+//                                                      with the same function (buildLambda)
 //   dist/gcp-function/                                 the Cloud Function's source and zip (infra/gcp/tooling)
 //
 // Why esbuild and not tsc: the sources import each other with `.ts` extensions and run as they are in
@@ -20,7 +21,7 @@
 //   node bin/run-ts.js scripts/build.ts --lambda DIR  # the Lambda artifact only, into DIR
 //   await buildPackage({ root, outDir });        // the package's part only (tests, the startup bench)
 import { spawnSync } from "node:child_process";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, type BuildOptions, type Metafile, type Plugin } from "esbuild";
@@ -97,20 +98,46 @@ export async function buildPackage(options: BuildPackageOptions): Promise<Metafi
   return result.metafile;
 }
 
-/** The Lambda artifact's file in its directory, and the handler setting that names its export. */
+/** The Lambda artifact's entries, output name → source: the receiver, and the worker with the sweep. */
+export const LAMBDA_ENTRIES = {
+  handler: "functions/aws/handler.ts",
+  worker: "functions/aws/worker.ts",
+} as const;
+/** The receiver's file in the artifact's directory, and the handler setting that names its export. */
 export const LAMBDA_FILE = "handler.mjs";
 export const LAMBDA_HANDLER = "handler.handler";
-/** The same artifact's second entry: the SQS consumer that does the GitLab work of each mention. */
-export const LAMBDA_WORKER_HANDLER = "handler.worker";
-/** And its third: the scheduled sweep, which queues the mentions no delivery brought. */
-export const LAMBDA_SWEEP_HANDLER = "handler.sweep";
+/** The worker's entry: the SQS consumer that does the GitLab work of each mention. */
+export const LAMBDA_WORKER_HANDLER = "worker.worker";
+/** And the scheduled sweep, which queues the mentions no delivery brought: the worker's file too. */
+export const LAMBDA_SWEEP_HANDLER = "worker.sweep";
 
-/** The Lambda handler's bundle options: ESM, node22, minified, everything inlined. */
-export function lambdaBuildOptions(outfile: string, external: string[] = []): BuildOptions {
+/**
+ * The Lambda artifact's bundle options: ESM, node22, minified, one directory for the three functions. The
+ * receiver (handler.mjs) and the worker (worker.mjs) are separate entries, so a receiver's cold start, which
+ * GitLab's delivery waits on, loads neither the GitLab client nor the worker; what both use is in shared
+ * chunks (chunks/), and so are the SDK's credential providers that the Lambda environment never reaches
+ * (SSO, ini files, web identity: the SDK imports them only when the ones before them failed, and the
+ * execution role's variables come first).
+ *
+ * The AWS SDK v3 is bundled, not left to the runtime's copy, although the Node.js runtimes ship one and
+ * CDK's NodejsFunction marks @aws-sdk/* external by default: the runtime's copy is a version AWS updates
+ * without notice (the Lambda operator guide advises shipping your own for production), and it loads each
+ * client whole, as CommonJS (765 KiB for the two clients, every command and its schemas), which took 3 to 4
+ * times as long as the bundled, tree-shaken ESM of the same clients (bench/lambda-bundle.ts measures both).
+ * Both are on the first delivery's path (the secrets, the queue), so the SDK's weight is the receiver's.
+ */
+export function lambdaBuildOptions(outDir: string, external: string[] = []): BuildOptions {
   return {
-    entryPoints: [join(REPOSITORY_ROOT, "functions", "aws", "handler.ts")],
-    outfile,
+    absWorkingDir: REPOSITORY_ROOT,
+    entryPoints: Object.entries(LAMBDA_ENTRIES).map(([out, source]) => ({
+      out,
+      in: join(REPOSITORY_ROOT, source),
+    })),
+    outdir: outDir,
+    outExtension: { ".js": ".mjs" },
+    chunkNames: "chunks/[name]-[hash]",
     bundle: true,
+    splitting: true,
     format: "esm",
     platform: "node",
     target: "node22",
@@ -124,15 +151,46 @@ export function lambdaBuildOptions(outfile: string, external: string[] = []): Bu
     sourcesContent: false,
     metafile: true,
     logLevel: "error",
-    // Everything is bundled by default, the AWS SDK v3 included: its version is the one package-lock.json pins.
     external,
     plugins: [zodEnglishOnly()],
   };
 }
 
-/** The Lambda artifact into outDir: LAMBDA_FILE and its map. */
-export async function buildLambda(outDir: string): Promise<void> {
-  await build(lambdaBuildOptions(join(outDir, LAMBDA_FILE)));
+/**
+ * An output of a build's metafile and every output it imports statically, transitively: what loading it
+ * loads (dynamically imported chunks stay out). Paths as the metafile gives them, relative to the root.
+ */
+export function staticClosure(outputs: Metafile["outputs"], entry: string): string[] {
+  const seen = new Set<string>([entry]);
+  for (const path of seen) {
+    for (const imported of outputs[path]?.imports ?? []) {
+      if (imported.kind === "import-statement" && !imported.external && outputs[imported.path]) {
+        seen.add(imported.path);
+      }
+    }
+  }
+  return [...seen];
+}
+
+/**
+ * The Lambda artifact into outDir: handler.mjs, worker.mjs, chunks/ and their maps. Built in a fresh
+ * directory at one fixed depth below the repository, then copied: a chunk's name carries a hash of its
+ * source map, whose paths are relative to where it is written, so building in place would make
+ * `npm run build` and `cdk synth` (which picks its own directory) write different artifacts.
+ */
+export async function buildLambda(outDir: string): Promise<Metafile> {
+  const cache = join(REPOSITORY_ROOT, "node_modules", ".cache");
+  await mkdir(cache, { recursive: true });
+  const staging = await mkdtemp(join(cache, "agent-bridge-lambda-"));
+  try {
+    const { metafile } = await build(lambdaBuildOptions(staging));
+    if (!metafile) throw new Error("esbuild wrote no metafile for the Lambda artifact");
+    await mkdir(outDir, { recursive: true });
+    await cp(staging, outDir, { recursive: true });
+    return metafile;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
 }
 
 /**

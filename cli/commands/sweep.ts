@@ -4,7 +4,8 @@
 // `serve` runs the same sweep at start and every SWEEP_INTERVAL_SECONDS.
 import { parseArgs } from "node:util";
 import { createSweep, DEFAULT_SWEEP_WINDOW_MINUTES } from "../../functions/sweep-runner.ts";
-import { createWorkerFromSettings, loadSettingsFromEnv } from "../../functions/shared-wiring.ts";
+import { loadSettingsFromEnv } from "../../functions/shared-wiring.ts";
+import { createWorkerFromSettings } from "../../functions/worker-wiring.ts";
 import { SettingsError } from "../../shared/config/settings-error.ts";
 import type { MentionTask } from "../../shared/webhook/mention-task.ts";
 import type { Command } from "./command.ts";

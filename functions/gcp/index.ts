@@ -8,12 +8,8 @@
 import { http } from "@google-cloud/functions-framework";
 import { SettingsError } from "../../shared/config/settings-error.ts";
 import type { MentionTask } from "../../shared/webhook/mention-task.ts";
-import {
-  createHandlerFromSettings,
-  createWorkerFromSettings,
-  loadSettingsFromEnv,
-  logToStdout,
-} from "../shared-wiring.ts";
+import { createHandlerFromSettings, loadSettingsFromEnv, logToStdout } from "../shared-wiring.ts";
+import { createWorkerFromSettings } from "../worker-wiring.ts";
 import { createSweep, sweepSchedule } from "../sweep-runner.ts";
 import { createCloudFunction } from "./cloud-function.ts";
 import { FUNCTION_NAME, WORKER_FUNCTION_NAME } from "./entry-points.ts";

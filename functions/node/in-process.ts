@@ -4,12 +4,12 @@ import type { WebhookSettings } from "../../shared/config/webhook-settings.ts";
 import type { MentionWorker } from "../../shared/webhook/worker.ts";
 import {
   createHandlerFromSettings,
-  createWorkerFromSettings,
   loadSettingsFromEnv,
   logToStdout,
   type WebhookHandler,
   type WiringOptions,
 } from "../shared-wiring.ts";
+import { createWorkerFromSettings } from "../worker-wiring.ts";
 import { createWorkQueue, type WorkQueue, type WorkQueueOptions } from "./work-queue.ts";
 
 export interface InProcessReceiver {

@@ -16,6 +16,7 @@ import {
 } from "../placeholder/receiver-text.ts";
 import type { NoteHook } from "../gitlab/webhook-schema.ts";
 import type { Assistant } from "../mention/index.ts";
+import { isConfidential } from "./confidential.ts";
 import {
   BRIDGE_EVENT_INPUT,
   BRIDGE_EVENT_VARIABLE,
@@ -143,18 +144,6 @@ export async function dispatchRuns(
     }),
   );
   return { runs, placeholderErrors };
-}
-
-/**
- * An internal note, or any note on a confidential issue (GitLab sends those as confidential_note). Such a
- * note's text must stay out of pipeline variables and inputs: anyone who can see the project's pipelines
- * can read them, which is more people than can read an internal note. The job reads the note itself.
- */
-export function isConfidential(hook: NoteHook): boolean {
-  const note = hook.object_attributes;
-  return Boolean(
-    note.internal || note.confidential || hook.event_type === "confidential_note" || hook.issue?.confidential,
-  );
 }
 
 export function eventFor(

@@ -12,7 +12,7 @@
 // answers 503 (the sweep finds the mention later).
 import type { WebhookSettings } from "../config/webhook-settings.ts";
 import type { NoteHook } from "../gitlab/webhook-schema.ts";
-import { isConfidential } from "./dispatch.ts";
+import { isConfidential } from "./confidential.ts";
 import { headerValue } from "./headers.ts";
 import { formatDeliveryLog, type DeliveryResult } from "./log.ts";
 import type { MentionTask } from "./mention-task.ts";

@@ -1,6 +1,7 @@
 // The CDK app as `cdk synth` runs it: cdk.json's command and context, stacks made from context values
 // (objects from cdk.json, JSON strings from -c), each stack usable alone, and one synth that really
-// bundles functions/aws/handler.ts by the build's own function (scripts/build.ts, no Docker) into a loadable ESM file.
+// bundles functions/aws/handler.ts and worker.ts by the build's own function (scripts/build.ts, no Docker)
+// into loadable ESM files.
 import { App } from "aws-cdk-lib";
 import { CloudAssembly } from "aws-cdk-lib/cx-api";
 import { Template } from "aws-cdk-lib/assertions";
@@ -89,19 +90,35 @@ describe("infra/aws/webhook-stack bundling", () => {
       .map((name) => join(assembly!.directory, name))
       .find((dir) => existsSync(join(dir, "handler.mjs")));
     expect(assetDir).toBeDefined();
-    const code = readFileSync(join(assetDir!, "handler.mjs"), "utf8");
-    // The SDK is inside the bundle (pinned), not taken from the Lambda runtime.
-    expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
-    expect(existsSync(join(assetDir!, "handler.mjs.map"))).toBe(true);
+    // The receiver's entry, the worker's, and the chunks they share.
+    const files = readdirSync(assetDir!, { recursive: true, encoding: "utf8" })
+      .filter((name) => name.endsWith(".mjs"))
+      .sort();
+    expect(files).toEqual(expect.arrayContaining(["handler.mjs", "worker.mjs"]));
+    const code = Object.fromEntries(files.map((name) => [name, readFileSync(join(assetDir!, name), "utf8")]));
+    for (const name of files) {
+      // The SDK is inside the bundle (pinned), not taken from the Lambda runtime.
+      expect(code[name]).not.toMatch(/from\s*["']@aws-sdk\//);
+      expect(existsSync(join(assetDir!, `${name}.map`))).toBe(true);
+    }
     // The very artifact `npm run build` writes to dist/lambda: the same function, the same bytes.
     const built = mkdtempSync(join(tmpdir(), "agent-bridge-lambda-"));
     try {
       buildLambdaSync(built);
-      expect(readFileSync(join(built, "handler.mjs"), "utf8")).toBe(code);
+      const rebuilt = readdirSync(built, { recursive: true, encoding: "utf8" }).filter((name) =>
+        name.endsWith(".mjs"),
+      );
+      expect(rebuilt.sort()).toEqual(files);
+      for (const name of files) expect(readFileSync(join(built, name), "utf8")).toBe(code[name]);
     } finally {
       rmSync(built, { recursive: true, force: true });
     }
 
+    const worker = (await import(pathToFileURL(join(assetDir!, "worker.mjs")).href)) as Record<
+      string,
+      unknown
+    >;
+    expect([typeof worker["worker"], typeof worker["sweep"]]).toEqual(["function", "function"]);
     const module = (await import(pathToFileURL(join(assetDir!, "handler.mjs")).href)) as {
       handler: (event: unknown) => Promise<{ statusCode: number }>;
     };

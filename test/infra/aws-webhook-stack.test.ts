@@ -259,7 +259,7 @@ describe("infra/aws/webhook-stack", () => {
     expect(props(deadLetters.resource)).toEqual({ MessageRetentionPeriod: 1_209_600 });
     const worker = named(template, "AWS::Lambda::Function", "Worker");
     expect(props(worker.resource)).toMatchObject({
-      Handler: "handler.worker",
+      Handler: "worker.worker",
       Runtime: "nodejs22.x",
       Architectures: ["arm64"],
       Timeout: 60,
@@ -307,7 +307,7 @@ describe("infra/aws/webhook-stack", () => {
     const { template } = created;
     const sweep = named(template, "AWS::Lambda::Function", "Sweep");
     expect(props(sweep.resource)).toMatchObject({
-      Handler: "handler.sweep",
+      Handler: "worker.sweep",
       ReservedConcurrentExecutions: 1,
     });
     template.hasResourceProperties("AWS::Events::Rule", {

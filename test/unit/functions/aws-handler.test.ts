@@ -2,12 +2,8 @@
 // Manager is a plain function here: the adapter takes the fetch as a parameter, so no SDK mock is needed.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { FunctionUrlEvent } from "../../../functions/aws/function-url.ts";
-import {
-  createLambdaHandler,
-  createLambdaWorker,
-  retryDelaySeconds,
-  type LambdaHandlerDeps,
-} from "../../../functions/aws/lambda-handler.ts";
+import { createLambdaHandler, type LambdaHandlerDeps } from "../../../functions/aws/lambda-handler.ts";
+import { createLambdaWorker, retryDelaySeconds } from "../../../functions/aws/lambda-worker.ts";
 import {
   decodeMentionTask,
   encodeMentionTask,
@@ -315,7 +311,7 @@ describe("functions/aws: the SQS hand-off and the worker", () => {
   });
 });
 
-describe("functions/aws/handler.ts: the Lambda entry point", () => {
+describe("functions/aws/handler.ts and worker.ts: the Lambda entry points", () => {
   it("exports `handler`, which runs with settings from process.env alone (no ARN, no SDK call)", async () => {
     const saved = { ...process.env };
     Object.assign(process.env, receiverEnv(tripwire.url));
@@ -325,10 +321,10 @@ describe("functions/aws/handler.ts: the Lambda entry point", () => {
       return true;
     });
     try {
-      const entry = await import("../../../functions/aws/handler.ts");
-      const { handler } = entry;
-      // The CDK stack's three handlers: handler.handler, handler.worker, handler.sweep.
-      expect([typeof entry.worker, typeof entry.sweep]).toEqual(["function", "function"]);
+      const { handler } = await import("../../../functions/aws/handler.ts");
+      // The CDK stack's three handlers: handler.handler, worker.worker, worker.sweep.
+      const entries = await import("../../../functions/aws/worker.ts");
+      expect([typeof entries.worker, typeof entries.sweep]).toEqual(["function", "function"]);
       const result = await handler(
         functionUrlEvent({ headers: gitlabHeaders(), body: plainNoteBody() }, { base64: true }),
       );

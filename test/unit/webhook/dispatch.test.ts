@@ -2,12 +2,8 @@ import { describe, expect, it } from "vitest";
 import { parseMarker } from "../../../shared/placeholder/marker.ts";
 import { NoteHookSchema } from "../../../shared/gitlab/webhook-schema.ts";
 import { decodeBridgeEvent } from "../../support/bridge-event.ts";
-import {
-  dispatchRuns,
-  isConfidential,
-  mentionFromHook,
-  type DispatchRequest,
-} from "../../../shared/webhook/dispatch.ts";
+import { isConfidential } from "../../../shared/webhook/confidential.ts";
+import { dispatchRuns, mentionFromHook, type DispatchRequest } from "../../../shared/webhook/dispatch.ts";
 import { variant, type FixtureName, type Payload } from "./fixture-payloads.ts";
 import { apiError, note, pipeline, scriptedGitLab, type Route } from "./scripted-gitlab.ts";
 import { BRIDGE_USER, testSettings } from "./settings-for-tests.ts";
