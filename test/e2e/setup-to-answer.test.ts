@@ -3,7 +3,8 @@
 // (`include: project: agent-bridge/agent-bridge ref: v0.1.0 file: /templates/claude.yml`, with the key as
 // CLAUDE_API_KEY), from a sandbox project at a tag; the receiver is `agent-bridge serve` started with the
 // settings setup wrote; the job is the sandbox runner's, with the real Claude Code CLI and a scripted model.
-// The figure (seconds from nothing to the answer) is printed, not asserted: tests never assert on time.
+// Then the same without any receiver (trigger mode). The figures (seconds from nothing to the answer) are
+// printed, not asserted: tests never assert on time.
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -124,5 +125,79 @@ describe("agent-bridge setup, end to end", { timeout: 300_000 }, () => {
     ]) {
       expect(text).not.toContain(secret);
     }
+  });
+
+  // The zero-infrastructure mode: no receiver at all. GitLab's own webhook posts each comment to the pipeline
+  // trigger URL (https://docs.gitlab.com/ci/triggers/#use-a-webhook), the pipeline gets the Note Hook as the
+  // file-type variable TRIGGER_PAYLOAD (gitlabhq lib/api/ci/triggers.rb, app/services/ci/
+  // pipeline_trigger_service.rb), and the component's job reads it, claims the note, posts the placeholder
+  // and answers. Every other comment (the placeholder itself, its edits) starts a pipeline that ends quietly.
+  it("takes a bare project to an answered @claude mention in trigger mode, with no receiver", async () => {
+    const started = Date.now();
+    const project = await createProject(admin, { path: "app-triggered" });
+    await addMember(admin, project.id, maria.id, 40);
+    const lines: string[] = [];
+    const io = { out: (line: string) => lines.push(line), err: (line: string) => lines.push(line) };
+    const args = [
+      "--no-input",
+      "--gitlab-url",
+      sandbox.url,
+      "--project",
+      project.path_with_namespace,
+      "--include",
+      "project",
+      "--components-project",
+      "agent-bridge/agent-bridge",
+      "--version",
+      "v0.1.0",
+      "--commit",
+      "--trigger-mode",
+      "--variable",
+      `ANTHROPIC_BASE_URL=${model.url}`,
+      "--test-mention",
+      "--test-timeout",
+      "240",
+    ];
+    const env = { GITLAB_SETUP_TOKEN: maria.token, CLAUDE_API_KEY: CLAUDE_KEY };
+
+    const run = await runSetup(args, env, io);
+    const text = lines.join("\n");
+    expect(run.code, text).toBe(0);
+    expect(text).toMatch(new RegExp(`checked\\s+test mention: @claude answered in [0-9.]+ s: ".*${ANSWER}`));
+    const seconds = (Date.now() - started) / 1000;
+    console.error(
+      `setup e2e, trigger mode: from a bare project to an answered @claude mention in ${seconds.toFixed(1)} s`,
+    );
+
+    // The answer came through the trigger path: a trigger pipeline whose job read TRIGGER_PAYLOAD.
+    const ci = await admin.ok<{ content: string }>(
+      "GET",
+      `/projects/${project.id}/repository/files/.gitlab-ci.yml?ref=main`,
+    );
+    expect(Buffer.from(ci.content, "base64").toString()).toContain("trigger_payload: accept");
+    await sandbox.idle(); // the pipelines of the placeholder's own notes and edits
+    const pipelines = await admin.ok<Array<{ id: number; source: string }>>(
+      "GET",
+      `/projects/${project.id}/pipelines?per_page=100`,
+    );
+    expect(pipelines.every((p) => p.source === "trigger")).toBe(true);
+    const logs: string[] = [];
+    for (const pipeline of pipelines) {
+      for (const job of await admin.ok<Array<{ id: number }>>(
+        "GET",
+        `/projects/${project.id}/pipelines/${pipeline.id}/jobs`,
+      )) {
+        logs.push(await admin.ok<string>("GET", `/projects/${project.id}/jobs/${job.id}/trace`));
+      }
+    }
+    // One job answered the mention; the pipelines of the bot's own note and its edits ended quietly.
+    expect(logs.filter((log) => /event from TRIGGER_PAYLOAD: claude for issue #1/.test(log))).toHaveLength(1);
+    const quiet = logs.filter((log) =>
+      /agent-bridge run: nothing to do: (note carries the bridge's marker|note edited)/.test(log),
+    );
+    expect(quiet.length).toBeGreaterThan(0);
+    expect(quiet.length + 1).toBe(logs.length);
+    const [trigger] = await admin.ok<Array<{ token: string }>>("GET", `/projects/${project.id}/triggers`);
+    for (const secret of [maria.token, CLAUDE_KEY, trigger?.token ?? ""]) expect(text).not.toContain(secret);
   });
 });
