@@ -26,6 +26,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./sweep.ts")).sweepCommand,
   },
   {
+    name: "webhook-secret",
+    summary: "print a project's or group's webhook secret, derived from WEBHOOK_SECRET_KEY",
+    load: async () => (await import("./webhook-secret.ts")).webhookSecretCommand,
+  },
+  {
     name: "run",
     summary: "run the assistant for one mention (what the CI job executes)",
     load: async () => (await import("./run.ts")).runCommand,

@@ -5,9 +5,9 @@
 // This file never imports the AWS SDK (handler.ts hands in the fetch) and never logs a value.
 //
 // What a secret may hold (its SecretString):
-//   - the value itself, as plain text: `glpat-...`, or `new-secret,old-secret` for WEBHOOK_SECRET while
-//     rotating (surrounding whitespace is ignored);
-//   - a JSON object with a `value` field: {"value": "glpat-..."}; for WEBHOOK_SECRET also a list,
+//   - the value itself, as plain text: `glpat-...`, or `new-secret,old-secret` for WEBHOOK_SECRET (and
+//     WEBHOOK_SECRET_KEY) while rotating (surrounding whitespace is ignored);
+//   - a JSON object with a `value` field: {"value": "glpat-..."}; for those two also a list,
 //     {"value": ["new-secret", "old-secret"]}, the form a rotation function writes most easily.
 //   Any other JSON object is refused rather than used as the token, since it is most likely the console's
 //   key/value form with another key. TRIGGER_TOKENS is itself a JSON object and is taken as it is, unless
@@ -17,6 +17,7 @@ import { SettingsError, type SettingsProblem } from "../../shared/config/setting
 /** The settings that may come from Secrets Manager. */
 export const SECRET_SETTINGS = [
   "WEBHOOK_SECRET",
+  "WEBHOOK_SECRET_KEY",
   "GITLAB_TOKEN",
   "WEBHOOK_SIGNING_SECRET",
   "TRIGGER_TOKEN",
@@ -74,10 +75,10 @@ export function decodeSecretString(setting: SecretSetting, text: string): string
   const refuse = (expected: string): never => {
     throw new SettingsError("webhook settings", [{ variable: `${setting}_ARN`, expected }]);
   };
-  const shape =
-    setting === "WEBHOOK_SECRET"
-      ? 'a secret holding the plain value, {"value": "..."} or {"value": ["new", "old"]}'
-      : 'a secret holding the plain value or {"value": "..."}';
+  const listed = setting === "WEBHOOK_SECRET" || setting === "WEBHOOK_SECRET_KEY";
+  const shape = listed
+    ? 'a secret holding the plain value, {"value": "..."} or {"value": ["new", "old"]}'
+    : 'a secret holding the plain value or {"value": "..."}';
   let json: unknown;
   try {
     json = JSON.parse(trimmed);
@@ -92,7 +93,7 @@ export function decodeSecretString(setting: SecretSetting, text: string): string
   const value: unknown = (json as { value: unknown }).value;
   if (typeof value === "string") return value.trim();
   if (
-    setting === "WEBHOOK_SECRET" &&
+    listed &&
     Array.isArray(value) &&
     value.length > 0 &&
     value.every((item) => typeof item === "string" && item.trim() !== "" && !item.includes(","))

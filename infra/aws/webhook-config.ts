@@ -102,6 +102,7 @@ export type WebhookConfig = z.output<typeof WebhookConfigSchema>;
 // Values that pass the receiver's checks, standing in for secrets that only exist at run time.
 const SECRET_STAND_INS: Record<SecretSetting, string> = {
   WEBHOOK_SECRET: "stand-in",
+  WEBHOOK_SECRET_KEY: "stand-in-".repeat(4),
   GITLAB_TOKEN: "stand-in",
   WEBHOOK_SIGNING_SECRET: `whsec_${Buffer.alloc(32, 1).toString("base64")}`,
   TRIGGER_TOKEN: "stand-in",

@@ -174,13 +174,13 @@ variable "gitlab_token_secret_id" {
 }
 
 variable "extra_secret_ids" {
-  description = "Other secret settings of the receiver, read from existing Secret Manager secrets: setting name => secret ID. Allowed names: WEBHOOK_SIGNING_SECRET, TRIGGER_TOKEN, TRIGGER_TOKENS."
+  description = "Other secret settings of the receiver, read from existing Secret Manager secrets: setting name => secret ID. Allowed names: WEBHOOK_SECRET_KEY (per-project and per-group webhook secrets), WEBHOOK_SIGNING_SECRET, TRIGGER_TOKEN, TRIGGER_TOKENS."
   type        = map(string)
   default     = {}
 
   validation {
-    condition     = alltrue([for name in keys(var.extra_secret_ids) : contains(["WEBHOOK_SIGNING_SECRET", "TRIGGER_TOKEN", "TRIGGER_TOKENS"], name)])
-    error_message = "extra_secret_ids keys must be among WEBHOOK_SIGNING_SECRET, TRIGGER_TOKEN, TRIGGER_TOKENS (WEBHOOK_SECRET and GITLAB_TOKEN have their own variables)."
+    condition     = alltrue([for name in keys(var.extra_secret_ids) : contains(["WEBHOOK_SECRET_KEY", "WEBHOOK_SIGNING_SECRET", "TRIGGER_TOKEN", "TRIGGER_TOKENS"], name)])
+    error_message = "extra_secret_ids keys must be among WEBHOOK_SECRET_KEY, WEBHOOK_SIGNING_SECRET, TRIGGER_TOKEN, TRIGGER_TOKENS (WEBHOOK_SECRET and GITLAB_TOKEN have their own variables)."
   }
 
   validation {
@@ -201,7 +201,7 @@ variable "webhook_settings" {
       "ALLOWED_GROUPS", "DISPATCH_MODE", "DISPATCH_EVENT_AS", "PIPELINE_REF", "CLAIM_GRACE_SECONDS",
       "BRIDGE_USER_ID", "HANDLE_EDITS", "MAX_BODY_BYTES", "DEADLINE_MS", "SIGNATURE_TOLERANCE_SECONDS",
     ], name)])
-    error_message = "webhook_settings keys must be plain receiver settings (MIN_ACCESS_LEVEL, ALLOWED_GROUPS, DISPATCH_MODE, ...). GITLAB_URL is gitlab_url; secrets (GITLAB_TOKEN, WEBHOOK_SECRET, WEBHOOK_SIGNING_SECRET, TRIGGER_TOKEN, TRIGGER_TOKENS) come from Secret Manager."
+    error_message = "webhook_settings keys must be plain receiver settings (MIN_ACCESS_LEVEL, ALLOWED_GROUPS, DISPATCH_MODE, ...). GITLAB_URL is gitlab_url; secrets (GITLAB_TOKEN, WEBHOOK_SECRET, WEBHOOK_SECRET_KEY, WEBHOOK_SIGNING_SECRET, TRIGGER_TOKEN, TRIGGER_TOKENS) come from Secret Manager."
   }
 }
 

@@ -15,6 +15,11 @@ export interface WebhookSettings {
   gitlabToken: string;
   /** Accepted X-Gitlab-Token values; more than one while a secret is rotated. Empty when only signing is used. */
   webhookSecrets: readonly string[];
+  /**
+   * Keys each project's and group's webhook secret is derived from (WEBHOOK_SECRET_KEY; several while one is
+   * rotated, the first for new hooks). Empty: per-project secrets are off.
+   */
+  webhookSecretKeys: readonly string[];
   /** The decoded key of WEBHOOK_SIGNING_SECRET (Standard Webhooks), when set. */
   webhookSigningKey: Uint8Array | undefined;
   minAccessLevel: number;
@@ -77,7 +82,14 @@ export const WEBHOOK_SETTINGS_DOC: readonly SettingDoc[] = [
     name: "WEBHOOK_SECRET",
     required: true,
     description:
-      "The webhook's secret token (X-Gitlab-Token). Comma-separated to accept several while rotating. May be left out only when WEBHOOK_SIGNING_SECRET is set.",
+      "The webhook's secret token (X-Gitlab-Token), accepted for every project. Comma-separated to accept several while rotating. May be left out when WEBHOOK_SECRET_KEY or WEBHOOK_SIGNING_SECRET is set.",
+    default: null,
+  },
+  {
+    name: "WEBHOOK_SECRET_KEY",
+    required: false,
+    description:
+      "Key of per-project and per-group webhook secrets (at least 32 characters): each hook's secret token is derived from it and the project id or group path (`agent-bridge webhook-secret` prints it), so one leaked token opens one project or group only. Comma-separated while rotating; the first is for new hooks.",
     default: null,
   },
   {
@@ -245,6 +257,9 @@ function labelList(fallback: string) {
   });
 }
 
+/** The least length of a WEBHOOK_SECRET_KEY: it is a key, not a password. */
+export const MIN_SECRET_KEY_LENGTH = 32;
+
 const EnvSchema = z.object({
   ...policyFields,
   GITLAB_URL: required("the GitLab instance's base URL, e.g. https://gitlab.example.com").transform(
@@ -270,6 +285,16 @@ const EnvSchema = z.object({
     /\s/.test(value) ? problem(ctx, "a GitLab token without spaces") : value,
   ),
   WEBHOOK_SECRET: raw.transform(list),
+  WEBHOOK_SECRET_KEY: raw.transform((value, ctx) => {
+    const keys = list(value);
+    if (keys.some((key) => key.length < MIN_SECRET_KEY_LENGTH || /\s/.test(key))) {
+      return problem(
+        ctx,
+        `comma-separated keys of at least ${MIN_SECRET_KEY_LENGTH} characters without spaces, e.g. \`openssl rand -hex 32\``,
+      );
+    }
+    return keys;
+  }),
   WEBHOOK_SIGNING_SECRET: raw.transform((value, ctx) => {
     if (value === undefined) return undefined;
     const encoded = value.startsWith("whsec_") ? value.slice("whsec_".length) : undefined;
@@ -339,11 +364,15 @@ const EnvSchema = z.object({
 // Checks across variables, on the raw values so they are reported even when another variable is invalid.
 function crossProblems(env: Readonly<Record<string, unknown>>): SettingsProblem[] {
   const problems: SettingsProblem[] = [];
-  if (list(clean(env["WEBHOOK_SECRET"])).length === 0 && clean(env["WEBHOOK_SIGNING_SECRET"]) === undefined) {
+  if (
+    list(clean(env["WEBHOOK_SECRET"])).length === 0 &&
+    list(clean(env["WEBHOOK_SECRET_KEY"])).length === 0 &&
+    clean(env["WEBHOOK_SIGNING_SECRET"]) === undefined
+  ) {
     problems.push({
       variable: "WEBHOOK_SECRET",
       expected:
-        "required (the webhook's secret token; comma-separated while rotating), unless WEBHOOK_SIGNING_SECRET is set",
+        "required (the webhook's secret token; comma-separated while rotating), unless WEBHOOK_SECRET_KEY or WEBHOOK_SIGNING_SECRET is set",
     });
   }
   const trigger = clean(env["DISPATCH_MODE"])?.toLowerCase() === "trigger";
@@ -399,6 +428,7 @@ export function loadWebhookSettings(env: Readonly<Record<string, string | undefi
     gitlabUrl: e.GITLAB_URL,
     gitlabToken: e.GITLAB_TOKEN,
     webhookSecrets: e.WEBHOOK_SECRET,
+    webhookSecretKeys: e.WEBHOOK_SECRET_KEY,
     webhookSigningKey: e.WEBHOOK_SIGNING_SECRET,
     minAccessLevel: e.MIN_ACCESS_LEVEL,
     allowedBots: e.ALLOWED_BOTS,

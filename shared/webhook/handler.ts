@@ -4,7 +4,8 @@
 //   const handle = createWebhookHandler({ settings, now: Date.now, log, handOff: (task) => queue.add(task) });
 //   const { status, headers, body } = await handle({ headers: req.headers, rawBody });
 //
-// verify ▸ parse ▸ policy on the payload ▸ hand-off ▸ 202. GitLab never redelivers a failed delivery
+// verify ▸ parse ▸ policy on the payload ▸ hand-off ▸ 202. With per-project secrets (scoped-secrets.ts) the
+// secret checked is the claimed project's, and the task carries what it opens for the worker to enforce. GitLab never redelivers a failed delivery
 // (WebHookService logs it and raises nothing) and counts failures toward disabling the hook, so the answer
 // never waits on GitLab's API: the GitLab work (worker.ts) runs after, on the platform's queue, with
 // retries. The payload is only a hint here: the worker reads the note and project back from GitLab and
@@ -18,6 +19,7 @@ import { formatDeliveryLog, type DeliveryResult } from "./log.ts";
 import type { MentionTask } from "./mention-task.ts";
 import { checkBodySize, parseNoteHook } from "./parse.ts";
 import { decide } from "./policy.ts";
+import { candidateSecrets } from "./scoped-secrets.ts";
 import { verifyWebhook } from "./verify.ts";
 
 export interface WebhookRequest {
@@ -84,6 +86,10 @@ export function createWebhookHandler(
         headers: request.headers,
         rawBody: request.rawBody,
         secrets: settings.webhookSecrets,
+        scopedSecrets:
+          settings.webhookSecretKeys.length > 0
+            ? candidateSecrets(settings.webhookSecretKeys, claimedJson(request.rawBody))
+            : undefined,
         signingKey: settings.webhookSigningKey,
         toleranceSeconds: settings.signatureToleranceSeconds,
         now,
@@ -121,6 +127,7 @@ export function createWebhookHandler(
         idempotencyKey,
         receivedAt: now(),
         source: "webhook",
+        scope: verified.scope,
       };
       try {
         await deps.handOff(task);
@@ -139,4 +146,16 @@ export function createWebhookHandler(
       });
     }
   };
+}
+
+/**
+ * The body as JSON before it is verified, only to find which per-project secret to check it against: it is
+ * trusted for nothing else (parse.ts reads it again once verified). Undefined when it is not JSON.
+ */
+function claimedJson(rawBody: Uint8Array | string): unknown {
+  try {
+    return JSON.parse(typeof rawBody === "string" ? rawBody : Buffer.from(rawBody).toString("utf8"));
+  } catch {
+    return undefined;
+  }
 }

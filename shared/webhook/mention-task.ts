@@ -3,6 +3,7 @@
 // and the project are read from GitLab by these ids. JSON, so it travels as an SQS or Pub/Sub message too.
 import { z } from "zod";
 import { AssistantSchema } from "../gitlab/assistant.ts";
+import { INSTANCE_SCOPE, SecretScopeSchema } from "./scoped-secrets.ts";
 
 export const MentionTaskSchema = z.object({
   v: z.literal(1),
@@ -23,6 +24,12 @@ export const MentionTaskSchema = z.object({
   /** Epoch ms when the receiver took it, or when the sweep found it. */
   receivedAt: z.number(),
   source: z.enum(["webhook", "sweep"]),
+  /**
+   * What the delivery's secret opens: every project (the shared secret, the sweep), one project, or one
+   * group, which the worker checks against the project GitLab returns. A task queued before scopes existed
+   * was verified with the shared secret.
+   */
+  scope: SecretScopeSchema.default(INSTANCE_SCOPE),
 });
 export type MentionTask = z.infer<typeof MentionTaskSchema>;
 

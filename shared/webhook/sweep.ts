@@ -19,6 +19,7 @@ import { hasBridgeMarker } from "../placeholder/marker.ts";
 import { findMentions } from "../mention/index.ts";
 import { CLAIM_EMOJI } from "./claim.ts";
 import type { MentionTask } from "./mention-task.ts";
+import { INSTANCE_SCOPE } from "./scoped-secrets.ts";
 import { isProjectAllowed } from "./policy.ts";
 
 export interface SweepOptions {
@@ -125,5 +126,7 @@ function taskOf(
     idempotencyKey: `sweep:${note.id}`,
     receivedAt: now,
     source: "sweep",
+    // Found in GitLab by the bridge itself, not brought by anyone's delivery.
+    scope: INSTANCE_SCOPE,
   };
 }

@@ -5,8 +5,10 @@
 // Trust GitLab, not the payload: the note (author, body, system flag) and the project (path, default branch)
 // are read from GitLab by the ids the task carries, in the same round trip as the claim and the author's
 // checks, and everything is decided on those answers. The member and user checks start on the author id the
-// delivery named; GitLab's note must name the same author, or nothing runs. Three sequential round trips:
-// (bridge user ∥ note ∥ project ∥ member ∥ user ∥ 👀 claim) ▸ placeholders ▸ pipelines.
+// delivery named; GitLab's note must name the same author, or nothing runs. The project must be inside what
+// the delivery's secret opens (scoped-secrets.ts). Three sequential round trips:
+// (bridge user ∥ note ∥ project ∥ member ∥ user ∥ 👀 claim) ▸ placeholders ▸ pipelines; four for a
+// delivery of a group hook with a group secret, whose claim waits for the project.
 import type { WebhookSettings } from "../config/webhook-settings.ts";
 import { deleteAwardEmoji } from "../gitlab/api/award-emoji.ts";
 import { getMemberAccessLevel } from "../gitlab/api/members.ts";
@@ -18,11 +20,12 @@ import { describeError, isGitLabApiError } from "../gitlab/gitlab-api-error.ts";
 import { isTransient } from "../gitlab/retry.ts";
 import { hasBridgeMarker } from "../placeholder/marker.ts";
 import { findMentions } from "../mention/index.ts";
-import { claimNote } from "./claim.ts";
+import { claimNote, type ClaimResult } from "./claim.ts";
 import { dispatchRuns, type RunOutcome } from "./dispatch.ts";
 import { formatDeliveryLog, type CallRecord, type DeliveryResult } from "./log.ts";
 import type { MentionTask } from "./mention-task.ts";
 import { authorRefusal, isProjectAllowed } from "./policy.ts";
+import { scopeRefusal } from "./scoped-secrets.ts";
 
 export interface WorkResult {
   result: DeliveryResult;
@@ -123,19 +126,36 @@ export function createMentionWorker(deps: MentionWorkerDeps): MentionWorker {
       noteId: task.noteId,
     };
     const bridgeUser = resolveBridgeUserId(gl);
-    const [me, note, project, access, author, claim] = await Promise.allSettled([
-      bridgeUser,
-      getNote(gl, ref),
-      getProject(gl, task.projectId),
-      getMemberAccessLevel(gl, task.projectId, task.authorId),
-      getUser(gl, task.authorId),
+    const noteRead = getNote(gl, ref);
+    const projectRead = getProject(gl, task.projectId);
+    const accessRead = getMemberAccessLevel(gl, task.projectId, task.authorId);
+    const authorRead = getUser(gl, task.authorId);
+    const claimIt = () =>
       claimNote(gl, {
         note: ref,
         assistants: task.assistants,
         bridgeUserId: () => bridgeUser,
         graceSeconds: settings.claimGraceSeconds,
         now,
-      }),
+      });
+    // A group's secret opens the group's projects only, and which project the id names only GitLab says:
+    // the claim waits for the project (one more round trip, for group hooks) so that nothing, not even a
+    // 👀, is placed outside the group. A project's or the shared secret needs no wait.
+    const claiming: Promise<ClaimResult> =
+      task.scope.kind === "group"
+        ? projectRead.then((p) =>
+            scopeRefusal(task.scope, p) === null
+              ? claimIt()
+              : { status: "duplicate", reason: "not claimed: outside the secret's scope" },
+          )
+        : claimIt();
+    const [me, note, project, access, author, claim] = await Promise.allSettled([
+      bridgeUser,
+      noteRead,
+      projectRead,
+      accessRead,
+      authorRead,
+      claiming,
     ]);
 
     // Only an award this attempt placed is taken back: an older one belongs to whoever made it.
@@ -166,6 +186,8 @@ export function createMentionWorker(deps: MentionWorkerDeps): MentionWorker {
     }
 
     // The decision, on what GitLab says.
+    const outOfScope = scopeRefusal(task.scope, project.value);
+    if (outOfScope !== null) return refuse(outOfScope);
     const gitlabNote = note.value;
     if (gitlabNote.system) return refuse("system note");
     if (gitlabNote.author.id !== task.authorId) {

@@ -414,6 +414,7 @@ describe("infra/aws/webhook-config", () => {
     for (const secret of [
       "GITLAB_TOKEN",
       "WEBHOOK_SECRET",
+      "WEBHOOK_SECRET_KEY",
       "WEBHOOK_SIGNING_SECRET",
       "TRIGGER_TOKEN",
       "TRIGGER_TOKENS",

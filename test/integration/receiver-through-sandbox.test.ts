@@ -11,6 +11,7 @@ import {
 } from "../../sandbox/admin-client.ts";
 import { startSandbox, type Sandbox } from "../../sandbox/server.ts";
 import { parseMarker } from "../../shared/placeholder/marker.ts";
+import { deriveWebhookSecret } from "../../shared/webhook/scoped-secrets.ts";
 import type { BridgeEvent } from "../../shared/webhook/bridge-event.ts";
 import { decodeBridgeEvent } from "../support/bridge-event.ts";
 import { settledNote, startServe, type ServeLog } from "../support/serve.ts";
@@ -466,6 +467,97 @@ describe("nothing forged: the receiver decides on what GitLab says, not on the p
     } finally {
       limited.child.kill("SIGTERM");
       await admin.ok("DELETE", `/projects/${projectId}/hooks/${dead.id}`);
+    }
+  });
+});
+
+describe("per-project webhook secrets: one leaked secret opens one project", () => {
+  // GitLab sends a hook's secret token as it is in X-Gitlab-Token (WebHookService#build_headers), one per
+  // hook: with WEBHOOK_SECRET_KEY each project's hook carries a secret derived for that project alone.
+  it("serves each project's own deliveries, and refuses project A's secret on a delivery claiming project B", async () => {
+    const key = "integration-per-project-key-0123456789";
+    const files = {
+      ".gitlab-ci.yml": "agent:\n  rules:\n    - if: $AGENT_BRIDGE_EVENT\n  script:\n    - echo run\n",
+    };
+    const [a, b] = await Promise.all([
+      createProject(admin, { path: "scoped-a", files }),
+      createProject(admin, { path: "scoped-b", files }),
+    ]);
+    for (const project of [a, b]) {
+      await addMember(admin, project.id, bridge.id, 30);
+      await addMember(admin, project.id, dev.id, 30);
+    }
+    const scoped = await startServe({
+      GITLAB_URL: sandbox.url,
+      GITLAB_TOKEN: bridge.token,
+      WEBHOOK_SECRET_KEY: key,
+      BRIDGE_USER_ID: String(bridge.id),
+      SWEEP_INTERVAL_SECONDS: "0",
+    });
+    try {
+      const hooks = new Map<number, number>();
+      for (const project of [a, b]) {
+        const hook = await admin.ok<{ id: number }>("POST", `/projects/${project.id}/hooks`, {
+          url: scoped.webhookUrl,
+          token: deriveWebhookSecret(key, { projectId: project.id }),
+          note_events: true,
+        });
+        hooks.set(project.id, hook.id);
+      }
+      const post = async (projectId: number) => {
+        const issue = await dev.client.ok<{ iid: number }>("POST", `/projects/${projectId}/issues`, {
+          title: "Scoped",
+        });
+        const note = await dev.client.ok<{ id: number }>(
+          "POST",
+          `/projects/${projectId}/issues/${issue.iid}/notes`,
+          { body: "@claude look" },
+        );
+        await sandbox.idle();
+        return note.id;
+      };
+      // Each project's hook, with its own secret: served.
+      const inA = await post(a.id);
+      const inB = await post(b.id);
+      for (const noteId of [inA, inB]) {
+        const line = await scoped.log.waitFor((l) => l["noteId"] === noteId && l["msg"] === "mention task");
+        expect(line["result"]).toBe("dispatched");
+      }
+
+      // A note in B that no delivery brought to the receiver (B's hook is gone; a dead hook records the
+      // payload), sent with A's secret (the one that leaked): 401, nothing claimed, placed or run.
+      await admin.ok("DELETE", `/projects/${b.id}/hooks/${hooks.get(b.id)}`);
+      const dead = await admin.ok<{ id: number }>("POST", `/projects/${b.id}/hooks`, {
+        url: "http://127.0.0.1:9/closed",
+        note_events: true,
+      });
+      const unserved = await post(b.id);
+      const events = await admin.ok<Delivery[]>("GET", `/projects/${b.id}/hooks/${dead.id}/events`);
+      const recorded = events.find((d) => JSON.stringify(d.request_data).includes(`"id":${unserved}`))!;
+      const send = (projectId: number, idempotencyKey: string) =>
+        fetch(scoped.webhookUrl, {
+          method: "POST",
+          headers: {
+            ...recorded.request_headers,
+            "X-Gitlab-Token": deriveWebhookSecret(key, { projectId }),
+            "Idempotency-Key": idempotencyKey,
+          },
+          body: JSON.stringify(recorded.request_data),
+        });
+      const before = scoped.log.lines.length;
+      expect((await send(a.id, "forged-with-a")).status).toBe(401);
+      const refused = await scoped.log.waitFor((l) => l["status"] === 401, before);
+      expect(refused["reason"]).toBe("wrong X-Gitlab-Token");
+      expect(scoped.log.lines.slice(before).filter((l) => l["msg"] === "mention task")).toEqual([]);
+      expect(await outcome(unserved)).toEqual({ awards: 0, placeholders: [], events: [] });
+
+      // The same delivery with B's own secret is served: the secret, nothing else, made the difference.
+      expect((await send(b.id, "with-b")).status).toBe(202);
+      const served = await scoped.log.waitFor(settledNote(unserved), before);
+      expect(served["result"]).toBe("dispatched");
+      expect(await outcome(unserved)).toMatchObject({ awards: 1, placeholders: [expect.anything()] });
+    } finally {
+      scoped.child.kill("SIGTERM");
     }
   });
 });

@@ -25,6 +25,7 @@ describe("shared/config/webhook-settings", () => {
       gitlabUrl: "https://gitlab.example.com",
       gitlabToken: "glpat-abc",
       webhookSecrets: ["s3cret"],
+      webhookSecretKeys: [],
       webhookSigningKey: undefined,
       minAccessLevel: 30,
       allowedBots: [],
@@ -131,6 +132,20 @@ describe("shared/config/webhook-settings", () => {
       WEBHOOK_SIGNING_SECRET: SIGNING,
     });
     expect(settings.webhookSecrets).toEqual([]);
+  });
+
+  it("needs no WEBHOOK_SECRET with per-project secrets, whose keys are long, and keeps them in order", () => {
+    const key = "k".repeat(32);
+    const settings = loadWebhookSettings({
+      ...minimal,
+      WEBHOOK_SECRET: undefined,
+      WEBHOOK_SECRET_KEY: ` ${key}, ${"o".repeat(40)} `,
+    });
+    expect(settings.webhookSecrets).toEqual([]);
+    expect(settings.webhookSecretKeys).toEqual([key, "o".repeat(40)]);
+    const found = problems({ ...minimal, WEBHOOK_SECRET_KEY: "short" });
+    expect(found).toEqual({ WEBHOOK_SECRET_KEY: expect.stringMatching(/at least 32 characters/) });
+    expect(JSON.stringify(found)).not.toContain("short");
   });
 
   it.each([
@@ -273,9 +288,10 @@ describe("shared/config/webhook-settings", () => {
         "MAX_BODY_BYTES",
         "DEADLINE_MS",
         "SIGNATURE_TOLERANCE_SECONDS",
+        "WEBHOOK_SECRET_KEY",
       ]),
     );
-    expect(names).toHaveLength(28);
+    expect(names).toHaveLength(29);
     for (const doc of WEBHOOK_SETTINGS_DOC) expect(doc.description.length).toBeGreaterThan(10);
     // Every variable the loader reports on is documented, and the required ones are the ones marked so.
     expect(Object.keys(problems({})).every((name) => names.includes(name))).toBe(true);

@@ -67,6 +67,9 @@ describe("functions/aws/secrets: decodeSecretString", () => {
     expect(decodeSecretString("WEBHOOK_SECRET", '{"value":["new-secret"," old-secret "]}')).toBe(
       "new-secret,old-secret",
     );
+    expect(decodeSecretString("WEBHOOK_SECRET_KEY", '{"value":["new-key","old-key"]}')).toBe(
+      "new-key,old-key",
+    );
   });
 
   it("refuses another JSON object rather than using it as the token, without repeating it", () => {

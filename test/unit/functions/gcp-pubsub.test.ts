@@ -63,6 +63,7 @@ const TASK: MentionTask = {
   idempotencyKey: null,
   receivedAt: 0,
   source: "webhook",
+  scope: { kind: "instance" },
 };
 
 describe("functions/gcp/pubsub", () => {

@@ -6,6 +6,7 @@ import { createWebhookHandler, type WebhookRequest } from "../../../shared/webho
 import type { MentionTask } from "../../../shared/webhook/mention-task.ts";
 import { signWebhook } from "../../support/sign-webhook.ts";
 import { createMentionWorker, RetryLater, type WorkResult } from "../../../shared/webhook/worker.ts";
+import { deriveWebhookSecret } from "../../../shared/webhook/scoped-secrets.ts";
 import { fixtureText, variant, type FixtureName } from "./fixture-payloads.ts";
 import { apiError, award, note, pipeline, scriptedGitLab, type Route } from "./scripted-gitlab.ts";
 import { BRIDGE_USER, TEST_SECRET, TEST_TOKEN, testSettings } from "./settings-for-tests.ts";
@@ -147,6 +148,7 @@ describe("shared/webhook/handler: the receiver", () => {
         idempotencyKey: "a9d1c8f0-5a6b-4c3d-8e2f-1b0a9c8d7e6f",
         receivedAt: NOW,
         source: "webhook",
+        scope: { kind: "instance" },
       },
     ]);
     expect(JSON.stringify(tasks)).not.toContain("secret-sauce");
@@ -214,6 +216,69 @@ describe("shared/webhook/handler: the receiver", () => {
     delete request.headers["Idempotency-Key"];
     await handle(request);
     expect(JSON.parse(lines[0] ?? "").idempotencyKey).toBe("6f4b1b6e-7d1a-4b43-9c58-0a1d1e9b2f10");
+  });
+});
+
+describe("per-project and per-group webhook secrets (scoped-secrets.ts): one leaked secret opens one scope", () => {
+  const KEY = "per-project-key-0123456789abcdef-0123";
+  const scoped = { WEBHOOK_SECRET: undefined, WEBHOOK_SECRET_KEY: KEY };
+  const withPath = (path: string) =>
+    JSON.stringify({
+      ...JSON.parse(mention()),
+      project: { ...JSON.parse(mention()).project, path_with_namespace: path },
+    });
+
+  it("serves a delivery carrying its own project's secret, and only that project", async () => {
+    const { handle, gitlab } = setup({ env: scoped });
+    const token = deriveWebhookSecret(KEY, { projectId: 5 });
+    const { response, task, work } = await handle(delivery(mention(), { "X-Gitlab-Token": token }));
+    expect(response.status).toBe(202);
+    expect(task?.scope).toEqual({ kind: "project", projectId: 5 });
+    expect(work).toMatchObject({ result: "dispatched" });
+    expect(gitlab.rounds()).toBe(3);
+  });
+
+  it("refuses a delivery signed with project A's secret that claims project B: 401, no task, no call", async () => {
+    const { handle, gitlab, tasks } = setup({ env: scoped });
+    const projectSix = deriveWebhookSecret(KEY, { projectId: 6 });
+    const { response } = await handle(delivery(mention(), { "X-Gitlab-Token": projectSix }));
+    expect(response.status).toBe(401);
+    expect(tasks).toEqual([]);
+    expect(gitlab.calls).toEqual([]);
+    // The shared secret is off when only the key is set.
+    expect((await handle(delivery(mention()))).response.status).toBe(401);
+  });
+
+  it("serves a group hook's delivery for a project GitLab puts in the group, claiming after the project is read", async () => {
+    const { handle, gitlab } = setup({ env: scoped });
+    const group = deriveWebhookSecret(KEY, { groupPath: "GitLab-Org" });
+    const { task, work } = await handle(delivery(mention(), { "X-Gitlab-Token": group }));
+    expect(task?.scope).toEqual({ kind: "group", groupPath: "gitlab-org" });
+    expect(work).toMatchObject({ result: "dispatched" });
+    expect(gitlab.calls.filter((c) => c.round === 2).map((c) => `${c.method} ${c.path}`)).toEqual([AWARD]);
+    expect(gitlab.rounds()).toBe(4);
+  });
+
+  it("places nothing, not even the claim, for a group secret on a payload moving a project into that group", async () => {
+    const { handle, gitlab } = setup({ env: scoped });
+    const other = deriveWebhookSecret(KEY, { groupPath: "attacker" });
+    // Project 5 is gitlab-org/gitlab-test in GitLab; the payload says attacker/gitlab-test.
+    const { response, work } = await handle(
+      delivery(withPath("attacker/gitlab-test"), { "X-Gitlab-Token": other }),
+    );
+    expect(response.status).toBe(202);
+    expect(work).toMatchObject({
+      result: "ignored",
+      reason: "the delivery's secret is a group's the project is not in (as GitLab says)",
+    });
+    expect(gitlab.log().filter((call) => !call.startsWith("GET "))).toEqual([]);
+  });
+
+  it("keeps accepting the shared secret beside the key while hooks move to their own", async () => {
+    const { handle } = setup({ env: { WEBHOOK_SECRET_KEY: KEY } });
+    const { task, work } = await handle(delivery(mention()));
+    expect(task?.scope).toEqual({ kind: "instance" });
+    expect(work).toMatchObject({ result: "dispatched" });
   });
 });
 

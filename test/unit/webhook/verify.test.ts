@@ -28,8 +28,11 @@ function signed(headers: Record<string, string>, overrides: Partial<VerifyOption
 
 describe("shared/webhook/verify: X-Gitlab-Token", () => {
   it("accepts the configured secret, whatever the header's case", () => {
-    expect(verifyWebhook(options())).toEqual({ ok: true });
-    expect(verifyWebhook(options({ headers: { "x-gitlab-token": "current" } }))).toEqual({ ok: true });
+    expect(verifyWebhook(options())).toEqual({ ok: true, scope: { kind: "instance" } });
+    expect(verifyWebhook(options({ headers: { "x-gitlab-token": "current" } }))).toEqual({
+      ok: true,
+      scope: { kind: "instance" },
+    });
   });
 
   it("accepts every secret of a rotation", () => {
@@ -76,7 +79,7 @@ describe("shared/webhook/verify: signed webhooks", () => {
   };
 
   it("accepts the specification's example", () => {
-    expect(verifyWebhook(signed(valid))).toEqual({ ok: true });
+    expect(verifyWebhook(signed(valid))).toEqual({ ok: true, scope: { kind: "instance" } });
     expect(signWebhook(SPEC.key, SPEC.id, SPEC.timestamp, SPEC.body)).toBe(SPEC.signature);
   });
 
