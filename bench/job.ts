@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { runJob } from "../job/run.ts";
+import { runJob } from "../entrypoints/run.ts";
 import { DEFAULT_CONTEXT_BUDGET_CHARS } from "../job/settings/types.ts";
 import { addMember, createProject, createUser, RestClient } from "../sandbox/admin-client.ts";
 import { startAnthropicModelServer } from "../sandbox/models/anthropic-server.ts";

@@ -3,7 +3,7 @@
 // model, so there is nothing to hide); every other command is the real CLI. Only the demo puts this on a
 // job's PATH: `agent-bridge run` itself has no switch for it and refuses to start Claude without the tools.
 import { main } from "../cli/main.ts";
-import { runJob } from "../job/run.ts";
+import { runJob } from "../entrypoints/run.ts";
 import { runAgentStep } from "../job/steps.ts";
 
 const args = process.argv.slice(2);

@@ -1,5 +1,5 @@
 // The seams between the job's parts, so each can be built and tested on its own:
-//   run.ts (orchestration) → context/ + prompt → agents/ (with mcp/) → publish/ → placeholder.
+//   entrypoints/run.ts (orchestration) → context/ + prompt → agents/ (with mcp/) → publish/ → placeholder.
 // Types only; every part depends on this file, none on another part's internals.
 import type { Assistant } from "../shared/mention/index.ts";
 import type { GitLabClient } from "../shared/gitlab/client.ts";

@@ -1,7 +1,7 @@
 // The run's seams: what each step of `agent-bridge run` gets (StepBase) and gives, the steps as the run calls
 // them (JobSteps; steps.ts wires the real ones, tests replace any), and the run's options and result (the
-// report reads it). Types only, so the orchestrator (run.ts), the steps and the report depend on this file
-// and not on each other.
+// report reads it). Types only, so the orchestrator (entrypoints/run.ts), the steps and the report depend
+// on this file and not on each other.
 import type { Env } from "../shared/config/env-values.ts";
 import type { GitLabClient } from "../shared/gitlab/client.ts";
 import type { Placeholder } from "../shared/placeholder/lifecycle.ts";

@@ -1,6 +1,6 @@
 // The real steps of `agent-bridge run`, each a thin adapter from the run's StepBase to the module that does
-// the work (context/, publish/, rules-files.ts, prompt.ts, agents/, mcp/, cloud/). run.ts only orchestrates;
-// tests replace any of these through RunJobOptions.steps.
+// the work (context/, publish/, rules-files.ts, prompt.ts, agents/, mcp/, cloud/). entrypoints/run.ts only
+// orchestrates; tests replace any of these through RunJobOptions.steps.
 import { join } from "node:path";
 import type { CodexOptions } from "./settings/codex-options.ts";
 import { listMergeRequestDiffs } from "../shared/gitlab/api/merge-requests.ts";

@@ -30,7 +30,7 @@ import { zodEnglishOnly } from "./zod-english-only.ts";
 const REPOSITORY_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** The package's process entries: output name → source. */
-export const PACKAGE_ENTRIES = { cli: "cli/main.ts", "mcp-server": "job/mcp/main.ts" } as const;
+export const PACKAGE_ENTRIES = { cli: "cli/main.ts", "mcp-server": "entrypoints/mcp-server.ts" } as const;
 
 /** Written beside the package's bundles: which sources they came from (bin/agent-bridge.js checks them). */
 export const BUILD_INFO = "build-info.json";

@@ -3,7 +3,7 @@
 // reason GitLab gives in CI_JOB_STATUS. Idempotent; always exits 0 so it never changes the job's outcome.
 import { parseArgs } from "node:util";
 import { jobSettingsHelp } from "../../job/settings/catalog.ts";
-import { finalizeJob } from "../../job/finalize.ts";
+import { finalizeJob } from "../../entrypoints/finalize.ts";
 import type { Command } from "./command.ts";
 
 const help = () => `Usage: agent-bridge finalize

@@ -7,7 +7,7 @@ import { jobSettingsHelp } from "../../job/settings/catalog.ts";
 import { watchTerminationSignals, type StopReason } from "../../job/deadline.ts";
 import { createRedactor, secretValuesFromEnv } from "../../job/redact.ts";
 import { buildRunReport, writeRunReport } from "../../job/run-report.ts";
-import { runJob } from "../../job/run.ts";
+import { runJob } from "../../entrypoints/run.ts";
 import type { Command } from "./command.ts";
 
 const help = () => `Usage: agent-bridge run

@@ -12,6 +12,7 @@ COPY package.json package-lock.json tsconfig.json ./
 RUN npm ci --ignore-scripts --no-fund --no-audit
 COPY bin ./bin
 COPY cli ./cli
+COPY entrypoints ./entrypoints
 COPY functions ./functions
 COPY job ./job
 COPY shared ./shared

@@ -50,7 +50,7 @@ export const defaultMcpServerCommand = (): { command: string; args: string[] } =
         command: process.execPath,
         args: [
           fileURLToPath(new URL("../../bin/run-ts.js", import.meta.url)),
-          fileURLToPath(new URL("./main.ts", import.meta.url)),
+          fileURLToPath(new URL("../../entrypoints/mcp-server.ts", import.meta.url)),
         ],
       }
     : {

@@ -14,10 +14,10 @@ import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { finalizeJob } from "../../job/finalize.ts";
+import { finalizeJob } from "../../entrypoints/finalize.ts";
 import { renderSucceeded, renderWorking } from "../../shared/placeholder/job-text.ts";
 import type { JobSteps } from "../../job/run-types.ts";
-import { runJob } from "../../job/run.ts";
+import { runJob } from "../../entrypoints/run.ts";
 import {
   addMember,
   createProject,

@@ -14,7 +14,7 @@ const ENTRIES = {
   run: "cli/commands/run.ts",
   finalize: "cli/commands/finalize.ts",
   "mcp-server": "cli/commands/mcp-server.ts",
-  "mcp-server entry": "job/mcp/main.ts",
+  "mcp-server entry": "entrypoints/mcp-server.ts",
   serve: "cli/commands/serve.ts",
   doctor: "cli/commands/doctor.ts",
 } as const;
@@ -123,9 +123,9 @@ describe("the commands' import graphs (what starting each one loads)", () => {
 
   it("the MCP server's own entry loads its server, its JSON-RPC loop and the wire format: no package", () => {
     expect(graphs["mcp-server entry"].staticFiles).toEqual([
+      "entrypoints/mcp-server.ts",
       "job/mcp/bridge-wire.ts",
       "job/mcp/json-rpc-stdio.ts",
-      "job/mcp/main.ts",
       "job/mcp/mcp-server.ts",
     ]);
     expect(graphs["mcp-server entry"].allPackages).toEqual([]);

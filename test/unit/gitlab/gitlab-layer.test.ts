@@ -13,7 +13,17 @@ import { GITLAB_ROUTES } from "../../../shared/gitlab/api/routes.ts";
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 // The product's code: everything but the tests, the GitLab emulator and what is built or installed.
-const PRODUCT_DIRS = ["bench", "cli", "demo", "functions", "infra", "job", "scripts", "shared"];
+const PRODUCT_DIRS = [
+  "bench",
+  "cli",
+  "demo",
+  "entrypoints",
+  "functions",
+  "infra",
+  "job",
+  "scripts",
+  "shared",
+];
 
 function sourceFiles(dir: string): string[] {
   let entries;

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { AgentRunResult, JobContext, Workspace } from "../../../job/contracts.ts";
 import { parsePlaceholderStatus } from "../../../shared/placeholder/marker.ts";
 import type { JobSteps } from "../../../job/run-types.ts";
-import { runJob } from "../../../job/run.ts";
+import { runJob } from "../../../entrypoints/run.ts";
 import { encodeBridgeEvent, type BridgeEvent } from "../../../shared/webhook/bridge-event.ts";
 
 const TOKEN = "glpat-bot-token-abcdefghij";

@@ -116,7 +116,7 @@ describe("job/mcp/tool-bridge: access", () => {
     // From the sources: the server's own small entry through tsx, not the whole CLI (the build's entry is
     // checked in test/unit/build/package-build.test.ts).
     expect(b.launch.args[0]).toMatch(/\/bin\/run-ts\.js$/);
-    expect(b.launch.args[1]).toMatch(/\/job\/mcp\/main\.ts$/);
+    expect(b.launch.args[1]).toMatch(/\/entrypoints\/mcp-server\.ts$/);
   });
 
   it("refuses requests without the capability, for another host, or not a JSON POST", async () => {

@@ -5,8 +5,8 @@
 // A placeholder that is done or failed is left alone, so running it twice, or after a run that finished,
 // changes nothing. It never fails the job: every problem is logged and the exit code is 0.
 import { readFile } from "node:fs/promises";
-import { loadJobAssistant, loadJobGitLabSettings } from "./settings/load.ts";
-import type { JobGitLabSettings } from "./settings/types.ts";
+import { loadJobAssistant, loadJobGitLabSettings } from "../job/settings/load.ts";
+import type { JobGitLabSettings } from "../job/settings/types.ts";
 import { getNote, type Note, type NoteRef } from "../shared/gitlab/api/notes.ts";
 import { getCurrentUser } from "../shared/gitlab/api/users.ts";
 import type { GitLabRequester } from "../shared/gitlab/client.ts";
@@ -18,12 +18,12 @@ import {
   readEventInput,
   readTriggerPayload,
   type PlaceholderLocation,
-} from "./event-input.ts";
+} from "../job/event-input.ts";
 import { findBotPlaceholders } from "../shared/placeholder/find.ts";
 import { formatDuration } from "../shared/placeholder/job-text.ts";
 import { createPlaceholder } from "../shared/placeholder/lifecycle.ts";
 import { readPlaceholder } from "../shared/placeholder/marker.ts";
-import { createRedactor, secretValuesFromEnv } from "./redact.ts";
+import { createRedactor, secretValuesFromEnv } from "../job/redact.ts";
 
 export interface FinalizeOptions {
   env: Env;

@@ -12,28 +12,28 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { resolveRun } from "./settings/resolve-run.ts";
-import type { JobGitLabSettings, JobSettings } from "./settings/types.ts";
+import { resolveRun } from "../job/settings/resolve-run.ts";
+import type { JobGitLabSettings, JobSettings } from "../job/settings/types.ts";
 import type { Env } from "../shared/config/env-values.ts";
 import type { GitLabClient } from "../shared/gitlab/client.ts";
 import { describeError } from "../shared/gitlab/gitlab-api-error.ts";
 import { createNodeGitLabClient } from "../shared/gitlab/node-client.ts";
 import { assistantDisplayName } from "../shared/gitlab/assistant.ts";
-import type { AgentEvent, AgentRunResult, BridgeEvent, PublishResult, Redact } from "./contracts.ts";
+import type { AgentEvent, AgentRunResult, BridgeEvent, PublishResult, Redact } from "../job/contracts.ts";
 import {
   createRunDeadline,
   describeStop,
   stopReasonOf,
   type RunDeadline,
   type StopReason,
-} from "./deadline.ts";
-import { placeholderLocation, type PlaceholderLocation } from "./event-input.ts";
+} from "../job/deadline.ts";
+import { placeholderLocation, type PlaceholderLocation } from "../job/event-input.ts";
 import { createPlaceholder, type Placeholder } from "../shared/placeholder/lifecycle.ts";
-import { JobFailure } from "./job-failure.ts";
-import { mcpToolName } from "./mcp/tool-specs.ts";
-import { createRedactor, secretValuesFromEnv } from "./redact.ts";
-import { reviewOutcome } from "./review-outcome.ts";
-import type { JobSteps, RunJobOptions, RunJobResult, StepBase } from "./run-types.ts";
+import { JobFailure } from "../job/job-failure.ts";
+import { mcpToolName } from "../job/mcp/tool-specs.ts";
+import { createRedactor, secretValuesFromEnv } from "../job/redact.ts";
+import { reviewOutcome } from "../job/review-outcome.ts";
+import type { JobSteps, RunJobOptions, RunJobResult, StepBase } from "../job/run-types.ts";
 
 /** A step was cut short by the deadline or a signal. */
 class RunStoppedError extends Error {
@@ -134,7 +134,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     // The steps' modules (context, workspace, agents, publishing: half of the run's code) load while the
     // first GitLab call is on its way, not before it: the placeholder says "working" sooner.
     const working = placeholder.working(settings.gitlab.jobUrl);
-    const stepsLoad = import("./steps.ts");
+    const stepsLoad = import("../job/steps.ts");
     stepsLoad.catch(() => undefined); // awaited below, unless the first call fails first
     await working;
     const steps: JobSteps = { ...(await stepsLoad).defaultJobSteps, ...options.steps };
