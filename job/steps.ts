@@ -29,7 +29,7 @@ import type { MergeRequestFileDiff } from "./mcp/diff-position.ts";
 import { startToolBridge } from "./mcp/tool-bridge.ts";
 import { buildPrompt } from "./prompt.ts";
 import { botIdentity } from "./publish/commit.ts";
-import { prepareWorkspace } from "./publish/prepare-workspace.ts";
+import { prepareWorkspace } from "./workspace/prepare-workspace.ts";
 import { publishChanges } from "./publish/publish-changes.ts";
 import { requestKind } from "./request-kind.ts";
 import { applyBaseRules } from "./rules-files.ts";

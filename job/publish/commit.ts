@@ -5,7 +5,7 @@
 // are signed only with the job's own key (SSH_SIGNING_KEY, job/git.ts).
 import type { Redact } from "../contracts.ts";
 import type { Git } from "../git.ts";
-import { preexistingUntracked } from "./workspace-guard.ts";
+import { preexistingUntracked } from "../workspace/workspace-guard.ts";
 
 export interface ChangedPath {
   status: "added" | "modified" | "deleted" | "renamed" | "copied" | "type-changed";

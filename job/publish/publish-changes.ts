@@ -22,9 +22,9 @@ import type { BridgeEvent, JobContext, PublishResult, Redact, Workspace } from "
 import type { PushMode } from "../settings/types.ts";
 import type { GitLabRequester } from "../../shared/gitlab/client.ts";
 import { remoteUrl, type Git, type GitIdentity } from "../git.ts";
-import { firstFreeBranchName, issueBranchName, sideBranchName } from "./branch-name.ts";
+import { firstFreeBranchName, issueBranchName, sideBranchName } from "../workspace/branch-name.ts";
 import { autoAmendRefusal } from "./amend-policy.ts";
-import { assertPushTarget } from "./branch-protection.ts";
+import { assertPushTarget } from "../workspace/branch-protection.ts";
 import {
   coAuthorTrailer,
   coAuthorTrailers,
@@ -39,11 +39,11 @@ import {
 } from "./commit.ts";
 import { mergeRequestDescription, mergeRequestTitle, openMergeRequest } from "./merge-request.ts";
 import { stagedPatch } from "./patch.ts";
-import { takenNames } from "./prepare-workspace.ts";
+import { takenNames } from "../workspace/prepare-workspace.ts";
 import { pushCommit, PushFailedError, remoteHeads, type PushLease } from "./push.ts";
 import { findSecretsInDiff, SecretInChangesError } from "./secret-scan.ts";
-import { changedSteeringFiles, jobGit, takeExcludes } from "./job-git-dir.ts";
-import { jobGitDirOf, restoreWorkspaceConfig } from "./workspace-guard.ts";
+import { changedSteeringFiles, jobGit, takeExcludes } from "../workspace/job-git-dir.ts";
+import { jobGitDirOf, restoreWorkspaceConfig } from "../workspace/workspace-guard.ts";
 
 /** The agent changed files under the checkout's `.git/` that steer git: nothing is published. */
 export class GitDirChangedError extends Error {

@@ -2,7 +2,7 @@
 // text with placeholders, e.g. `{prefix}{iid}-{slug}` → `claude/12-fix-the-login-page`. The settings check a
 // template once, by rendering it with sample values and holding the result to git's rules for a branch, so a
 // template that could never name a branch is refused before the agent runs; the job renders it again with
-// the request's values and checks the name it gets (job/publish/branch-name.ts).
+// the request's values and checks the name it gets (job/workspace/branch-name.ts).
 
 /** What a template may hold, each in braces. */
 export const BRANCH_NAME_PLACEHOLDERS = ["prefix", "assistant", "kind", "iid", "slug"] as const;

@@ -20,7 +20,7 @@ import { DUMMY_MODEL_KEY, startModelProxy, type ModelProxy } from "../../job/box
 import type { AgentRunner, AgentRunOptions, AgentRunResult } from "../../job/contracts.ts";
 import { createGit } from "../../job/git.ts";
 import { startToolBridge, type ToolBridge } from "../../job/mcp/tool-bridge.ts";
-import { removeCheckoutCredentials } from "../../job/publish/checkout-credentials.ts";
+import { removeCheckoutCredentials } from "../../job/workspace/checkout-credentials.ts";
 import { startAnthropicModelServer } from "../../sandbox/models/anthropic-server.ts";
 import {
   claudeBin,

@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BridgeEvent, JobContext, Workspace } from "../../job/contracts.ts";
-import { prepareWorkspace, publishChanges, type PublishChangesOptions } from "../../job/publish/index.ts";
+import { publishChanges, type PublishChangesOptions } from "../../job/publish/publish-changes.ts";
+import { prepareWorkspace } from "../../job/workspace/prepare-workspace.ts";
 import {
   addMember,
   createProject,

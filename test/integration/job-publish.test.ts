@@ -1,4 +1,4 @@
-// job/publish against the sandbox GitLab with real git: a CI checkout (cloned with another token, detached
+// job/workspace and job/publish against the sandbox GitLab with real git: a CI checkout (cloned with another token, detached
 // HEAD, as GitLab CI leaves it), prepareWorkspace, an "agent" that edits files (and sometimes commits or
 // tampers with .git/config), then publishChanges; GitLab's state is read back through the REST API.
 import { existsSync } from "node:fs";
@@ -10,15 +10,15 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { BridgeEvent, JobContext, MergeRequestFacts, Workspace } from "../../job/contracts.ts";
+import { openMergeRequest } from "../../job/publish/merge-request.ts";
 import {
-  openMergeRequest,
-  prepareWorkspace,
   publishChanges,
   GitDirChangedError,
-  PushRefusedError,
-  SecretInChangesError,
   type PublishChangesOptions,
-} from "../../job/publish/index.ts";
+} from "../../job/publish/publish-changes.ts";
+import { SecretInChangesError } from "../../job/publish/secret-scan.ts";
+import { PushRefusedError } from "../../job/workspace/branch-protection.ts";
+import { prepareWorkspace } from "../../job/workspace/prepare-workspace.ts";
 import {
   addMember,
   createProject,

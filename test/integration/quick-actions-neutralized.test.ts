@@ -4,7 +4,7 @@
 // /approve and /lock lines; GitLab's state must not move, and the text must read as it was written.
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openMergeRequest } from "../../job/publish/index.ts";
+import { openMergeRequest } from "../../job/publish/merge-request.ts";
 import {
   addMember,
   createProject,

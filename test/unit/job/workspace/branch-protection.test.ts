@@ -6,7 +6,7 @@ import {
   checkPushTarget,
   matchesProtectedPattern,
   PushRefusedError,
-} from "../../../../job/publish/branch-protection.ts";
+} from "../../../../job/workspace/branch-protection.ts";
 import type { GitLabRequester } from "../../../../shared/gitlab/client.ts";
 import { GitLabApiError } from "../../../../shared/gitlab/gitlab-api-error.ts";
 

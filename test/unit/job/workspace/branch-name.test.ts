@@ -11,7 +11,7 @@ import {
   sideBranchName,
   slugify,
   strictBranchNameProblem,
-} from "../../../../job/publish/branch-name.ts";
+} from "../../../../job/workspace/branch-name.ts";
 
 function gitAccepts(name: string): boolean {
   try {
