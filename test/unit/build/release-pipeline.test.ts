@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { planPipeline } from "../../../sandbox/runner/pipeline-plan.ts";
-import { releaseProblems } from "../../../scripts/release-check.ts";
+import { releaseProblems } from "../../../scripts/release-check.mjs";
 import { gitlabCiValidator } from "../../support/gitlab-ci-schema.ts";
 
 const root = new URL("../../../", import.meta.url);

@@ -2,19 +2,29 @@
 // package.json's version, the components' default images (…/claude:X.Y.Z) and the images'
 // org.opencontainers.image.version labels must all name one version, so a release never publishes
 // components that pull an image of another release. Prints each mismatch; exits 1 on any.
-//   node bin/run-ts.js scripts/release-check.ts v0.1.0
+//   node scripts/release-check.mjs v0.1.0
+// Plain JavaScript (its types in release-check.d.mts), because the job runs it on a bare Node image in a fresh
+// clone: no node_modules, so no tsx. test/e2e/release-pipeline-in-sandbox.test.ts runs that job as written.
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-const root = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
+/** @param {string} path */
+const root = (path) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
-export function releaseProblems(tag: string, read: (path: string) => string): string[] {
+/**
+ * @param {string} tag
+ * @param {(path: string) => string} read
+ * @returns {string[]}
+ */
+export function releaseProblems(tag, read) {
   const match = /^v(\d+\.\d+\.\d+)$/.exec(tag);
   if (!match?.[1]) return [`the tag "${tag}" is not vX.Y.Z`];
   const version = match[1];
-  const problems: string[] = [];
-  const pkg = JSON.parse(read("package.json")) as { version?: string };
+  /** @type {string[]} */
+  const problems = [];
+  /** @type {{ version?: string }} */
+  const pkg = JSON.parse(read("package.json"));
   if (pkg.version !== version)
     problems.push(`package.json says version ${pkg.version ?? "(none)"}, the tag ${version}`);
   for (const name of ["claude", "codex"]) {
