@@ -1,6 +1,6 @@
 // The deployable Lambda artifact, measured: esbuild bundles the entries with the build's own options
-// (scripts/build.ts, lambdaBuildOptions: ESM, node22, minified, the receiver and the worker as separate
-// entries with shared chunks, the AWS SDK v3 bundled), and, for comparison, the same with the SDK left to
+// (scripts/build.ts, lambdaBuildOptions: ESM, node22, minified, the receiver and the worker built apart,
+// the AWS SDK v3 bundled), and, for comparison, the same with the SDK left to
 // the Lambda runtime. The figure is the receiver's: handler.mjs and the chunks it imports statically, what
 // its cold start loads (the chunks it imports dynamically, the SDK's unused credential providers, are not
 // loaded). Then a fresh `node` process imports handler.mjs, as a cold start does, and reports how long the
@@ -15,8 +15,7 @@ import { basename, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
-import { build } from "esbuild";
-import { LAMBDA_FILE, lambdaBuildOptions, staticClosure } from "../scripts/build.ts";
+import { buildLambdaInto, LAMBDA_FILE, staticClosure } from "../scripts/build.ts";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -46,8 +45,7 @@ export async function bundleLambdaHandler(): Promise<LambdaBundle[]> {
     await mkdir(outDir, { recursive: true });
     // The Lambda Node 22 runtime ships the SDK v3 under these scopes.
     const external = variant === "sdk-external" ? ["@aws-sdk/*", "@smithy/*"] : [];
-    const result = await build(lambdaBuildOptions(outDir, external));
-    const outputs = result.metafile?.outputs ?? {};
+    const { outputs } = await buildLambdaInto(outDir, external);
     const entry = Object.keys(outputs).find((path) => basename(path) === LAMBDA_FILE);
     if (entry === undefined) throw new Error(`the build wrote no ${LAMBDA_FILE}`);
     const loaded = staticClosure(outputs, entry);

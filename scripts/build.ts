@@ -112,12 +112,13 @@ export const LAMBDA_WORKER_HANDLER = "worker.worker";
 export const LAMBDA_SWEEP_HANDLER = "worker.sweep";
 
 /**
- * The Lambda artifact's bundle options: ESM, node22, minified, one directory for the three functions. The
- * receiver (handler.mjs) and the worker (worker.mjs) are separate entries, so a receiver's cold start, which
- * GitLab's delivery waits on, loads neither the GitLab client nor the worker; what both use is in shared
- * chunks (chunks/), and so are the SDK's credential providers that the Lambda environment never reaches
- * (SSO, ini files, web identity: the SDK imports them only when the ones before them failed, and the
- * execution role's variables come first).
+ * The Lambda artifact's bundle options, one build per entry: ESM, node22, minified, one directory for the
+ * three functions. The receiver (handler.mjs) and the worker (worker.mjs) are built apart, so a receiver's
+ * cold start, which GitLab's delivery waits on, loads neither the GitLab client nor the worker, nor the
+ * parts of zod only the worker uses (chunks shared by two entries hold what either uses). Each entry's
+ * chunks (chunks/) are what it imports dynamically: the SDK's credential providers that the Lambda
+ * environment never reaches (SSO, ini files, web identity: the SDK imports them only when the ones before
+ * them failed, and the execution role's variables come first). A chunk both builds write is the same file.
  *
  * The AWS SDK v3 is bundled, not left to the runtime's copy, although the Node.js runtimes ship one and
  * CDK's NodejsFunction marks @aws-sdk/* external by default: the runtime's copy is a version AWS updates
@@ -126,13 +127,10 @@ export const LAMBDA_SWEEP_HANDLER = "worker.sweep";
  * times as long as the bundled, tree-shaken ESM of the same clients (bench/lambda-bundle.ts measures both).
  * Both are on the first delivery's path (the secrets, the queue), so the SDK's weight is the receiver's.
  */
-export function lambdaBuildOptions(outDir: string, external: string[] = []): BuildOptions {
-  return {
+export function lambdaBuildOptions(outDir: string, external: string[] = []): BuildOptions[] {
+  return Object.entries(LAMBDA_ENTRIES).map(([out, source]) => ({
     absWorkingDir: REPOSITORY_ROOT,
-    entryPoints: Object.entries(LAMBDA_ENTRIES).map(([out, source]) => ({
-      out,
-      in: join(REPOSITORY_ROOT, source),
-    })),
+    entryPoints: [{ out, in: join(REPOSITORY_ROOT, source) }],
     outdir: outDir,
     outExtension: { ".js": ".mjs" },
     chunkNames: "chunks/[name]-[hash]",
@@ -153,7 +151,19 @@ export function lambdaBuildOptions(outDir: string, external: string[] = []): Bui
     logLevel: "error",
     external,
     plugins: [zodEnglishOnly()],
-  };
+  }));
+}
+
+/** Runs the Lambda builds into outDir, one after the other; the metafiles' outputs together. */
+export async function buildLambdaInto(outDir: string, external: string[] = []): Promise<Metafile> {
+  const merged: Metafile = { inputs: {}, outputs: {} };
+  for (const options of lambdaBuildOptions(outDir, external)) {
+    const { metafile } = await build(options);
+    if (!metafile) throw new Error("esbuild wrote no metafile for the Lambda artifact");
+    Object.assign(merged.inputs, metafile.inputs);
+    Object.assign(merged.outputs, metafile.outputs);
+  }
+  return merged;
 }
 
 /**
@@ -183,8 +193,7 @@ export async function buildLambda(outDir: string): Promise<Metafile> {
   await mkdir(cache, { recursive: true });
   const staging = await mkdtemp(join(cache, "agent-bridge-lambda-"));
   try {
-    const { metafile } = await build(lambdaBuildOptions(staging));
-    if (!metafile) throw new Error("esbuild wrote no metafile for the Lambda artifact");
+    const metafile = await buildLambdaInto(staging);
     await mkdir(outDir, { recursive: true });
     await cp(staging, outDir, { recursive: true });
     return metafile;

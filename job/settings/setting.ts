@@ -13,7 +13,8 @@ export interface JobSettingDoc extends SettingDoc {
 }
 
 /** A variable as declared: the doc, and how its value is read (none: another part of the job reads it). */
-export interface Setting<S extends z.ZodType = z.ZodType> {
+// Any zod schema, classic or zod/mini: the shared fields (shared/config/env-values.ts) are built on zod/mini.
+export interface Setting<S extends z.core.$ZodType = z.core.$ZodType> {
   required?: boolean;
   secret?: boolean;
   description: string;
@@ -25,8 +26,8 @@ export interface Setting<S extends z.ZodType = z.ZodType> {
 type Declared = Readonly<Record<string, Setting>>;
 /** The variables of a group that the loaders parse: those declared with a schema. */
 type ShapeOf<D extends Declared> = {
-  [K in keyof D as D[K] extends { schema: z.ZodType } ? K : never]: D[K] extends {
-    schema: infer S extends z.ZodType;
+  [K in keyof D as D[K] extends { schema: z.core.$ZodType } ? K : never]: D[K] extends {
+    schema: infer S extends z.core.$ZodType;
   }
     ? S
     : z.ZodNever;

@@ -3,7 +3,7 @@
 // of every problem, each as "VARIABLE: what it expects"; a secret's value is never repeated.
 //
 //   const settings = loadWebhookSettings(process.env); // in functions/*, never inside shared/
-import { z } from "zod";
+import * as z from "zod/mini";
 import { ASSISTANTS, validateMentionOptions, type Assistant } from "../mention/index.ts";
 import { clean, integer, list, oneOf, problem, raw, required } from "./env-values.ts";
 import { AUTHOR_POLICY_DOC, policyFields } from "./policy-fields.ts";
@@ -339,7 +339,7 @@ const EnvSchema = z.object({
     } catch {
       return problem(ctx, `${expects} (it is not valid JSON)`);
     }
-    const parsed = z.record(z.string(), z.string().trim().min(1)).safeParse(json);
+    const parsed = z.record(z.string(), z.string().check(z.trim(), z.minLength(1))).safeParse(json);
     if (!parsed.success || Array.isArray(json) || Object.keys(parsed.data).length === 0) {
       return problem(ctx, expects);
     }

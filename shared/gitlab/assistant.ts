@@ -1,6 +1,7 @@
 // The assistants as the notes and schemas need them (the mention module owns the type and the list): a
-// zod enum for what comes back from GitLab or a pipeline, and the name a note shows.
-import { z } from "zod";
+// zod enum for what comes back from GitLab or a pipeline, and the name a note shows. zod/mini: the webhook
+// receiver's bundle uses it (shared/config/env-values.ts says why).
+import * as z from "zod/mini";
 import type { Assistant } from "../mention/index.ts";
 
 // z.enum needs a tuple; mention's ASSISTANTS is a plain array.

@@ -12,8 +12,8 @@ export const HookLabelSchema = z.object({ id: z.number().int().nullish(), title:
 export type HookLabel = z.infer<typeof HookLabelSchema>;
 
 /** One changed attribute; `previous` is null (or absent) on a newly created record. */
-const change = <T extends z.ZodType>(value: T) =>
-  z.object({ previous: value.nullish(), current: value.nullish() });
+const change = <T extends z.core.$ZodType>(value: T) =>
+  z.object({ previous: z.nullish(value), current: z.nullish(value) });
 
 export const IssuableChangesSchema = z.object({
   title: change(z.string()).optional(),
@@ -58,7 +58,7 @@ const IssueAttributesSchema = z.object({
 
 const common = {
   user: HookUserSchema,
-  project: HookProjectSchema.extend({ id: z.number().int() }),
+  project: z.object({ ...HookProjectSchema.shape, id: z.number().int() }),
   labels: z.array(HookLabelSchema).nullish(),
   // GitLab sends [] (not {}) when nothing changed on some versions.
   changes: z.preprocess((v) => (Array.isArray(v) || v == null ? {} : v), IssuableChangesSchema),
@@ -78,7 +78,8 @@ export const MergeRequestHookSchema = z.object({
   event_type: z.literal("merge_request").optional(),
   ...common,
   reviewers: z.array(HookUserSchema).nullish(),
-  object_attributes: HookMergeRequestSchema.extend({
+  object_attributes: z.object({
+    ...HookMergeRequestSchema.shape,
     author_id: z.number().int(),
     action: z.enum(ISSUABLE_ACTIONS).optional(),
     // Set on an update caused by a push: the source branch's head before it.

@@ -6,8 +6,9 @@
 // Notes written before status and job moved into the marker carry them apart, and are still read: a status
 // marker (<!-- agent-bridge:status working -->) and the job id in the visible "View the job" link.
 // Anyone can type a marker into a note; that only makes the bridge ignore the note. Code that trusts a
-// marker (the placeholder search) must also check the note's author is the bridge.
-import { z } from "zod";
+// marker (the placeholder search) must also check the note's author is the bridge. zod/mini: the receiver
+// reads markers (shared/config/env-values.ts says why).
+import * as z from "zod/mini";
 import { AssistantSchema } from "../gitlab/assistant.ts";
 import type { Assistant } from "../mention/index.ts";
 
@@ -37,9 +38,9 @@ const PREFIX = "<!-- agent-bridge:";
 const MARKER_PATTERN = /<!-- agent-bridge:([a-z-]+) (\{[^<>]*\}) -->/g;
 const MarkerDataSchema = z.object({
   assistant: AssistantSchema,
-  note: z.number().int().positive(),
-  status: z.enum(PLACEHOLDER_STATUSES).optional(),
-  job: z.number().int().positive().optional(),
+  note: z.int().check(z.positive()),
+  status: z.optional(z.enum(PLACEHOLDER_STATUSES)),
+  job: z.optional(z.int().check(z.positive())),
 });
 const LEGACY_STATUS_PATTERN = /<!-- agent-bridge:status (working|done|failed) -->/;
 const LEGACY_JOB_LINK_PATTERN = /\[View the job\]\([^)\s]*\/-\/jobs\/(\d+)\)/g;

@@ -1,26 +1,27 @@
 // What the receiver hands off once a delivery is verified and names a mention: ids to read back from GitLab,
 // never the note's text. The worker (worker.ts) trusts none of it beyond where to look: the note, its author
 // and the project are read from GitLab by these ids. JSON, so it travels as an SQS or Pub/Sub message too.
-import { z } from "zod";
+// zod/mini: the receiver encodes it (shared/config/env-values.ts says why).
+import * as z from "zod/mini";
 import { AssistantSchema } from "../gitlab/assistant.ts";
 import { INSTANCE_SCOPE, SecretScopeSchema } from "./scoped-secrets.ts";
 
 export const MentionTaskSchema = z.object({
   v: z.literal(1),
-  projectId: z.number().int(),
+  projectId: z.int(),
   noteableType: z.enum(["Issue", "MergeRequest"]),
-  noteableIid: z.number().int(),
-  noteId: z.number().int(),
+  noteableIid: z.int(),
+  noteId: z.int(),
   /** Who the delivery says wrote the note: the member check starts on it, and GitLab's note must agree. */
-  authorId: z.number().int(),
+  authorId: z.int(),
   /** The assistants the delivery's text named: what a recovered claim compares its placeholders with. */
   assistants: z.array(AssistantSchema),
   /** Where to answer: the thread of a reply or diff note (placement only; nothing is decided on it). */
-  discussionId: z.string().nullable(),
+  discussionId: z.nullable(z.string()),
   /** The delivery said confidential (an internal note, a confidential issue): can only make runs more private. */
   confidential: z.boolean(),
-  eventUuid: z.string().nullable(),
-  idempotencyKey: z.string().nullable(),
+  eventUuid: z.nullable(z.string()),
+  idempotencyKey: z.nullable(z.string()),
   /** Epoch ms when the receiver took it, or when the sweep found it. */
   receivedAt: z.number(),
   source: z.enum(["webhook", "sweep"]),
@@ -29,7 +30,7 @@ export const MentionTaskSchema = z.object({
    * group, which the worker checks against the project GitLab returns. A task queued before scopes existed
    * was verified with the shared secret.
    */
-  scope: SecretScopeSchema.default(INSTANCE_SCOPE),
+  scope: z._default(SecretScopeSchema, INSTANCE_SCOPE),
 });
 export type MentionTask = z.infer<typeof MentionTaskSchema>;
 

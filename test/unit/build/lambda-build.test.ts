@@ -1,6 +1,6 @@
 // The Lambda artifact (scripts/build.ts, buildLambda): the receiver's entry loads only what a delivery
 // needs (verify, parse, policy, the task onto the queue, the secrets), none of the worker's GitLab work,
-// which is the worker's entry; both bundle the AWS SDK, whose unused credential providers stay in chunks
+// which is the worker's entry, and no classic zod; both bundle the AWS SDK, whose unused credential providers stay in chunks
 // that neither entry imports statically.
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
@@ -57,6 +57,9 @@ describe("scripts/build.ts: the Lambda artifact", { timeout: 60_000 }, () => {
       expect(inputs).not.toContain(source);
     }
     expect(inputs.some((input) => input.includes("node_modules/@aws-sdk/client-sqs/"))).toBe(true);
+    // The receiver's schemas and settings are zod/mini: classic zod is ~170 KiB the receiver would load.
+    expect(inputs.some((input) => input.includes("node_modules/zod/v4/mini/"))).toBe(true);
+    expect(inputs.filter((input) => input.includes("node_modules/zod/v4/classic/"))).toEqual([]);
     // Reached only when the execution role's variables are missing: never loaded on Lambda.
     expect(inputs.some((input) => input.includes("node_modules/@aws-sdk/credential-provider-sso/"))).toBe(
       false,
