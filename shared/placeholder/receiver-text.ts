@@ -17,7 +17,12 @@ export interface PlaceholderContext {
 /** Why dispatch failed, as far as the person who asked needs to know. */
 export type DispatchProblem =
   /** GitLab answered "Insufficient permissions to set pipeline variables". */
-  | { kind: "pipeline-variables-forbidden"; projectId: number }
+  | {
+      kind: "pipeline-variables-forbidden";
+      projectId: number;
+      /** Made with a trigger token: its TRIGGER_PAYLOAD is a pipeline variable, so inputs do not help. */
+      viaTrigger?: boolean;
+    }
   /** The pipeline was refused for another reason (unknown input, bad ref, CI config error, ...). */
   | { kind: "pipeline-rejected"; status: number; message: string; eventAs: "variables" | "inputs" }
   /** GitLab could not be reached, failed (5xx) or kept failing within the webhook's deadline. */
@@ -72,7 +77,9 @@ function guidance(problem: DispatchProblem): string[] {
         "The project only lets higher roles set pipeline variables. Any one of these fixes it:",
         "- A Maintainer opens **Settings → CI/CD → Variables** and sets **Minimum role to use pipeline variables** to **Developer**.",
         `- Or through the API: \`PUT /projects/${problem.projectId}\` with \`ci_pipeline_variables_minimum_override_role=developer\`.`,
-        "- Or switch the webhook receiver to inputs mode: set `DISPATCH_EVENT_AS=inputs` and declare the `agent_bridge_event` input under `spec: inputs:` at the top of `.gitlab-ci.yml` (pipeline inputs are not blocked by this setting).",
+        problem.viaTrigger === true
+          ? "- Or let the webhook receiver create pipelines as its bot: set `DISPATCH_MODE=pipeline` (a trigger token's pipeline always carries the pipeline variable `TRIGGER_PAYLOAD`, inputs or not)."
+          : "- Or switch the webhook receiver to inputs mode: set `DISPATCH_EVENT_AS=inputs` and declare the `agent_bridge_event` input under `spec: inputs:` at the top of `.gitlab-ci.yml` (pipeline inputs are not blocked by this setting).",
       ];
     case "pipeline-rejected":
       return problem.eventAs === "inputs"

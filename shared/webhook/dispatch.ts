@@ -135,7 +135,12 @@ export async function dispatchRuns(
         const pipeline = await startPipeline(gl, request, eventFor(request, assistant, placeholderNoteId));
         return { assistant, placeholderNoteId, pipelineId: pipeline.id };
       } catch (error) {
-        const problem = problemOf(error, request.settings.dispatchEventAs, mention.projectId);
+        const problem = problemOf(
+          error,
+          request.settings.dispatchEventAs,
+          mention.projectId,
+          request.settings.dispatchMode,
+        );
         const body = renderDispatchError({ assistant, ...asker, problem });
         // Best effort: if even this fails the job never runs, and the log line is all that is left.
         await updateNote(cleanup(), { ...where, noteId: placeholderNoteId, body }).catch(() => undefined);
@@ -239,6 +244,7 @@ export function problemOf(
   error: unknown,
   eventAs: "variables" | "inputs",
   projectId: number,
+  dispatchMode: "pipeline" | "trigger" = "pipeline",
 ): DispatchProblem {
   if (
     isGitLabApiError(error) &&
@@ -247,7 +253,9 @@ export function problemOf(
     error.status < 500 &&
     error.status !== 429
   ) {
-    if (VARIABLES_FORBIDDEN.test(error.message)) return { kind: "pipeline-variables-forbidden", projectId };
+    if (VARIABLES_FORBIDDEN.test(error.message)) {
+      return { kind: "pipeline-variables-forbidden", projectId, viaTrigger: dispatchMode === "trigger" };
+    }
     return { kind: "pipeline-rejected", status: error.status, message: error.message, eventAs };
   }
   return { kind: "gitlab-unavailable", message: describeError(error) };

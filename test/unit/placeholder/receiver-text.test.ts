@@ -35,6 +35,17 @@ describe("shared/placeholder/receiver-text", () => {
     expect(body).toContain("`agent_bridge_event`");
   });
 
+  it("offers DISPATCH_MODE=pipeline instead of inputs when a trigger token made the pipeline", () => {
+    // Every trigger pipeline carries TRIGGER_PAYLOAD, a pipeline variable (gitlabhq
+    // app/services/ci/pipeline_trigger_service.rb): inputs would be refused just the same.
+    const body = renderDispatchError({
+      ...asker,
+      problem: { kind: "pipeline-variables-forbidden", projectId: 5, viaTrigger: true },
+    });
+    expect(body).toContain("`DISPATCH_MODE=pipeline`");
+    expect(body).not.toContain("DISPATCH_EVENT_AS=inputs");
+  });
+
   it("shows GitLab's message on one line, without breaking out of its code span", () => {
     const body = renderDispatchError({
       ...asker,
