@@ -53,7 +53,10 @@ Environment (secrets are never flags):
   CLAUDE_API_KEY          Anthropic API key for Claude (or ANTHROPIC_API_KEY); asked for in a terminal
   OPENAI_API_KEY          OpenAI API key for Codex; asked for in a terminal
   AGENT_BRIDGE_BOT_TOKEN  use this bot token instead of creating a project access token
-  WEBHOOK_SECRET          the receiver's secret (default: the one in --receiver-env, else a new one)
+  WEBHOOK_SECRET_KEY      the key of per-project webhook secrets (default: the one in --receiver-env,
+                          else a new one unless a WEBHOOK_SECRET is known): the hook gets the secret
+                          derived for this project ('agent-bridge webhook-secret')
+  WEBHOOK_SECRET          a secret shared by every project instead (default: the one in --receiver-env)
   GITLAB_URL              the instance, when --gitlab-url is not given
 
 Exit status: 0 done, 1 stopped (the problem and its fix are printed), 2 usage error.`;
@@ -92,9 +95,13 @@ export async function runSetup(
       deadlineMs: 20_000,
       maxAttempts: 3,
     });
-  const secrets = [options.token, options.botToken, ...Object.values(options.modelKeys)].filter(
-    (s): s is string => typeof s === "string" && s.length > 0,
-  );
+  const secrets = [
+    options.token,
+    options.botToken,
+    options.webhookSecret,
+    options.webhookSecretKey,
+    ...Object.values(options.modelKeys),
+  ].filter((s): s is string => typeof s === "string" && s.length > 0);
   const state = {};
   // Nothing setup prints may hold a secret it was given or made, whatever GitLab echoed in an error.
   const scrub = (text: string): string => {
@@ -103,6 +110,7 @@ export async function runSetup(
       ...[
         (state as { bot?: { token: string } }).bot?.token,
         (state as { webhookSecret?: string }).webhookSecret,
+        (state as { webhookSecretKey?: string }).webhookSecretKey,
       ].filter((s): s is string => typeof s === "string" && s !== ""),
     ];
     return known.reduce((t, s) => t.split(s).join("[secret]"), text);

@@ -38,8 +38,13 @@ export interface SetupOptions {
   ciChange: "commit" | "merge-request";
   eventAs: EventAs;
   webhook: WebhookMode;
-  /** The receiver's secret, when given (WEBHOOK_SECRET); otherwise read from the env file or made. */
+  /** The receiver's shared secret, when given (WEBHOOK_SECRET); otherwise read from the env file. */
   webhookSecret: string | undefined;
+  /**
+   * The key of per-project secrets, when given (WEBHOOK_SECRET_KEY); otherwise read from the env file, or
+   * made when neither it nor a shared secret is known.
+   */
+  webhookSecretKey: string | undefined;
   /** Where the receiver's settings are written (0600). */
   receiverEnvFile: string;
   testMention: boolean;
@@ -81,8 +86,10 @@ export interface SetupState {
   /** How the event travels, once decided. */
   eventAsInput?: boolean;
   bot?: { token: string; userId: number; username: string };
-  /** The receiver's webhook secret, when a receiver is connected. */
+  /** The project's webhook secret (derived, or the shared one), when a receiver is connected. */
   webhookSecret?: string;
+  /** The key the project's secret is derived from, when per-project secrets are on. */
+  webhookSecretKey?: string;
   /** The CI change is waiting in a merge request (the pipelines do not have it yet). */
   pendingMergeRequest?: string;
 }

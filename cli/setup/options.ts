@@ -234,6 +234,7 @@ export async function parseSetupOptions(
       eventAs: eventAs as EventAs,
       webhook,
       webhookSecret: setting(env, "WEBHOOK_SECRET"),
+      webhookSecretKey: setting(env, "WEBHOOK_SECRET_KEY"),
       receiverEnvFile: values["receiver-env"],
       testMention,
       testTimeoutMs: timeout * 1000,

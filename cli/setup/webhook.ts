@@ -2,8 +2,9 @@
 // Comments and Confidential comments only, and the receiver's settings (the bot's token, the webhook secret,
 // how the event travels) written to an env file readable by its owner only, never printed. Trigger mode: a
 // pipeline trigger token and a webhook straight at GitLab's trigger API, no receiver at all
-// (https://docs.gitlab.com/ci/triggers/#use-a-webhook). GitLab never shows a hook's secret again, so the
-// secret of an existing hook comes from WEBHOOK_SECRET or the env file of an earlier run.
+// (https://docs.gitlab.com/ci/triggers/#use-a-webhook). The hook's secret is the one derived for this project
+// from WEBHOOK_SECRET_KEY (shared/webhook/scoped-secrets.ts), so a leaked one opens this project only; a
+// receiver already on one shared WEBHOOK_SECRET keeps it until a key is given.
 import {
   createHook,
   createTrigger,
@@ -12,6 +13,8 @@ import {
   updateHook,
   type Hook,
 } from "../../shared/gitlab/project-admin.ts";
+import { MIN_SECRET_KEY_LENGTH } from "../../shared/config/webhook-settings.ts";
+import { deriveWebhookSecret } from "../../shared/webhook/scoped-secrets.ts";
 import { facts, SetupStop, type SetupContext } from "./context.ts";
 
 const STEP = "webhook";
@@ -54,30 +57,22 @@ async function receiverMode(ctx: SetupContext, url: string): Promise<void> {
   const hooks = await listHooks(ctx.gitlab, project.id);
   const hook = hooks.find((h) => h.url === url);
 
-  let secret = ctx.options.webhookSecret ?? previous["WEBHOOK_SECRET"];
-  if (hook && secret === undefined) {
-    throw new SetupStop(
-      STEP,
-      `a webhook to ${url} exists, and its secret is unknown here (GitLab never shows it again)`,
-      [
-        `Set WEBHOOK_SECRET to the receiver's secret and run setup again, or delete the webhook (Settings > Webhooks) and setup makes a new one`,
-      ],
-    );
-  }
-  secret ??= ctx.randomSecret();
-  // A secret handed in that the last run did not write: the hook may hold another one, so set it.
-  const secretChanged =
-    ctx.options.webhookSecret !== undefined && previous["WEBHOOK_SECRET"] !== ctx.options.webhookSecret;
-
+  const chosen = chooseSecret(ctx, project.id, previous);
+  const secret = chosen.secret;
+  const whose = chosen.key !== undefined ? "this project's own secret" : "the shared secret";
   if (!hook) {
     await createHook(ctx.gitlab, project.id, { url, token: secret });
-    ctx.report({ step: STEP, outcome: "created", detail: `${url}: Comments and Confidential comments` });
-  } else if (!eventsRight(hook) || secretChanged) {
+    ctx.report({
+      step: STEP,
+      outcome: "created",
+      detail: `${url}: Comments and Confidential comments, ${whose}`,
+    });
+  } else if (!eventsRight(hook) || chosen.changed) {
     await updateHook(ctx.gitlab, project.id, hook.id, { url, token: secret });
     ctx.report({
       step: STEP,
       outcome: "updated",
-      detail: `${url}: Comments and Confidential comments, secret set`,
+      detail: `${url}: Comments and Confidential comments, ${whose} set`,
     });
   } else {
     ctx.report({
@@ -87,11 +82,14 @@ async function receiverMode(ctx: SetupContext, url: string): Promise<void> {
     });
   }
   ctx.state.webhookSecret = secret;
+  if (chosen.key !== undefined) ctx.state.webhookSecretKey = chosen.key;
 
   const settings: Record<string, string> = {
     GITLAB_URL: ctx.options.gitlabUrl,
     GITLAB_TOKEN: bot.token,
-    WEBHOOK_SECRET: secret,
+    // The shared secret stays while other projects' hooks may still carry it; the key opens each by its own.
+    ...(chosen.shared !== undefined ? { WEBHOOK_SECRET: chosen.shared } : {}),
+    ...(chosen.key !== undefined ? { WEBHOOK_SECRET_KEY: chosen.key } : {}),
     BRIDGE_USER_ID: String(bot.userId),
     ...(ctx.state.eventAsInput ? { DISPATCH_EVENT_AS: "inputs" } : {}),
   };
@@ -107,6 +105,50 @@ async function receiverMode(ctx: SetupContext, url: string): Promise<void> {
     outcome: same ? "unchanged" : Object.keys(previous).length > 0 ? "updated" : "created",
     detail: `${file} (mode 0600): ${Object.keys(settings).join(", ")}; start the receiver with them, e.g. \`env $(cat ${file}) agent-bridge serve\``,
   });
+}
+
+interface ChosenSecret {
+  /** What the hook carries. */
+  secret: string;
+  /** Per-project secrets' key, when they are on. */
+  key: string | undefined;
+  /** The shared secret to keep in the receiver's settings. */
+  shared: string | undefined;
+  /** The hook may hold another secret than `secret`: set it. */
+  changed: boolean;
+}
+
+// Per-project secrets when a key is given, was written by an earlier run, or nothing is known yet (a new
+// key); the shared secret only where one is already in use and no key is. A derived secret is always known
+// again, so an existing hook never stops setup in that mode.
+function chooseSecret(ctx: SetupContext, projectId: number, previous: Record<string, string>): ChosenSecret {
+  const previousKey = previous["WEBHOOK_SECRET_KEY"]?.split(",")[0]?.trim() || undefined;
+  const shared = ctx.options.webhookSecret ?? previous["WEBHOOK_SECRET"];
+  let key = ctx.options.webhookSecretKey?.split(",")[0]?.trim() || previousKey;
+  if (key !== undefined && key.length < MIN_SECRET_KEY_LENGTH) {
+    throw new SetupStop(STEP, `WEBHOOK_SECRET_KEY is shorter than ${MIN_SECRET_KEY_LENGTH} characters`, [
+      "Set WEBHOOK_SECRET_KEY to a longer key (e.g. `openssl rand -hex 32`), or leave it out and setup makes one",
+    ]);
+  }
+  if (key === undefined && shared === undefined) key = ctx.randomSecret();
+  if (key !== undefined) {
+    return {
+      secret: deriveWebhookSecret(key, { projectId }),
+      key,
+      shared: previous["WEBHOOK_SECRET"] ?? ctx.options.webhookSecret,
+      // Only a key the last run wrote is one the hook was given.
+      changed: key !== previousKey,
+    };
+  }
+  // No key: a shared secret is known (the branch above made a key otherwise).
+  return {
+    secret: shared!,
+    key: undefined,
+    shared,
+    // A secret handed in that the last run did not write: the hook may hold another one, so set it.
+    changed:
+      ctx.options.webhookSecret !== undefined && previous["WEBHOOK_SECRET"] !== ctx.options.webhookSecret,
+  };
 }
 
 async function triggerMode(ctx: SetupContext): Promise<void> {

@@ -121,6 +121,7 @@ describe("agent-bridge setup, end to end", { timeout: 300_000 }, () => {
       maria.token,
       CLAUDE_KEY,
       settings["GITLAB_TOKEN"] ?? "",
+      settings["WEBHOOK_SECRET_KEY"] ?? "",
       settings["WEBHOOK_SECRET"] ?? "",
     ]) {
       expect(text).not.toContain(secret);

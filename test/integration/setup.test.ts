@@ -11,6 +11,7 @@ import { runSetup } from "../../cli/commands/setup.ts";
 import { createPrompter } from "../../cli/setup/prompt.ts";
 import { planCiFile } from "../../cli/setup/ci-config.ts";
 import { parseEnvFile } from "../../cli/setup/webhook.ts";
+import { deriveWebhookSecret } from "../../shared/webhook/scoped-secrets.ts";
 import {
   addMember,
   createProject,
@@ -63,6 +64,15 @@ async function setup(
   }
   const outcomes = out.filter((l) => /^ {2}\w/.test(l)).map((l) => l.trim().split(/\s+/)[0] ?? "");
   return { code: result.code, ...text, outcomes };
+}
+
+/** The secret tokens of the project's hooks, from the sandbox's own state (GitLab's API never shows them). */
+async function hookTokens(projectId: number): Promise<string[]> {
+  const res = await fetch(`${sandbox.url}/-/sandbox/state`, {
+    headers: { "PRIVATE-TOKEN": sandbox.adminToken },
+  });
+  const state = (await res.json()) as { projects: Array<{ id: number; hooks: Array<{ token: string }> }> };
+  return state.projects.find((p) => p.id === projectId)?.hooks.map((h) => h.token) ?? [];
 }
 
 async function newProject(path: string, files: Record<string, string> = {}) {
@@ -148,9 +158,13 @@ describe("agent-bridge setup", () => {
     expect(receiver).toEqual({
       GITLAB_URL: sandbox.url,
       GITLAB_TOKEN: botToken?.value,
-      WEBHOOK_SECRET: expect.stringMatching(/^[0-9a-f]{64}$/),
+      WEBHOOK_SECRET_KEY: expect.stringMatching(/^[0-9a-f]{64}$/),
       BRIDGE_USER_ID: String(bot.id),
     });
+    // The hook carries this project's own secret, derived from the key, never a shared one.
+    expect(await hookTokens(project.id)).toEqual([
+      deriveWebhookSecret(receiver["WEBHOOK_SECRET_KEY"] ?? "", { projectId: project.id }),
+    ]);
 
     const again = await setup(args);
     expect(again.code, again.out).toBe(0);
@@ -161,6 +175,30 @@ describe("agent-bridge setup", () => {
     expect(again.out).toContain("nothing needed a change");
     expect(await admin.ok<unknown[]>("GET", `/projects/${project.id}/access_tokens`)).toHaveLength(1);
     expect(await admin.ok<unknown[]>("GET", `/projects/${project.id}/hooks`)).toHaveLength(1);
+  });
+
+  it("keeps a receiver on its shared WEBHOOK_SECRET, and moves the hook to its own secret once a key is given", async () => {
+    const project = await newProject("shared-secret");
+    const envFile = join(dir, "shared.env");
+    const args = ["--project", project.path_with_namespace, "--receiver-url", RECEIVER, "--commit"];
+    const shared = "an-older-shared-secret";
+    const first = await setup([...args, "--receiver-env", envFile], { WEBHOOK_SECRET: shared });
+    expect(first.code, first.out).toBe(0);
+    expect(first.out).not.toContain(shared);
+    expect(await hookTokens(project.id)).toEqual([shared]);
+    expect(parseEnvFile(await readFile(envFile, "utf8"))).toMatchObject({ WEBHOOK_SECRET: shared });
+
+    const key = "a-key-for-per-project-secrets-0123456789";
+    const moved = await setup([...args, "--receiver-env", envFile], { WEBHOOK_SECRET_KEY: key });
+    expect(moved.code, moved.out).toBe(0);
+    expect(moved.out).toMatch(/updated\s+webhook: .*this project's own secret set/);
+    expect(moved.out).not.toContain(key);
+    expect(await hookTokens(project.id)).toEqual([deriveWebhookSecret(key, { projectId: project.id })]);
+    // The shared secret stays in the receiver's settings while other projects' hooks may carry it.
+    expect(parseEnvFile(await readFile(envFile, "utf8"))).toMatchObject({
+      WEBHOOK_SECRET: shared,
+      WEBHOOK_SECRET_KEY: key,
+    });
   });
 
   it("proposes the include block in a merge request, once", async () => {
