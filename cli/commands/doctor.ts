@@ -37,7 +37,8 @@ Checks:
                       token fails it whatever the transport: its TRIGGER_PAYLOAD is a variable)
   CI/CD variables     GITLAB_TOKEN and each assistant's model key exist and are masked
                       (CLAUDE_API_KEY or ANTHROPIC_API_KEY, OPENAI_API_KEY); values are never shown
-  webhook             a project webhook sends Comments and Confidential comments
+  webhook             a project webhook sends Comments and Confidential comments, and the receiver
+                      did not refuse its secret (401) on the latest delivery GitLab logged
   CI configuration    the default branch's .gitlab-ci.yml includes the components (and, with
                       DISPATCH_EVENT_AS=inputs, declares the agent_bridge_event input)
 Variables and webhooks are visible to Maintainers only: with a Developer bot those two checks warn and

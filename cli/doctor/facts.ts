@@ -2,7 +2,12 @@
 // answers are what the receiver and the job will meet. A failed read is kept as a fact too (Fetched): a 403
 // says what the bot may not see. Lists go through the one paginator, up to a cap no real project reaches.
 import { getTokenSelf, type TokenSelf } from "../../shared/gitlab/api/access-tokens.ts";
-import { listProjectHooks, type Hook } from "../../shared/gitlab/api/hooks.ts";
+import {
+  listHookEvents,
+  listProjectHooks,
+  type Hook,
+  type HookEvent,
+} from "../../shared/gitlab/api/hooks.ts";
 import { getMemberAccessLevel } from "../../shared/gitlab/api/members.ts";
 import { getProject, type Project } from "../../shared/gitlab/api/projects.ts";
 import { getRepositoryFileText } from "../../shared/gitlab/api/repository-files.ts";
@@ -55,6 +60,22 @@ export function readAccess(
 
 export function readHooks(gl: GitLabRequester, project: Project): Promise<Fetched<Hook[]>> {
   return fetched(all((page) => listProjectHooks(gl, project.id, page)));
+}
+
+/** Each comment hook's latest deliveries (one page), by hook id: what the receiver answered them. */
+export async function readHookEvents(
+  gl: GitLabRequester,
+  project: Project,
+  hooks: Fetched<Hook[]>,
+): Promise<Map<number, Fetched<HookEvent[]>>> {
+  const comment = hooks.ok ? hooks.value.filter((h) => h.note_events) : [];
+  const answers = await Promise.all(
+    comment.map(async (hook) => {
+      const events = await fetched(listHookEvents(gl, project.id, hook.id, { page: 1, perPage: 20 }));
+      return [hook.id, events.ok ? { ok: true as const, value: events.value.items } : events] as const;
+    }),
+  );
+  return new Map(answers);
 }
 
 export async function readVariables(gl: GitLabRequester, project: Project): Promise<VariableFacts> {

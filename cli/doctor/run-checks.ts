@@ -15,6 +15,7 @@ import { webhookCheck } from "./checks/webhook.ts";
 import {
   readAccess,
   readCiFile,
+  readHookEvents,
   readHooks,
   readProject,
   readToken,
@@ -60,6 +61,7 @@ export async function runChecks(gl: GitLabRequester, options: DoctorOptions): Pr
     readHooks(gl, p),
     readCiFile(gl, p, ref),
   ]);
+  const hookEvents = await readHookEvents(gl, p, hooks);
 
   const config = ciFile?.config?.ok === true ? ciFile.config : undefined;
   if (!options.assistants && config !== undefined && config.included.length > 0) {
@@ -73,7 +75,7 @@ export async function runChecks(gl: GitLabRequester, options: DoctorOptions): Pr
     accessCheck(ctx),
     pipelineVariablesCheck(ctx),
     ciVariablesCheck(ctx, variables, config),
-    webhookCheck(ctx, hooks),
+    webhookCheck(ctx, hooks, hookEvents),
     ciFileCheck(ctx, ciFile),
   );
   return report;

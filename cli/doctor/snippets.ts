@@ -27,8 +27,8 @@ export function addVariableFixes(ctx: Context, key: string, valueHint: string): 
 
 export function webhookFixes(ctx: Context): string[] {
   return [
-    'UI: Settings > Webhooks > Add new webhook: URL https://<receiver>/webhook, Secret token: the receiver\'s WEBHOOK_SECRET, Trigger: "Comments" and "Confidential comments" only',
-    `API: ${curl("POST", projectApi(ctx, "/hooks"), ["url=https://<receiver>/webhook", "token=<WEBHOOK_SECRET>", "note_events=true", "confidential_note_events=true", "push_events=false"])}`,
+    `UI: Settings > Webhooks > Add new webhook: URL https://<receiver>/webhook, Secret token: the output of \`agent-bridge webhook-secret --project ${ctx.project.id}\` (per-project secrets, from the receiver's WEBHOOK_SECRET_KEY) or the receiver's WEBHOOK_SECRET, Trigger: "Comments" and "Confidential comments" only`,
+    `API: ${curl("POST", projectApi(ctx, "/hooks"), ["url=https://<receiver>/webhook", "token=<the project's webhook secret>", "note_events=true", "confidential_note_events=true", "push_events=false"])}`,
   ];
 }
 

@@ -17,6 +17,8 @@ import {
 import { startSandbox, type Sandbox } from "../../sandbox/server.ts";
 import type { GitLabRequester } from "../../shared/gitlab/client.ts";
 import { createGitLabClient } from "../../shared/gitlab/client.ts";
+import { deriveWebhookSecret } from "../../shared/webhook/scoped-secrets.ts";
+import { startServe } from "../support/serve.ts";
 
 const ANTHROPIC_KEY = "sk-ant-doctor-test-value-1234";
 const OPENAI_KEY = "sk-openai-doctor-test-value-5678";
@@ -181,6 +183,58 @@ describe("agent-bridge doctor on a project set up as the quickstart says", () =>
     expect(out).toMatch(/^ {2}ok {4}pipeline variables {2}pipeline variables need at least developer/m);
     expect(out).toContain("All 7 checks ok.");
     expect(out).not.toMatch(/WARN|FAIL/);
+  });
+});
+
+describe("agent-bridge doctor and the hook's secret, read from GitLab's delivery log", () => {
+  // GitLab never shows a hook's token again (API::Entities::ProjectHook has none), but the hook events API
+  // lists each delivery with the receiver's answer (API::Hooks::Events, WebHookLog#response_status).
+  it("fails the webhook check while a real receiver refuses the hook's secret (another project's), and passes once it is the project's own", async () => {
+    const key = "doctor-per-project-key-0123456789abcdef";
+    const project = await createProject(admin, { path: "secret-check" });
+    await addMember(admin, project.id, bot.id, 40);
+    const serve = await startServe({
+      GITLAB_URL: sandbox.url,
+      GITLAB_TOKEN: bot.token,
+      WEBHOOK_SECRET_KEY: key,
+      BRIDGE_USER_ID: String(bot.id),
+      SWEEP_INTERVAL_SECONDS: "0",
+    });
+    try {
+      const wrong = deriveWebhookSecret(key, { projectId: project.id + 1 });
+      const right = deriveWebhookSecret(key, { projectId: project.id });
+      secrets.push(wrong, right, key);
+      const hook = await admin.ok<{ id: number }>("POST", `/projects/${project.id}/hooks`, {
+        url: serve.webhookUrl,
+        token: wrong,
+        note_events: true,
+        confidential_note_events: true,
+      });
+      const issue = await admin.ok<{ iid: number }>("POST", `/projects/${project.id}/issues`, { title: "t" });
+      const comment = async () => {
+        await admin.ok("POST", `/projects/${project.id}/issues/${issue.iid}/notes`, { body: "a comment" });
+        await sandbox.idle();
+      };
+      await comment();
+      const refused = await doctorJson(["--project", "root/secret-check"]);
+      expect(refused.check("webhook")).toMatchObject({
+        status: "fail",
+        finding: expect.stringContaining("with 401"),
+      });
+      expect(refused.check("webhook").fix.join("\n")).toContain(
+        `agent-bridge webhook-secret --project ${project.id}`,
+      );
+
+      await admin.ok("PUT", `/projects/${project.id}/hooks/${hook.id}`, {
+        url: serve.webhookUrl,
+        token: right,
+      });
+      await comment();
+      const accepted = await doctorJson(["--project", "root/secret-check"]);
+      expect(accepted.check("webhook").status).toBe("ok");
+    } finally {
+      serve.child.kill("SIGTERM");
+    }
   });
 });
 

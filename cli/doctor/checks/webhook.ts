@@ -1,6 +1,8 @@
-// The webhook check: a project webhook sends comments and confidential comments to the receiver, and GitLab
-// has not disabled it after failed deliveries.
-import type { Hook } from "../../../shared/gitlab/api/hooks.ts";
+// The webhook check: a project webhook sends comments and confidential comments to the receiver, GitLab
+// has not disabled it after failed deliveries, and the receiver accepted its secret: GitLab never shows a
+// hook's secret token, but its delivery log shows what the receiver answered, and a 401 there is a secret
+// the receiver does not hold (with per-project secrets, most often another project's).
+import type { Hook, HookEvent } from "../../../shared/gitlab/api/hooks.ts";
 import { describeError } from "../../../shared/gitlab/gitlab-api-error.ts";
 import { curl, projectApi, webhookFixes } from "../snippets.ts";
 import type { CheckResult, Context, Fetched } from "../types.ts";
@@ -12,7 +14,17 @@ function isDisabled(hook: Hook, now: number): boolean {
   return hook.disabled_until ? Date.parse(hook.disabled_until) > now : false;
 }
 
-export function webhookCheck(ctx: Context, hooks: Fetched<Hook[]>): CheckResult {
+/** The hook's latest delivery, when the receiver refused it as unauthenticated. */
+function refusedSecret(events: Fetched<HookEvent[]> | undefined): HookEvent | undefined {
+  const latest = events?.ok ? events.value[0] : undefined;
+  return latest !== undefined && Number(latest.response_status) === 401 ? latest : undefined;
+}
+
+export function webhookCheck(
+  ctx: Context,
+  hooks: Fetched<Hook[]>,
+  events: ReadonlyMap<number, Fetched<HookEvent[]>> = new Map(),
+): CheckResult {
   const base = { id: "webhook", title: "webhook" } as const;
   if (!hooks.ok) {
     const why =
@@ -31,6 +43,20 @@ export function webhookCheck(ctx: Context, hooks: Fetched<Hook[]>): CheckResult 
   const now = ctx.options.now();
   const working = comments.filter((h) => !isDisabled(h, now));
   const complete = working.filter((h) => h.confidential_note_events);
+  const refused = complete.filter((h) => refusedSecret(events.get(h.id)) !== undefined);
+  if (refused.length > 0 && refused.length === complete.length) {
+    const hook = refused[0]!;
+    return {
+      ...base,
+      status: "fail",
+      finding: `the receiver answered the latest delivery of ${list(refused.map(named))} with 401: it does not accept the hook's secret token, so no mention is served`,
+      fix: [
+        `Secret token: with per-project secrets, the one \`agent-bridge webhook-secret --project ${ctx.project.id}\` prints with the receiver's WEBHOOK_SECRET_KEY; otherwise the receiver's WEBHOOK_SECRET (or run \`agent-bridge setup\` again, which sets it)`,
+        `UI: Settings > Webhooks > Edit (${named(hook)}): Secret token, then Test > Comments`,
+        `API: ${curl("PUT", projectApi(ctx, `/hooks/${hook.id}`), ["url=<the hook's URL>", "token=<the secret>"])}`,
+      ],
+    };
+  }
   if (complete.length > 0) {
     return {
       ...base,

@@ -1,4 +1,5 @@
-// A project's webhooks, as the doctor checks that one of them sends note events to the receiver.
+// A project's webhooks, as the doctor checks that one of them sends note events to the receiver, and a hook's
+// logged deliveries, whose answers say whether the receiver accepted the hook's secret.
 // https://docs.gitlab.com/api/project_webhooks/#list-webhooks-for-a-project
 import { z } from "zod";
 import type { GitLabRequester } from "../client.ts";
@@ -23,4 +24,30 @@ export function listProjectHooks(
   page: PageRequest,
 ): Promise<Page<Hook>> {
   return getPage(gl, PROJECT_HOOKS.path({ id: projectId }), z.array(HookSchema), page);
+}
+
+/** One logged delivery (API::Entities::WebHookLog); the secret token in its headers is "[REDACTED]". */
+export const HookEventSchema = z.object({
+  id: z.number().int(),
+  trigger: z.string().nullish(),
+  /** The receiver's HTTP status, or GitLab's text for no answer ("internal error", a timeout). */
+  response_status: z.union([z.number(), z.string()]).nullish(),
+  created_at: z.string().nullish(),
+});
+export type HookEvent = z.infer<typeof HookEventSchema>;
+
+const HOOK_EVENTS = route(
+  "GET",
+  "/projects/:id/hooks/:hook_id/events",
+  "project_webhooks/#list-webhook-events",
+);
+
+/** The hook's latest logged deliveries, newest first (GitLab keeps them a few days; 20 a page at most). */
+export function listHookEvents(
+  gl: GitLabRequester,
+  projectId: number | string,
+  hookId: number,
+  page: PageRequest,
+): Promise<Page<HookEvent>> {
+  return getPage(gl, HOOK_EVENTS.path({ id: projectId, hook_id: hookId }), z.array(HookEventSchema), page);
 }
