@@ -53,6 +53,8 @@ export interface ModelEnv {
   secrets: string[];
   /** Stops what serves the CLI's model calls (the model proxy), once the agent is done. */
   close?: () => Promise<void>;
+  /** Loopback ports of this process the CLI calls (the model proxy's): the box lets it reach these only. */
+  ports?: number[];
 }
 
 export interface RulesFile {

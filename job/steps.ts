@@ -11,7 +11,7 @@ import { claudeProjectConfig } from "./agents/claude-config.ts";
 import { codexCostUsd } from "./agents/codex-prices.ts";
 import { createCodexRunner } from "./agents/codex-runner.ts";
 import { readOutputSchema, withStructuredAnswer } from "./agents/output-schema.ts";
-import { modelCredentials } from "./cloud/model-credentials.ts";
+import { cloudModelGateway } from "./cloud/model-credentials.ts";
 import { openAgentBox } from "./box/agent-box.ts";
 import {
   describeIsolation,
@@ -43,30 +43,44 @@ const DEFAULT_ANTHROPIC_URL = "https://api.anthropic.com";
 const DEFAULT_OPENAI_URL = "https://api.openai.com/v1";
 
 /**
- * The model's endpoint and credentials for the agent CLI. For anthropic and openai the key stays in this
- * process: the CLI gets the model proxy's secret URL and a dummy key (job/box/model-proxy.ts). For bedrock
- * and vertex, what job/cloud gets through the job's GitLab ID token (still handed to the CLI).
+ * The model's endpoint for the agent CLI. The credential always stays in this process: the CLI gets the
+ * model proxy's secret URL (job/box/model-proxy.ts) and a dummy key, or for bedrock and vertex its cloud
+ * auth skipped, while the proxy signs with what job/cloud gets through the job's GitLab ID token.
  */
 export async function modelEnvFor(input: Pick<StepBase, "settings" | "env" | "runDir">): Promise<ModelEnv> {
   const { settings } = input;
   switch (settings.provider) {
     case "anthropic": {
-      if (settings.apiKey === undefined) {
-        // A subscription instead of a key: Claude Code reads it under its own name. It is not proxied yet,
-        // so it sits in the CLI's environment (docs/security.md lists this).
-        const oauthToken = settings.claude?.oauthToken;
-        const env: Record<string, string> = {};
-        if (settings.baseUrl !== undefined) env["ANTHROPIC_BASE_URL"] = settings.baseUrl;
-        if (oauthToken !== undefined) env["CLAUDE_CODE_OAUTH_TOKEN"] = oauthToken;
-        return { env, secrets: oauthToken !== undefined ? [oauthToken] : [] };
+      const { apiKey } = settings;
+      const oauthToken = settings.claude?.oauthToken;
+      if (apiKey === undefined) {
+        if (oauthToken === undefined) {
+          return {
+            env: settings.baseUrl !== undefined ? { ANTHROPIC_BASE_URL: settings.baseUrl } : {},
+            secrets: [],
+          };
+        }
+        // A subscription instead of a key: the CLI holds a dummy token under the subscription's name (so it
+        // speaks as a subscriber: Bearer and the OAuth beta header) and the proxy sets the real one.
+        const proxy = await startModelProxy({
+          upstream: settings.baseUrl ?? DEFAULT_ANTHROPIC_URL,
+          auth: { authorization: `Bearer ${oauthToken}` },
+        });
+        return {
+          env: { ANTHROPIC_BASE_URL: proxy.baseUrl, CLAUDE_CODE_OAUTH_TOKEN: DUMMY_MODEL_KEY },
+          secrets: [oauthToken],
+          ports: [proxy.port],
+          close: () => proxy.close(),
+        };
       }
       const proxy = await startModelProxy({
         upstream: settings.baseUrl ?? DEFAULT_ANTHROPIC_URL,
-        auth: { "x-api-key": settings.apiKey },
+        auth: { "x-api-key": apiKey },
       });
       return {
         env: { ANTHROPIC_BASE_URL: proxy.baseUrl, ANTHROPIC_API_KEY: DUMMY_MODEL_KEY },
-        secrets: [settings.apiKey],
+        secrets: [apiKey],
+        ports: [proxy.port],
         close: () => proxy.close(),
       };
     }
@@ -84,12 +98,20 @@ export async function modelEnvFor(input: Pick<StepBase, "settings" | "env" | "ru
       return {
         env: { OPENAI_BASE_URL: proxy.baseUrl, OPENAI_API_KEY: DUMMY_MODEL_KEY },
         secrets: [settings.apiKey],
+        ports: [proxy.port],
         close: () => proxy.close(),
       };
     }
     case "bedrock":
-    case "vertex":
-      return modelCredentials(settings.provider, { env: input.env, directory: join(input.runDir, "cloud") });
+    case "vertex": {
+      const gateway = await cloudModelGateway(settings.provider, { env: input.env });
+      return {
+        env: gateway.env,
+        secrets: gateway.secrets,
+        ports: [gateway.port],
+        close: () => gateway.close(),
+      };
+    }
   }
 }
 

@@ -249,9 +249,13 @@ async function runClaude(runner: ClaudeRunnerOptions, options: AgentRunOptions):
 function scrubNeeded(runner: ClaudeRunnerOptions, env: Readonly<Record<string, string>>): boolean {
   if (runner.box?.namespaces !== true) return true;
   return Object.entries(modelEnv(env)).some(
-    ([name, value]) => SCRUBBED_CREDENTIALS.test(name) && value !== DUMMY_MODEL_KEY,
+    ([name, value]) =>
+      SCRUBBED_CREDENTIALS.test(name) && !NOT_CREDENTIALS.has(name) && value !== DUMMY_MODEL_KEY,
   );
 }
+
+/** Settings among those names that hold no secret (Bedrock through the proxy has only its region). */
+const NOT_CREDENTIALS = new Set(["AWS_REGION", "AWS_DEFAULT_REGION"]);
 
 /** Variables that hold a model or cloud credential (what Claude Code's scrub removes, and more). */
 const SCRUBBED_CREDENTIALS =

@@ -1,60 +1,64 @@
-// Provider `vertex` without a key file: writes the job's GitLab ID token to a file and, beside it, an
-// external-account credential configuration that tells Google's auth libraries to exchange that token at
-// Google's STS for the workload identity pool provider, then impersonate the service account. Claude
-// Code's Vertex client reads it through GOOGLE_APPLICATION_CREDENTIALS. The settings come in as an
-// environment record, are checked with zod, and every problem is reported at once.
-// Format: https://google.aip.dev/auth/4117 and `gcloud iam workload-identity-pools create-cred-config`.
+// Provider `vertex` without a key file: the job exchanges its GitLab ID token for a Google access token, as
+// Google's auth libraries do for an external-account configuration (https://google.aip.dev/auth/4117): at
+// Google's STS for a federated token of the workload identity pool provider
+// (https://cloud.google.com/iam/docs/reference/sts/rest/v1/TopLevel/token), then for an access token of the
+// service account it impersonates (iamcredentials generateAccessToken,
+// https://cloud.google.com/iam/docs/reference/credentials/rest/v1/projects.serviceAccounts/generateAccessToken).
+// The model proxy sets it as `Authorization: Bearer` on Claude Code's Vertex calls; the CLI runs with
+// CLAUDE_CODE_SKIP_VERTEX_AUTH=1 and holds no credential. The settings come in as an environment record,
+// are checked with zod, and every problem is reported at once; no token is logged or put in an error.
 //
-//   const dir = await mkdtemp(join(tmpdir(), "agent-bridge-gcp-"));   // outside the checkout
-//   const { env } = await writeVertexCredentials({ env: process.env, directory: dir });
+//   const vertex = await vertexAccessTokens({ env: process.env });
+//   const proxy = await startModelProxy({ upstream: vertex.upstream, auth: { headers: vertex.headers } });
 //
 // CI/CD variables read: GCP_WORKLOAD_IDENTITY_PROVIDER and GCP_SERVICE_ACCOUNT (the Terraform module's
 // outputs), ANTHROPIC_VERTEX_PROJECT_ID, CLOUD_ML_REGION (e.g. us-east5 or global), and the ID token
-// variable (default AGENT_BRIDGE_ID_TOKEN). Both files are written 0600; neither path may be inside the
-// repository the agent commits from.
-import { chmod, mkdir, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+// variable (default AGENT_BRIDGE_ID_TOKEN).
 import { z } from "zod";
 import { SettingsError, type SettingsProblem } from "../../shared/config/settings-error.ts";
-import { DEFAULT_ID_TOKEN_VARIABLE, readIdToken } from "./id-token.ts";
+import { CloudCredentialsError } from "./bedrock-credentials.ts";
+import { DEFAULT_ID_TOKEN_VARIABLE, describeIdToken, readIdToken } from "./id-token.ts";
 
 export const GOOGLE_STS_TOKEN_URL = "https://sts.googleapis.com/v1/token";
 export const JWT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:jwt";
+const ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token";
+const TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange";
+const CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform";
+export const IAM_CREDENTIALS_URL = "https://iamcredentials.googleapis.com";
+/** An access token is got again this long before it expires. */
+const REFRESH_BEFORE_MS = 5 * 60_000;
 
-export interface VertexEnv {
-  CLAUDE_CODE_USE_VERTEX: "1";
-  CLOUD_ML_REGION: string;
-  ANTHROPIC_VERTEX_PROJECT_ID: string;
-  GOOGLE_APPLICATION_CREDENTIALS: string;
+export interface VertexSettings {
+  /** projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER */
+  providerName: string;
+  serviceAccount: string;
+  projectId: string;
+  region: string;
 }
 
-/** The external-account credential configuration, as written. */
-export interface ExternalAccountCredentials {
-  type: "external_account";
-  audience: string;
-  subject_token_type: typeof JWT_TOKEN_TYPE;
-  token_url: typeof GOOGLE_STS_TOKEN_URL;
-  credential_source: { file: string; format: { type: "text" } };
-  service_account_impersonation_url: string;
-  service_account_impersonation: { token_lifetime_seconds: number };
-  universe_domain: "googleapis.com";
-}
-
-export interface VertexCredentials {
-  env: VertexEnv;
-  credentialFile: string;
-  tokenFile: string;
-  credentials: ExternalAccountCredentials;
-}
-
-export interface VertexCredentialsOptions {
+export interface VertexTokensOptions {
   env: Readonly<Record<string, string | undefined>>;
-  /** Where the two files go: a private directory outside the checkout (created 0700 if missing). */
-  directory: string;
   /** The variable named under the template's `id_tokens:` (default AGENT_BRIDGE_ID_TOKEN). */
   idTokenVariable?: string;
   /** Lifetime of the impersonated access tokens, 600 to 3600 s; default 3600. */
   tokenLifetimeSeconds?: number;
+  /** Google's STS token URL and the IAM credentials origin: overrides for stand-ins in tests. */
+  stsUrl?: string;
+  iamCredentialsUrl?: string;
+  /** The Vertex AI base URL (…/v1); default the region's public endpoint. */
+  endpoint?: string;
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+export interface VertexTokens {
+  settings: VertexSettings;
+  /** The base URL Claude Code's Vertex client would use (ANTHROPIC_VERTEX_BASE_URL's default). */
+  upstream: string;
+  /** `authorization: Bearer <access token>`, a fresh token when the last one is about to expire. */
+  headers(): Promise<Record<string, string>>;
+  /** The first access token, for the redactor. */
+  secrets: string[];
 }
 
 // projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER, as the Terraform output
@@ -94,28 +98,12 @@ const SettingsSchema = z.object({
     .regex(VERTEX_REGION, { error: "a Vertex AI region such as us-east5, europe-west1, or global" }),
 });
 
-/** The configuration for a provider, a service account and the file holding the ID token. */
-export function externalAccountCredentials(options: {
-  providerName: string;
-  serviceAccount: string;
-  tokenFile: string;
-  tokenLifetimeSeconds?: number;
-}): ExternalAccountCredentials {
-  return {
-    type: "external_account",
-    audience: `//iam.googleapis.com/${options.providerName}`,
-    subject_token_type: JWT_TOKEN_TYPE,
-    token_url: GOOGLE_STS_TOKEN_URL,
-    credential_source: { file: options.tokenFile, format: { type: "text" } },
-    service_account_impersonation_url: `https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/${options.serviceAccount}:generateAccessToken`,
-    service_account_impersonation: { token_lifetime_seconds: options.tokenLifetimeSeconds ?? 3600 },
-    universe_domain: "googleapis.com",
-  };
-}
-
-/** Writes the ID token and the credential configuration; throws SettingsError listing every problem. */
-export async function writeVertexCredentials(options: VertexCredentialsOptions): Promise<VertexCredentials> {
-  const { env } = options;
+/** The settings and the ID token, or SettingsError listing every problem. */
+export function readVertexSettings(
+  env: Readonly<Record<string, string | undefined>>,
+  idTokenVariable: string = DEFAULT_ID_TOKEN_VARIABLE,
+  tokenLifetimeSeconds = 3600,
+): { settings: VertexSettings; idToken: string } {
   const problems: SettingsProblem[] = [];
   const parsed = SettingsSchema.safeParse(
     Object.fromEntries(Object.keys(SettingsSchema.shape).map((name) => [name, env[name] || undefined])),
@@ -124,9 +112,9 @@ export async function writeVertexCredentials(options: VertexCredentialsOptions):
     for (const issue of parsed.error.issues)
       problems.push({ variable: String(issue.path[0]), expected: issue.message });
   }
-  const idToken = readIdToken(env, options.idTokenVariable ?? DEFAULT_ID_TOKEN_VARIABLE);
+  const idToken = readIdToken(env, idTokenVariable);
   if ("problem" in idToken) problems.push(idToken.problem);
-  const lifetime = options.tokenLifetimeSeconds ?? 3600;
+  const lifetime = tokenLifetimeSeconds;
   if (!Number.isInteger(lifetime) || lifetime < 600 || lifetime > 3600) {
     problems.push({
       variable: "tokenLifetimeSeconds",
@@ -136,31 +124,149 @@ export async function writeVertexCredentials(options: VertexCredentialsOptions):
   if (!parsed.success || "problem" in idToken || problems.length > 0) {
     throw new SettingsError("Vertex AI credential settings", problems);
   }
-  const settings = parsed.data;
-
-  const directory = resolve(options.directory);
-  await mkdir(directory, { recursive: true, mode: 0o700 });
-  const tokenFile = join(directory, "gitlab-id-token.jwt");
-  const credentialFile = join(directory, "google-credentials.json");
-  const credentials = externalAccountCredentials({
-    providerName: settings.GCP_WORKLOAD_IDENTITY_PROVIDER,
-    serviceAccount: settings.GCP_SERVICE_ACCOUNT,
-    tokenFile,
-    tokenLifetimeSeconds: lifetime,
-  });
-  await writeFile(tokenFile, idToken.token, { mode: 0o600 });
-  await writeFile(credentialFile, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
-  // writeFile's mode applies only to a new file; an old one keeps its mode unless set again.
-  await Promise.all([chmod(tokenFile, 0o600), chmod(credentialFile, 0o600)]);
   return {
-    env: {
-      CLAUDE_CODE_USE_VERTEX: "1",
-      CLOUD_ML_REGION: settings.CLOUD_ML_REGION,
-      ANTHROPIC_VERTEX_PROJECT_ID: settings.ANTHROPIC_VERTEX_PROJECT_ID,
-      GOOGLE_APPLICATION_CREDENTIALS: credentialFile,
+    settings: {
+      providerName: parsed.data.GCP_WORKLOAD_IDENTITY_PROVIDER,
+      serviceAccount: parsed.data.GCP_SERVICE_ACCOUNT,
+      projectId: parsed.data.ANTHROPIC_VERTEX_PROJECT_ID,
+      region: parsed.data.CLOUD_ML_REGION,
     },
-    credentialFile,
-    tokenFile,
-    credentials,
+    idToken: idToken.token,
   };
+}
+
+/** Where Claude Code's Vertex client goes for a region when ANTHROPIC_VERTEX_BASE_URL is not set. */
+export function vertexEndpoint(region: string): string {
+  return region === "global"
+    ? "https://aiplatform.googleapis.com/v1"
+    : `https://${region}-aiplatform.googleapis.com/v1`;
+}
+
+const StsAnswer = z.looseObject({ access_token: z.string().min(1) });
+const ImpersonationAnswer = z.looseObject({ accessToken: z.string().min(1), expireTime: z.string() });
+
+/** Exchanges the job's ID token for a first access token (failing the start), and more as they expire. */
+export async function vertexAccessTokens(options: VertexTokensOptions): Promise<VertexTokens> {
+  const lifetime = options.tokenLifetimeSeconds ?? 3600;
+  const { settings, idToken } = readVertexSettings(
+    options.env,
+    options.idTokenVariable ?? DEFAULT_ID_TOKEN_VARIABLE,
+    lifetime,
+  );
+  const doFetch = options.fetch ?? fetch;
+  const now = options.now ?? Date.now;
+  const stsUrl = options.stsUrl ?? GOOGLE_STS_TOKEN_URL;
+  const iamUrl = (options.iamCredentialsUrl ?? IAM_CREDENTIALS_URL).replace(/\/+$/, "");
+
+  const exchange = async (): Promise<{ token: string; expiresAt: number }> => {
+    const federated = await call(
+      doFetch,
+      stsUrl,
+      {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          grant_type: TOKEN_EXCHANGE_GRANT,
+          audience: `//iam.googleapis.com/${settings.providerName}`,
+          scope: CLOUD_PLATFORM_SCOPE,
+          requested_token_type: ACCESS_TOKEN_TYPE,
+          subject_token: idToken,
+          subject_token_type: JWT_TOKEN_TYPE,
+        }).toString(),
+      },
+      StsAnswer,
+      () => stsRefusal(idToken, settings),
+    );
+    const impersonated = await call(
+      doFetch,
+      `${iamUrl}/v1/projects/-/serviceAccounts/${encodeURIComponent(settings.serviceAccount)}:generateAccessToken`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${federated.access_token}` },
+        body: JSON.stringify({ scope: [CLOUD_PLATFORM_SCOPE], lifetime: `${lifetime}s` }),
+      },
+      ImpersonationAnswer,
+      () =>
+        `the pool may not impersonate ${settings.serviceAccount}: it needs roles/iam.workloadIdentityUser for this project's principalSet (docs/deploy-gcp.md)`,
+    );
+    const expiresAt = Date.parse(impersonated.expireTime);
+    return {
+      token: impersonated.accessToken,
+      expiresAt: Number.isNaN(expiresAt) ? now() + lifetime * 1000 : expiresAt,
+    };
+  };
+
+  let current = await exchange();
+  let renewing: Promise<{ token: string; expiresAt: number }> | undefined;
+  return {
+    settings,
+    upstream: options.endpoint?.replace(/\/+$/, "") ?? vertexEndpoint(settings.region),
+    headers: async () => {
+      if (current.expiresAt - now() < REFRESH_BEFORE_MS) {
+        renewing ??= exchange().finally(() => (renewing = undefined));
+        current = await renewing;
+      }
+      return { authorization: `Bearer ${current.token}` };
+    },
+    secrets: [current.token],
+  };
+}
+
+/** One call of the exchange; a refusal says the status and Google's reason, never a token. */
+async function call<S extends z.ZodType>(
+  doFetch: typeof fetch,
+  url: string,
+  init: RequestInit,
+  schema: S,
+  hint: () => string,
+): Promise<z.infer<S>> {
+  const what = new URL(url).host;
+  let response: Response;
+  try {
+    response = await doFetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
+  } catch (error) {
+    throw new CloudCredentialsError(
+      `${what} could not be reached for the Vertex AI access token: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    throw new CloudCredentialsError(
+      `${what} refused the Vertex AI token exchange (HTTP ${response.status}): ${googleReason(text)}\n${hint()}`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw new CloudCredentialsError(`${what} answered the Vertex AI token exchange without a token`);
+  }
+  return parsed.data;
+}
+
+// Google's errors: {"error":"invalid_grant","error_description":"..."} (STS) or {"error":{"message":...}}.
+function googleReason(text: string): string {
+  try {
+    const body = JSON.parse(text) as { error?: unknown; error_description?: unknown };
+    if (typeof body.error_description === "string") return `${String(body.error)}: ${body.error_description}`;
+    if (typeof body.error === "object" && body.error !== null && "message" in body.error) {
+      return String((body.error as { message: unknown }).message);
+    }
+    if (typeof body.error === "string") return body.error;
+  } catch {
+    // not JSON
+  }
+  return text.slice(0, 200);
+}
+
+function stsRefusal(idToken: string, settings: VertexSettings): string {
+  const claims = describeIdToken(idToken);
+  return (
+    `The token says iss=${claims.iss ?? "?"}, aud=${claims.aud ?? "?"}, sub=${claims.sub ?? "?"}. ` +
+    `The provider ${settings.providerName} must trust this issuer and audience, and its attribute condition must match this project (docs/deploy-gcp.md).`
+  );
 }

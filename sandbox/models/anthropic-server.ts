@@ -1,5 +1,10 @@
 // A scripted Anthropic Messages API on loopback: Claude Code (ANTHROPIC_BASE_URL = url) gets its answers
 // from a script instead of a model. Stateless: the answer follows from the conversation in each request.
+// The same conversation is served in the forms of the clouds Claude Code speaks to: Bedrock's runtime
+// (`POST /model/<id>/invoke-with-response-stream`, AWS event stream frames; `/invoke`) and control plane
+// (`GET /inference-profiles`), and Vertex AI (`POST /v1/projects/<p>/locations/<r>/publishers/anthropic/
+// models/<m>:streamRawPredict`, server-sent events; `:rawPredict`), for a url ending in /v1 as
+// ANTHROPIC_VERTEX_BASE_URL takes it. Which credential came with each request is the caller's to check.
 import { z } from "zod";
 import { anthropicErrorBody, anthropicStream } from "./anthropic-stream.ts";
 import { startModelHttpServer } from "./model-http-server.ts";
@@ -29,27 +34,70 @@ export async function startAnthropicModelServer(options: ModelServerOptions): Pr
   return { url: server.origin, requests: server.requests, close: server.close };
 }
 
+const BEDROCK_INVOKE = /^\/model\/([^/]+)\/(invoke|invoke-with-response-stream)$/;
+const VERTEX_PREDICT =
+  /^\/v1\/projects\/[^/]+\/locations\/[^/]+\/publishers\/anthropic\/models\/([^/:]+):(rawPredict|streamRawPredict)$/;
+
 async function handleAnthropic(request: IncomingModelRequest, script: ScriptSource): Promise<HandledRequest> {
   const path = request.url.split("?")[0] ?? "";
-  if (request.method === "POST" && path === "/v1/messages") {
-    const parsed = messagesRequest.safeParse(request.body);
-    if (!parsed.success) {
-      const reply = jsonError(400, `invalid messages request: ${z.prettifyError(parsed.error)}`);
-      return { kind: "other", reply };
-    }
-    const body = parsed.data;
-    // The agent's conversation carries its tools; side calls (titles, summaries) carry none.
-    const isTurn = (body.tools?.length ?? 0) > 0;
-    const turnIndex = countAnswers(body.messages);
-    const turn = isTurn ? await turnFor(script, { turnIndex, body: request.body }) : auxiliaryTurn;
-    const model = body.model ?? "claude-scripted";
-    const inputTokens = estimateTokens(request.body);
-    const reply =
-      body.stream === true
-        ? { kind: "stream" as const, parts: anthropicStream(turn, { model, inputTokens }) }
-        : anthropicMessage(turn, model, inputTokens);
-    return isTurn ? { kind: "turn", turnIndex, reply } : { kind: "auxiliary", reply };
+  const bedrock = request.method === "POST" ? BEDROCK_INVOKE.exec(path) : null;
+  if (bedrock) {
+    return answerMessages(request, script, {
+      model: decodeURIComponent(bedrock[1] ?? ""),
+      stream: bedrock[2] === "invoke-with-response-stream",
+      encoding: "aws-event-stream",
+    });
   }
+  const vertex = request.method === "POST" ? VERTEX_PREDICT.exec(path) : null;
+  if (vertex) {
+    return answerMessages(request, script, {
+      model: decodeURIComponent(vertex[1] ?? ""),
+      stream: vertex[2] === "streamRawPredict",
+      encoding: "sse",
+    });
+  }
+  if (request.method === "GET" && path === "/inference-profiles") {
+    return {
+      kind: "other",
+      reply: { kind: "json", status: 200, body: { inferenceProfileSummaries: [] } },
+    };
+  }
+  if (request.method === "POST" && path === "/v1/messages") {
+    return answerMessages(request, script, { encoding: "sse" });
+  }
+  return handleOther(request, path);
+}
+
+/** A Messages call; the model and whether it streams come from the path on the clouds, else from the body. */
+async function answerMessages(
+  request: IncomingModelRequest,
+  script: ScriptSource,
+  form: { model?: string; stream?: boolean; encoding: "sse" | "aws-event-stream" },
+): Promise<HandledRequest> {
+  const parsed = messagesRequest.safeParse(request.body);
+  if (!parsed.success) {
+    const reply = jsonError(400, `invalid messages request: ${z.prettifyError(parsed.error)}`);
+    return { kind: "other", reply };
+  }
+  const body = parsed.data;
+  // The agent's conversation carries its tools; side calls (titles, summaries) carry none.
+  const isTurn = (body.tools?.length ?? 0) > 0;
+  const turnIndex = countAnswers(body.messages);
+  const turn = isTurn ? await turnFor(script, { turnIndex, body: request.body }) : auxiliaryTurn;
+  const model = form.model ?? body.model ?? "claude-scripted";
+  const inputTokens = estimateTokens(request.body);
+  const reply =
+    (form.stream ?? body.stream) === true
+      ? {
+          kind: "stream" as const,
+          parts: anthropicStream(turn, { model, inputTokens }),
+          encoding: form.encoding,
+        }
+      : anthropicMessage(turn, model, inputTokens);
+  return isTurn ? { kind: "turn", turnIndex, reply } : { kind: "auxiliary", reply };
+}
+
+function handleOther(request: IncomingModelRequest, path: string): HandledRequest {
   if (request.method === "POST" && path === "/v1/messages/count_tokens") {
     return {
       kind: "other",
@@ -58,7 +106,12 @@ async function handleAnthropic(request: IncomingModelRequest, script: ScriptSour
   }
   if (request.method === "GET" && path === "/v1/models") {
     const models = [
-      { type: "model", id: "claude-scripted", display_name: "Scripted", created_at: "2025-01-01T00:00:00Z" },
+      {
+        type: "model",
+        id: "claude-scripted",
+        display_name: "Scripted",
+        created_at: "2025-01-01T00:00:00Z",
+      },
     ];
     const body = { data: models, has_more: false, first_id: "claude-scripted", last_id: "claude-scripted" };
     return { kind: "other", reply: { kind: "json", status: 200, body } };

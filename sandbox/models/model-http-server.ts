@@ -3,6 +3,7 @@
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { bedrockChunk, EVENT_STREAM_CONTENT_TYPE } from "./aws-event-stream.ts";
 import { formatSseEvent } from "./sse.ts";
 
 /** One request a CLI made, as received; `kind` tells how the server treated it. */
@@ -13,6 +14,8 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   /** Parsed JSON body; the raw text when it is not JSON; undefined when empty. */
   body: unknown;
+  /** The body's bytes as received (what a signature covers). */
+  rawBody: Buffer;
   /**
    * "turn": a call of the agent's main conversation, answered from the script;
    * "auxiliary": another model call (a title, a summary) answered with a short text, script untouched;
@@ -23,7 +26,7 @@ export interface RecordedRequest {
   turnIndex?: number;
 }
 
-export type IncomingModelRequest = Pick<RecordedRequest, "method" | "url" | "headers" | "body">;
+export type IncomingModelRequest = Pick<RecordedRequest, "method" | "url" | "headers" | "body" | "rawBody">;
 
 /** A piece of a streamed reply. */
 export type StreamPart =
@@ -35,7 +38,8 @@ export type StreamPart =
 export type Reply =
   | { kind: "json"; status: number; body: unknown; headers?: Record<string, string> }
   | { kind: "empty"; status: number }
-  | { kind: "stream"; parts: StreamPart[] };
+  /** Server-sent events; or, for Bedrock, AWS event stream frames each carrying one event's JSON. */
+  | { kind: "stream"; parts: StreamPart[]; encoding?: "sse" | "aws-event-stream" };
 
 export interface HandledRequest {
   kind: RecordedRequest["kind"];
@@ -77,11 +81,13 @@ export async function startModelHttpServer(options: ModelHttpServerOptions): Pro
   });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const rawBody = await readBody(req);
     const incoming: IncomingModelRequest = {
       method: req.method ?? "GET",
       url: req.url ?? "/",
       headers: flattenHeaders(req),
-      body: parseBody(await readBody(req)),
+      body: parseBody(rawBody.toString("utf8")),
+      rawBody,
     };
     const handled = await options.handle(incoming);
     const recorded: RecordedRequest = { ...incoming, kind: handled.kind };
@@ -128,6 +134,10 @@ async function sendReply(res: ServerResponse, reply: Reply, closing: AbortSignal
   const gone = new AbortController();
   res.on("close", () => gone.abort());
   const stop = AbortSignal.any([gone.signal, closing]);
+  const aws = reply.encoding === "aws-event-stream";
+  const streamHeaders = aws
+    ? { "content-type": EVENT_STREAM_CONTENT_TYPE }
+    : { "content-type": "text/event-stream", "cache-control": "no-cache" };
   for (const part of reply.parts) {
     if (stop.aborted) return;
     if (part.kind === "delay") {
@@ -138,14 +148,11 @@ async function sendReply(res: ServerResponse, reply: Reply, closing: AbortSignal
       res.end(JSON.stringify(part.body));
       return;
     } else {
-      if (!res.headersSent) {
-        res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-      }
-      res.write(formatSseEvent(part.event, part.data));
+      if (!res.headersSent) res.writeHead(200, streamHeaders);
+      res.write(aws ? bedrockChunk(part.data) : formatSseEvent(part.event, part.data));
     }
   }
-  if (!res.headersSent)
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  if (!res.headersSent) res.writeHead(200, streamHeaders);
   res.end();
 }
 
@@ -162,11 +169,11 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
 }

@@ -13,6 +13,8 @@ export interface StsTrust {
   aud: string;
   subPatterns: readonly string[];
   jwks: { keys: JsonWebKey[] };
+  /** The credentials answered; default ISSUED (tests that must not find them in a file pass their own). */
+  issued?: typeof ISSUED;
 }
 
 export interface StsStandIn {
@@ -121,6 +123,7 @@ export async function startStsStandIn(trust: StsTrust): Promise<StsStandIn> {
       const verdict = check(form.get("WebIdentityToken") ?? "", trust);
       if (!verdict.ok) return send(verdict.status, errorResponse(verdict.code, verdict.message));
       const session = form.get("RoleSessionName") ?? "";
+      const issued = trust.issued ?? ISSUED;
       const roleName = trust.roleArn.replace(/^.*:role\//, "");
       const account = trust.roleArn.split(":")[4] ?? "";
       send(
@@ -134,10 +137,10 @@ export async function startStsStandIn(trust: StsTrust): Promise<StsStandIn> {
       <AssumedRoleId>AROAAGENTBRIDGETEST:${xml(session)}</AssumedRoleId>
     </AssumedRoleUser>
     <Credentials>
-      <SessionToken>${ISSUED.sessionToken}</SessionToken>
-      <SecretAccessKey>${ISSUED.secretAccessKey}</SecretAccessKey>
-      <Expiration>${ISSUED.expiration}</Expiration>
-      <AccessKeyId>${ISSUED.accessKeyId}</AccessKeyId>
+      <SessionToken>${issued.sessionToken}</SessionToken>
+      <SecretAccessKey>${issued.secretAccessKey}</SecretAccessKey>
+      <Expiration>${issued.expiration}</Expiration>
+      <AccessKeyId>${issued.accessKeyId}</AccessKeyId>
     </Credentials>
     <Provider>${xml(verdict.iss.replace(/^https:\/\//, ""))}</Provider>
   </AssumeRoleWithWebIdentityResult>
