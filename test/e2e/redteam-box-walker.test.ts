@@ -176,7 +176,9 @@ describe("red team: an agent that reads everything it can", () => {
     expect(haul).toContain(CANARIES.gitlabToken);
     expect(haul).toContain(CANARIES.modelKey);
     expect(haul).toContain(CANARIES.idToken);
-  });
+    // The walk reads up to 64 MiB; on a loaded machine (CI runs everything at once) that takes longer than
+    // the default 60 s, as the boxed walks below do.
+  }, 300_000);
 
   it("Claude Code with Bash allowed: nothing secret in what it read or sent", async () => {
     const turns: Turn[] = [[{ tool: "Bash", input: { command: walkCommand } }]];
