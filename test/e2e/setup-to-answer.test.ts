@@ -123,7 +123,8 @@ describe("agent-bridge setup, end to end", { timeout: 300_000 }, () => {
       settings["GITLAB_TOKEN"] ?? "",
       settings["WEBHOOK_SECRET_KEY"] ?? "",
       settings["WEBHOOK_SECRET"] ?? "",
-    ]) {
+    ].filter((secret) => secret !== "")) {
+      // A setting setup did not write (WEBHOOK_SECRET with a per-project key) has no value to look for.
       expect(text).not.toContain(secret);
     }
   });
