@@ -134,6 +134,64 @@ describe.each(ASSISTANT_NAMES)("the %s component", (assistant) => {
     }
   });
 
+  // Runs without a mention: GitLab's CI_PIPELINE_SOURCE values, doc ci/jobs/job_rules.md ("CI_PIPELINE_SOURCE
+  // predefined variable"): schedule, web (Run pipeline), api, trigger, pipeline (multi-project).
+  it("runs a prompt in schedules, Run pipeline, API, trigger and multi-project pipelines, `$` intact", () => {
+    const prompt = 'Update the changelog; costs are in $USD, keep "quotes"';
+    for (const source of ["schedule", "web", "api", "trigger", "pipeline"] as const) {
+      const variables = pipelineVariables(source);
+      const job = onlyJob(planComponent(assistant, { variables, inputs: { prompt } }));
+      expect(job.name, source).toBe(jobName);
+      expect(runtimeVariables(job, variables)).toMatchObject({
+        AGENT_PROMPT: prompt,
+        AGENT_ASSISTANT: assistant,
+      });
+    }
+    const fromFile = pipelineVariables("schedule");
+    const job = onlyJob(
+      planComponent(assistant, { variables: fromFile, inputs: { prompt_file: "ci/nightly.md" } }),
+    );
+    expect(runtimeVariables(job, fromFile)["AGENT_PROMPT_FILE"]).toBe("ci/nightly.md");
+  });
+
+  it("runs for AI_FLOW_INPUT alone, GitLab's documented prompt variable, in a pipeline run by hand", () => {
+    const variables = pipelineVariables("web", { AI_FLOW_INPUT: "Explain the build" });
+    expect(onlyJob(planComponent(assistant, { variables })).name).toBe(jobName);
+  });
+
+  it("never runs a prompt on a push, and leaves a prompt for the other assistant (AGENT_ASSISTANT) alone", () => {
+    const push = pipelineVariables("push", { AI_FLOW_INPUT: "x" });
+    expect(planComponent(assistant, { variables: push, inputs: { prompt: "x" } })).toEqual({
+      ok: false,
+      error: noJobsError,
+    });
+    const forOther = pipelineVariables("web", { AI_FLOW_INPUT: "x", AGENT_ASSISTANT: other(assistant) });
+    expect(planComponent(assistant, { variables: forOther })).toEqual({ ok: false, error: noJobsError });
+    const forThis = pipelineVariables("web", { AI_FLOW_INPUT: "x", AGENT_ASSISTANT: assistant });
+    expect(onlyJob(planComponent(assistant, { variables: forThis })).name).toBe(jobName);
+  });
+
+  it("runs in merge request pipelines only as merge_request_pipelines says", () => {
+    const variables = pipelineVariables("merge_request_event", { CI_MERGE_REQUEST_IID: "3" });
+    const plan = (inputs: Record<string, string>) => planComponent(assistant, { variables, inputs });
+    const none = { ok: false, error: noJobsError };
+    expect(plan({ prompt: "fix the lint" })).toEqual(none);
+    expect(plan({ merge_request_pipelines: "prompt" })).toEqual(none);
+    expect(onlyJob(plan({ merge_request_pipelines: "prompt", prompt: "fix the lint" })).name).toBe(jobName);
+    for (const mode of ["review", "review_every_push"]) {
+      const job = onlyJob(plan({ merge_request_pipelines: mode }));
+      expect(runtimeVariables(job, variables)["AGENT_MR_PIPELINES"]).toBe(mode);
+    }
+    // The mode is for merge request pipelines only: it never makes a push or a schedule run.
+    for (const source of ["push", "schedule"] as const) {
+      const other = planComponent(assistant, {
+        variables: pipelineVariables(source),
+        inputs: { merge_request_pipelines: "review" },
+      });
+      expect(other, source).toEqual(none);
+    }
+  });
+
   it("runs for a raw TRIGGER_PAYLOAD only when trigger_payload is accept", () => {
     const variables = pipelineVariables("trigger", { TRIGGER_PAYLOAD: '{"object_kind":"note"}' });
     expect(planComponent(assistant, { variables })).toEqual({ ok: false, error: noJobsError });
@@ -366,6 +424,17 @@ deploy:
     const job = onlyJob(planConsumer(consumer, { variables }));
     expect(job.name).toBe(`agent-bridge-${assistant}`);
     expect(job.stage).toBe(assistant === "codex" ? "deploy" : "test");
+  });
+
+  it("a prompt that names no assistant runs both; AGENT_ASSISTANT picks one", () => {
+    const both = pipelineVariables("schedule", { AGENT_PROMPT: "Tidy the README" });
+    const names = jobs(planConsumer(consumer, { variables: both })).map((j) => j.name);
+    expect(names).toEqual(["build", "agent-bridge-claude", "agent-bridge-codex"]);
+    for (const assistant of ASSISTANT_NAMES) {
+      const one = pipelineVariables("web", { AI_FLOW_INPUT: "Tidy the README", AGENT_ASSISTANT: assistant });
+      const picked = jobs(planConsumer(consumer, { variables: one })).map((j) => j.name);
+      expect(picked).toEqual(["build", `agent-bridge-${assistant}`]);
+    }
   });
 
   it("inputs mode: the project's own agent_bridge_event input is passed on to both components", () => {

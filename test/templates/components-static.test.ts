@@ -184,21 +184,31 @@ describe.each(ASSISTANT_NAMES)("templates/%s.yml", (assistant) => {
     expect(agent).toBeLessThanOrEqual(job - 2);
   });
 
-  it("excludes every pipeline that is not an event's before anything else, and matches its assistant only", () => {
+  it("excludes pushes and unknown sources before anything else, and matches its assistant only", () => {
     const rules = mainJob(assistant)["rules"] as Json[];
+    const sources = ["api", "trigger", "web", "schedule", "pipeline", "merge_request_event"];
     expect(rules[0]).toEqual({
-      if: '$CI_PIPELINE_SOURCE != "api" && $CI_PIPELINE_SOURCE != "trigger" && $CI_PIPELINE_SOURCE != "web"',
+      if: sources.map((source) => `$CI_PIPELINE_SOURCE != "${source}"`).join(" && "),
       when: "never",
     });
     const positive = rules.filter((rule) => rule["when"] === undefined);
+    const guard = rules.findIndex((rule) => rule["if"] === `$AGENT_ASSISTANT != "${assistant}"`);
+    expect(rules[guard]?.["when"]).toBe("never");
     for (const rule of positive) {
       const condition = String(rule["if"]);
-      // Each positive rule names this assistant, or demands the raw payload be accepted explicitly.
+      // Each positive rule names this assistant, demands the raw payload be accepted explicitly, or comes
+      // after the guard that leaves a pipeline naming the other assistant (AGENT_ASSISTANT) out.
       expect(
         condition.includes(`"${assistant}"`) ||
-          condition.includes('$AGENT_BRIDGE_TRIGGER_PAYLOAD == "accept"'),
+          condition.includes('$AGENT_BRIDGE_TRIGGER_PAYLOAD == "accept"') ||
+          rules.indexOf(rule) > guard,
         condition,
       ).toBe(true);
+    }
+    // A merge request pipeline runs only where the project chose it.
+    for (const rule of positive) {
+      const condition = String(rule["if"]);
+      if (condition.includes("merge_request_event")) expect(condition).toMatch(/\$AGENT_MR_PIPELINES/);
     }
     // The last rule is never a catch-all.
     expect(rules.at(-1)?.["if"]).toBeDefined();

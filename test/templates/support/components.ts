@@ -196,7 +196,7 @@ export function bridgeEvent(assistant: AssistantName, overrides: Partial<BridgeE
 
 /** Predefined variables of a pipeline as GitLab evaluates rules with them. */
 export function pipelineVariables(
-  source: "push" | "api" | "trigger" | "web" | "merge_request_event" | "schedule",
+  source: "push" | "api" | "trigger" | "web" | "merge_request_event" | "schedule" | "pipeline",
   extra: Record<string, string> = {},
 ): Record<string, string> {
   return {
