@@ -34,14 +34,8 @@ import { mcpToolName } from "../job/mcp/tool-specs.ts";
 import { createRedactor, secretValuesFromEnv } from "../job/redact.ts";
 import { reviewOutcome } from "../job/review-outcome.ts";
 import type { JobSteps, RunJobOptions, RunJobResult, StepBase } from "../job/run-types.ts";
-
-/** A step was cut short by the deadline or a signal. */
-class RunStoppedError extends Error {
-  override readonly name = "RunStoppedError";
-  constructor(readonly reason: StopReason) {
-    super(reason.kind === "deadline" ? "the run's deadline passed" : `stopped by ${reason.signal}`);
-  }
-}
+import { describePublish, statsOf } from "../job/run-words.ts";
+import { guarded, once, RunStoppedError } from "../job/step-guard.ts";
 
 export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   const env = options.env;
@@ -75,6 +69,23 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   if (resolved.stage === "skip") {
     log(`nothing to do: ${resolved.reason}`);
     return { exitCode: 0, outcome: "skipped", reason: resolved.reason };
+  }
+  if (resolved.stage === "prompt") {
+    // No event: a run without a mention (job/prompt-run/), with no placeholder to tell.
+    const { runPromptJob } = await import("../job/prompt-run/run.ts");
+    return runPromptJob({
+      options,
+      env,
+      request: resolved.request,
+      startedAt,
+      now,
+      fetchImpl,
+      secrets,
+      redact,
+      setRedactor: (next) => void (redactor = next),
+      log,
+      gitlabFor,
+    });
   }
   if (resolved.stage === "no-event") {
     const message = describeError(resolved.error);
@@ -295,63 +306,10 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   }
 }
 
-/** Runs one step, unless the run was stopped; a stop while it runs ends the wait at once. */
-async function guarded<T>(
-  name: string,
-  work: () => T | Promise<T>,
-  deadline: RunDeadline,
-  log: (line: string) => void,
-): Promise<T> {
-  if (deadline.stopped) throw new RunStoppedError(deadline.stopped);
-  log(`step: ${name}`);
-  const signal = deadline.signal;
-  let onAbort: (() => void) | undefined;
-  const stopped = new Promise<never>((_resolve, reject) => {
-    onAbort = () => reject(new RunStoppedError(stopReasonOf(signal) ?? { kind: "signal", signal: "abort" }));
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  // A step that ignores the signal must not hold the run: the race ends the wait, and the placeholder is
-  // written while the step is left behind (the process exits after the final note).
-  stopped.catch(() => undefined);
-  try {
-    return await Promise.race([Promise.resolve().then(work), stopped]);
-  } finally {
-    if (onAbort) signal.removeEventListener("abort", onAbort);
-  }
-}
-
-/** The first call runs `work`; later calls get the same promise. */
-function once(work: () => Promise<void>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  return () => (running ??= work());
-}
-
 function onAgentEvent(event: AgentEvent, placeholder: Placeholder, log: (line: string) => void): void {
   if (event.kind === "todo") placeholder.progress(event.text);
   const text = event.text.length > 500 ? `${event.text.slice(0, 500)}…` : event.text;
   log(`[agent ${event.kind}] ${text.replace(/\s+/g, " ")}`);
-}
-
-function statsOf(result: AgentRunResult) {
-  return {
-    ...(result.turns !== undefined ? { turns: result.turns } : {}),
-    ...(result.inputTokens !== undefined ? { inputTokens: result.inputTokens } : {}),
-    ...(result.outputTokens !== undefined ? { outputTokens: result.outputTokens } : {}),
-    ...(result.costUsd !== undefined ? { costUsd: result.costUsd } : {}),
-  };
-}
-
-function describePublish(publish: PublishResult): string {
-  switch (publish.kind) {
-    case "merge_request":
-      return `merge request !${publish.mergeRequestIid} from ${publish.branch}`;
-    case "commit":
-      return `commit ${publish.commitSha.slice(0, 8)} on ${publish.branch}`;
-    case "patch":
-      return `a patch of ${publish.patch.length} characters (fork)`;
-    case "none":
-      return "no changes";
-  }
 }
 
 function rawBaseUrl(env: Env): string | undefined {

@@ -46,11 +46,26 @@ export interface IssueFacts {
   webUrl: string;
 }
 
+/** A run on the project itself (a prompt run on the default branch): its work goes to a new branch. */
+export interface ProjectRunFacts {
+  /** Numbers the run's branch (the pipeline id): `{iid}` of the branch name template. */
+  runId: number;
+  /** A one-line title made from the prompt: the branch's slug and the merge request's title. */
+  title: string;
+  /** The pipeline's page, for the merge request's "Requested by". */
+  pipelineUrl: string | undefined;
+}
+
 export interface JobContext {
-  kind: "issue" | "merge_request";
+  /** project: a prompt run with no issue or merge request (its change becomes a merge request). */
+  kind: "issue" | "merge_request" | "project";
   issue?: IssueFacts;
   mergeRequest?: MergeRequestFacts;
-  /** The triggering note: its text is the instruction (the only text the agent is told to obey). */
+  project?: ProjectRunFacts;
+  /**
+   * The instruction (the only text the agent is told to obey): the triggering note, or a run's prompt
+   * (noteId 0, no note).
+   */
   trigger: {
     noteId: number;
     body: string;
@@ -150,16 +165,19 @@ export interface AgentRunner {
 // Publishing ------------------------------------------------------------------------------------------
 export interface Workspace {
   dir: string;
-  /** The branch the work is based on (issue: the base branch; MR: the target branch). */
+  /** The branch the work is based on (issue and project: the base branch; MR: the target branch). */
   baseBranch: string;
   /**
    * The branch commits go to; null when nothing may be pushed (a fork MR, or an MR whose source branch is
    * the default or a protected branch): the changes then come back as a patch.
    */
   workBranch: string | null;
-  mode: "issue" | "merge_request" | "fork_merge_request";
+  mode: "issue" | "merge_request" | "fork_merge_request" | "project";
   /** HEAD before the agent ran. */
   startSha: string;
 }
+
+/** What publishing and the tool bridge need of the request: whose run it is, in which project. */
+export type RunTarget = Pick<BridgeEvent, "assistant" | "projectId">;
 
 export type { PublishResult } from "../shared/placeholder/job-text.ts";

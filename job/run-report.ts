@@ -7,6 +7,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import type { Env } from "../shared/config/env-values.ts";
 import type { Redact } from "./contracts.ts";
+import type { PromptRequest } from "./prompt-run/request.ts";
 import type { RunJobResult } from "./run-types.ts";
 
 export const REPORT_FILE = "agent-bridge-report.json";
@@ -17,15 +18,7 @@ export interface RunReport {
   conclusion: RunJobResult["outcome"];
   reason: string | null;
   assistant: string | null;
-  trigger: {
-    kind: "note";
-    project_id: number;
-    project_path: string;
-    noteable_type: "Issue" | "MergeRequest";
-    noteable_iid: number;
-    note_id: number;
-    author: string;
-  } | null;
+  trigger: NoteTrigger | PromptTrigger | ReviewTrigger | null;
   branch: string | null;
   commit: string | null;
   merge_request: { iid: number; url: string } | null;
@@ -46,6 +39,44 @@ export interface RunReport {
   pipeline_id: number | null;
 }
 
+/** A mention (the receiver's event, or a raw Note Hook). */
+export interface NoteTrigger {
+  kind: "note";
+  project_id: number;
+  project_path: string;
+  noteable_type: "Issue" | "MergeRequest";
+  noteable_iid: number;
+  note_id: number;
+  author: string;
+}
+
+/** A pipeline with a prompt (AI_FLOW_INPUT, the prompt or prompt_file input). */
+export interface PromptTrigger {
+  kind: "prompt";
+  /** Where the prompt came from: AI_FLOW_INPUT, prompt, prompt_file. */
+  prompt_from: string;
+  /** CI_PIPELINE_SOURCE: schedule, web, api, trigger, pipeline, merge_request_event. */
+  pipeline_source: string;
+  project_id: number | null;
+  project_path: string | null;
+  /** What it ran on; iid null for the project itself. */
+  target: { type: "project" | "issue" | "merge_request"; iid: number | null };
+  /** Who started the pipeline (GITLAB_USER_LOGIN). */
+  author: string | null;
+  /** AI_FLOW_EVENT, when the pipeline set it. */
+  flow_event: string | null;
+}
+
+/** An automatic review in a merge request pipeline. */
+export interface ReviewTrigger {
+  kind: "auto_review";
+  pipeline_source: string;
+  project_id: number | null;
+  project_path: string | null;
+  merge_request_iid: number;
+  author: string | null;
+}
+
 export function buildRunReport(
   result: RunJobResult,
   env: Env,
@@ -61,7 +92,7 @@ export function buildRunReport(
     version: 1,
     conclusion: result.outcome,
     reason: text(result.reason),
-    assistant: event?.assistant ?? null,
+    assistant: event?.assistant ?? result.request?.assistant ?? null,
     trigger: event
       ? {
           kind: "note",
@@ -72,7 +103,9 @@ export function buildRunReport(
           note_id: event.noteId,
           author: event.authorUsername,
         }
-      : null,
+      : result.request
+        ? requestTrigger(result.request, env)
+        : null,
     branch: publish && "branch" in publish ? publish.branch : null,
     commit: publish && "commitSha" in publish ? publish.commitSha : null,
     merge_request:
@@ -80,7 +113,7 @@ export function buildRunReport(
         ? { iid: publish.mergeRequestIid, url: publish.mergeRequestUrl }
         : null,
     notes_written: {
-      placeholder_note_id: event?.placeholderNoteId ?? null,
+      placeholder_note_id: event?.placeholderNoteId ?? result.summaryNoteId ?? null,
       inline_comments: result.inlineComments ?? 0,
     },
     answer: agent ? redact(agent.finalText) : null,
@@ -95,6 +128,33 @@ export function buildRunReport(
     session_id: agent?.sessionId ?? null,
     job_url: env["CI_JOB_URL"]?.trim() || null,
     pipeline_id: Number.isInteger(pipeline) && pipeline > 0 ? pipeline : null,
+  };
+}
+
+function requestTrigger(request: PromptRequest, env: Env): PromptTrigger | ReviewTrigger {
+  const projectId = Number(env["CI_PROJECT_ID"]);
+  const project = {
+    project_id: Number.isInteger(projectId) && projectId > 0 ? projectId : null,
+    project_path: env["CI_PROJECT_PATH"]?.trim() || null,
+  };
+  const target = request.target;
+  if (request.mode === "review") {
+    return {
+      kind: "auto_review",
+      pipeline_source: request.pipelineSource,
+      ...project,
+      merge_request_iid: target.kind === "merge_request" ? target.iid : 0,
+      author: request.requestedBy ?? null,
+    };
+  }
+  return {
+    kind: "prompt",
+    prompt_from: request.origin,
+    pipeline_source: request.pipelineSource,
+    ...project,
+    target: { type: target.kind, iid: target.kind === "project" ? null : target.iid },
+    author: request.requestedBy ?? null,
+    flow_event: request.flowEvent ?? null,
   };
 }
 
@@ -115,6 +175,7 @@ export function reportDotenv(report: RunReport): string {
   const entries: Array<[string, string | number | null]> = [
     ["AGENT_RESULT_CONCLUSION", report.conclusion],
     ["AGENT_RESULT_ASSISTANT", report.assistant],
+    ["AGENT_RESULT_TRIGGER", report.trigger?.kind ?? null],
     ["AGENT_RESULT_BRANCH", report.branch],
     ["AGENT_RESULT_COMMIT", report.commit],
     ["AGENT_RESULT_MR_IID", report.merge_request?.iid ?? null],

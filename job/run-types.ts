@@ -17,6 +17,7 @@ import type {
 } from "./contracts.ts";
 import type { BridgeComments } from "./review-outcome.ts";
 import type { JobSettings } from "./settings/types.ts";
+import type { PromptRequest } from "./prompt-run/request.ts";
 
 /** What each step gets; a step uses what it needs. */
 export interface StepBase {
@@ -37,6 +38,9 @@ export interface StepBase {
   runDir: string;
   log: (line: string) => void;
 }
+
+/** What the steps that work the same with or without a mention get (the agent, its rules, its model). */
+export type RunBase = Omit<StepBase, "event">;
 
 export interface ToolBridgeHandle {
   /** How the agent CLI starts the MCP server that talks to the bridge. */
@@ -79,16 +83,16 @@ export interface JobSteps {
   buildContext(input: StepBase): Promise<JobContext>;
   prepareWorkspace(input: StepBase & { context: JobContext }): Promise<Workspace>;
   /** Puts the base branch's rules files into the workspace, and says how to put the branch's own back. */
-  applyBaseRules(input: StepBase & { workspace: Workspace }): Promise<AppliedRules>;
+  applyBaseRules(input: RunBase & { workspace: Workspace }): Promise<AppliedRules>;
   buildPrompt(
     input: StepBase & { context: JobContext; workspace: Workspace; rules: readonly RulesFile[] },
   ): PromptParts | Promise<PromptParts>;
-  modelEnv(input: StepBase): Promise<ModelEnv>;
+  modelEnv(input: RunBase): Promise<ModelEnv>;
   startToolBridge(
     input: StepBase & { context: JobContext; workspace: Workspace; placeholder: Placeholder },
   ): Promise<ToolBridgeHandle>;
   runAgent(
-    input: StepBase & {
+    input: RunBase & {
       context: JobContext;
       workspace: Workspace;
       prompt: PromptParts;
@@ -141,4 +145,8 @@ export interface RunJobResult {
   inlineComments?: number;
   /** The run's redactor, the model's credentials included, for what is reported after it. */
   redact?: Redact;
+  /** A run without a mention: what the pipeline asked for (a prompt, or an automatic review). */
+  request?: PromptRequest;
+  /** An automatic review's summary note. */
+  summaryNoteId?: number;
 }

@@ -216,7 +216,7 @@ export function runAgentStep(
       : undefined;
     const runnerOptions = { hostEnv: input.env, ...(box ? { box } : {}) };
     const runner =
-      input.event.assistant === "claude"
+      settings.assistant === "claude"
         ? createClaudeRunner({ ...claudeRunner, ...runnerOptions })
         : createCodexRunner(runnerOptions);
     const result = await runner
@@ -289,7 +289,7 @@ export const defaultJobSteps: JobSteps = {
     applyBaseRules({
       workdir: input.workspace.dir,
       baseRef: `refs/remotes/origin/${input.workspace.baseBranch}`,
-      assistant: input.event.assistant,
+      assistant: input.settings.assistant,
       hostEnv: input.env,
     }),
 

@@ -60,7 +60,8 @@ export const defaultMcpServerCommand = (): { command: string; args: string[] } =
 
 export interface ToolBridgeOptions {
   gitlab: GitLabRequester;
-  event: BridgeEvent;
+  /** Whose run, where; noteId goes into the inline comments' marker. */
+  event: Pick<BridgeEvent, "assistant" | "projectId" | "noteableType" | "noteId" | "confidential">;
   /** Given on merge requests: enables create_inline_comment. */
   mergeRequest?: MergeRequestFacts & { diffs: MergeRequestFileDiff[] };
   /** Receives each accepted checklist (already redacted), at most once per minProgressIntervalMs. */

@@ -75,13 +75,15 @@ const SUMMARY_MAX = 20_000;
 const FILES_SHOWN = 100;
 
 /**
- * What changed (the agent's summary), the files, `Closes #<iid>` (GitLab closes the issue on merge), and
- * who asked, through which job. Redacted as a whole.
+ * What changed (the agent's summary), the files, `Closes #<iid>` for an issue (GitLab closes it on merge),
+ * and who asked, through which job: in an issue, or by running a pipeline with a prompt. Redacted as a whole.
  */
 export function mergeRequestDescription(input: {
   summary: string;
   files: readonly ChangedPath[];
-  issueIid: number;
+  issueIid?: number;
+  /** A prompt run's pipeline, instead of an issue. */
+  pipeline?: { id: number; url: string | undefined };
   askerUsername: string;
   jobUrl: string;
   redact: Redact;
@@ -91,11 +93,18 @@ export function mergeRequestDescription(input: {
     truncate(input.redact(input.summary).trim(), SUMMARY_MAX) || "_The assistant gave no summary._";
   const files = input.files.slice(0, FILES_SHOWN).map((f) => `- ${codeSpan(f.path)} ${describe(f)}`);
   if (input.files.length > FILES_SHOWN) files.push(`- … and ${input.files.length - FILES_SHOWN} more`);
+  const pipeline = input.pipeline;
+  const where =
+    input.issueIid !== undefined
+      ? `in #${input.issueIid}`
+      : pipeline?.url
+        ? `with a prompt in [pipeline ${pipeline.id}](${pipeline.url})`
+        : `with a prompt in pipeline ${pipeline?.id ?? "?"}`;
   const text = [
     summary,
     `### Files changed (${input.files.length})\n\n${files.join("\n")}`,
-    `Closes #${input.issueIid}`,
-    `---\nRequested by @${input.askerUsername} in #${input.issueIid} · [CI job](${input.jobUrl})`,
+    ...(input.issueIid !== undefined ? [`Closes #${input.issueIid}`] : []),
+    `---\nRequested by @${input.askerUsername} ${where} · [CI job](${input.jobUrl})`,
   ].join("\n\n");
   return input.redact(text);
 }
@@ -119,4 +128,11 @@ export function codeSpan(text: string): string {
 /** The merge request's title: GitLab's own form for an issue's branch, `Resolve "<issue title>"`. */
 export function mergeRequestTitle(issueTitle: string, redact: Redact): string {
   return redact(`Resolve "${truncate(redact(issueTitle).replace(/\s+/g, " ").trim(), 200)}"`);
+}
+
+/** A prompt run's merge request: its prompt's first line. */
+export function promptMergeRequestTitle(promptTitle: string, redact: Redact): string {
+  return redact(
+    truncate(redact(promptTitle).replace(/\s+/g, " ").trim(), 200) || "Changes from a prompt run",
+  );
 }

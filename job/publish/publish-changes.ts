@@ -1,7 +1,7 @@
 // After the agent: what it changed in the workspace goes to GitLab, by the runner (the agent never holds a
 // push credential), as one commit by the bot with the person who asked as co-author:
 // - issue: the work branch is pushed (it must not exist yet) and a merge request "Closes #<iid>" opened, or
-//   the open one for that branch reused;
+//   the open one for that branch reused; a prompt run on the project the same, without an issue to close;
 // - same-project merge request: a new commit on the source branch, or the bot's own last commit amended and
 //   pushed with force-with-lease (`amend`; `auto` when the merge request is the bot's and nobody reviewed
 //   since that commit, amend-policy.ts). If the branch moved under the run, the change is replayed on the
@@ -18,7 +18,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import type { BridgeEvent, JobContext, PublishResult, Redact, Workspace } from "../contracts.ts";
+import type { JobContext, PublishResult, Redact, RunTarget, Workspace } from "../contracts.ts";
 import type { PushMode } from "../settings/types.ts";
 import type { GitLabRequester } from "../../shared/gitlab/client.ts";
 import { remoteUrl, type Git, type GitIdentity } from "../git.ts";
@@ -37,9 +37,14 @@ import {
   type Asker,
   type ChangedPath,
 } from "./commit.ts";
-import { mergeRequestDescription, mergeRequestTitle, openMergeRequest } from "./merge-request.ts";
+import {
+  mergeRequestDescription,
+  mergeRequestTitle,
+  openMergeRequest,
+  promptMergeRequestTitle,
+} from "./merge-request.ts";
 import { stagedPatch } from "./patch.ts";
-import { takenNames } from "../workspace/prepare-workspace.ts";
+import { newBranchFacts, takenNames } from "../workspace/prepare-workspace.ts";
 import { pushCommit, PushFailedError, remoteHeads, type PushLease } from "./push.ts";
 import { findSecretsInDiff, SecretInChangesError } from "./secret-scan.ts";
 import { changedSteeringFiles, jobGit, takeExcludes } from "../workspace/job-git-dir.ts";
@@ -60,7 +65,7 @@ export class GitDirChangedError extends Error {
 export interface PublishChangesOptions {
   gitlab: GitLabRequester;
   workspace: Workspace;
-  event: BridgeEvent;
+  event: RunTarget;
   context: JobContext;
   /** Author and committer of the commit. */
   bot: GitIdentity;
@@ -155,8 +160,8 @@ async function publishWith(
     message: (previous = []) => buildMessage(options, previous),
   };
   const commit = await commitIndex(git, { parents: [workspace.startSha], message: run.message() });
-  return workspace.mode === "issue"
-    ? publishIssueBranch(run, workspace.workBranch, commit, files)
+  return workspace.mode === "issue" || workspace.mode === "project"
+    ? publishNewBranch(run, workspace.workBranch, commit, files)
     : publishToMergeRequest(run, workspace.workBranch, commit);
 }
 
@@ -169,15 +174,15 @@ interface Run {
   message: (previousTrailers?: readonly string[]) => string;
 }
 
-async function publishIssueBranch(
+/** An issue's branch, or a prompt run's: pushed as a new branch, with a merge request into the base. */
+async function publishNewBranch(
   run: Run,
   firstBranch: string,
   commit: string,
   files: readonly ChangedPath[],
 ): Promise<PublishResult> {
   const { options, git } = run;
-  const issue = options.context.issue;
-  if (!issue) throw new Error("publishing an issue's work needs the issue in the job context");
+  const named = newBranchFacts(options.context);
   let branch = firstBranch;
   for (let attempt = 1; ; attempt++) {
     await assertPushTarget(options.gitlab, options.event.projectId, branch);
@@ -194,24 +199,31 @@ async function publishIssueBranch(
       throw new PushFailedError(branch, `the branch name kept being taken (${outcome.message})`);
     const wanted = issueBranchName({
       prefix: prefixOf(options),
-      iid: issue.iid,
-      title: options.redact(issue.title),
+      iid: named.iid,
+      title: options.redact(named.title),
       template: options.branchNameTemplate,
       assistant: options.event.assistant,
+      kind: named.kind,
     });
     branch = firstFreeBranchName(wanted, await takenNames(git, run.url, wanted));
   }
   await pointBranch(git, branch, commit);
 
+  const project = options.context.project;
   const mergeRequest = await openMergeRequest(options.gitlab, {
     projectId: options.event.projectId,
     sourceBranch: branch,
     targetBranch: options.workspace.baseBranch,
-    title: mergeRequestTitle(issue.title, options.redact),
+    title:
+      named.kind === "issue"
+        ? mergeRequestTitle(named.title, options.redact)
+        : promptMergeRequestTitle(named.title, options.redact),
     description: mergeRequestDescription({
       summary: options.summary,
       files,
-      issueIid: issue.iid,
+      ...(named.kind === "issue"
+        ? { issueIid: named.iid }
+        : { pipeline: { id: named.iid, url: project?.pipelineUrl } }),
       askerUsername: options.asker.username,
       jobUrl: options.jobUrl,
       redact: options.redact,
@@ -361,12 +373,19 @@ async function pointBranch(git: Git, branch: string, sha: string): Promise<void>
 }
 
 function buildMessage(options: PublishChangesOptions, previousTrailers: readonly string[]): string {
-  const { context, event, redact } = options;
+  const { context, redact } = options;
   const reference =
     context.kind === "issue"
-      ? `#${context.issue?.iid ?? event.noteableIid}`
-      : `!${context.mergeRequest?.iid ?? event.noteableIid}`;
+      ? `#${context.issue?.iid ?? "?"}`
+      : context.kind === "merge_request"
+        ? `!${context.mergeRequest?.iid ?? "?"}`
+        : `pipeline ${context.project?.runId ?? "?"}`;
   const webUrl = context.issue?.webUrl ?? context.mergeRequest?.webUrl;
+  // A prompt run has no note: it points at its pipeline (or at the merge request it ran on).
+  const requestUrl =
+    context.trigger.noteId > 0 && webUrl
+      ? `${webUrl}#note_${context.trigger.noteId}`
+      : (webUrl ?? context.project?.pipelineUrl ?? null);
   return commitMessage({
     title: commitTitle({
       instruction: redact(context.trigger.body),
@@ -374,7 +393,7 @@ function buildMessage(options: PublishChangesOptions, previousTrailers: readonly
       fallback: `Apply the changes asked for in ${reference}`,
     }),
     summary: options.summary,
-    requestUrl: webUrl ? `${webUrl}#note_${context.trigger.noteId}` : null,
+    requestUrl,
     askerUsername: options.asker.username,
     jobUrl: options.jobUrl,
     trailers: [...previousTrailers, coAuthorTrailer(options.asker, options.gitlabUrl)],

@@ -15,6 +15,7 @@ import {
   type EventSourceName,
   type PlaceholderLocation,
 } from "../event-input.ts";
+import { readPromptRequest, type PromptRequest } from "../prompt-run/request.ts";
 import { acceptTriggerPayload } from "../trigger-payload.ts";
 import {
   loadJobAssistant,
@@ -37,6 +38,8 @@ export interface ResolveRunOptions {
 export type ResolvedRun =
   /** Nothing for this job to do (no event, another assistant's, a note that summons no one). */
   | { stage: "skip"; reason: string }
+  /** No event, but the pipeline carries a prompt, or is a merge request pipeline's automatic review. */
+  | { stage: "prompt"; request: PromptRequest }
   /** The event could not be read; `placeholder` when it still says where its placeholder is. */
   | {
       stage: "no-event";
@@ -69,9 +72,10 @@ export async function resolveRun(options: ResolveRunOptions): Promise<ResolvedRu
   let event: BridgeEvent;
   let source: EventSourceName;
   try {
+    const assistant = loadJobAssistant(env);
     const input = await readEventInput({
       env,
-      assistant: loadJobAssistant(env),
+      assistant,
       readFile: options.readFile,
       acceptTrigger: async (hook, forAssistant) => {
         if (!gitlab) throw gitlabProblem ?? new Error("GitLab settings missing");
@@ -87,6 +91,12 @@ export async function resolveRun(options: ResolveRunOptions): Promise<ResolvedRu
         });
       },
     });
+    if (input.kind === "skip" && input.source === null && assistant !== undefined) {
+      const prompt = readPromptRequest(env, assistant);
+      return prompt.kind === "prompt"
+        ? { stage: "prompt", request: prompt.request }
+        : { stage: "skip", reason: prompt.reason };
+    }
     if (input.kind === "skip") return { stage: "skip", reason: input.reason };
     event = input.event;
     source = input.source;

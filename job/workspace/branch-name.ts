@@ -115,6 +115,8 @@ export function issueBranchName(input: {
   template?: string | undefined;
   /** `claude` or `codex`, for `{assistant}` (default: the prefix without its slashes). */
   assistant?: string;
+  /** `{kind}`: issue, or prompt for a prompt run's branch (its iid is the pipeline's id). */
+  kind?: "issue" | "prompt";
 }): string {
   if (!Number.isSafeInteger(input.iid) || input.iid <= 0) {
     throw new InvalidBranchNameError(
@@ -126,7 +128,7 @@ export function issueBranchName(input: {
   const name = renderBranchNameTemplate(template, {
     prefix: input.prefix,
     assistant: input.assistant ?? input.prefix.replace(/\/+$/, ""),
-    kind: "issue",
+    kind: input.kind ?? "issue",
     iid: String(input.iid),
     slug: slugify(input.title),
   });

@@ -1,6 +1,6 @@
 // Gets the CI checkout (CI_PROJECT_DIR: the default branch, maybe a detached HEAD, maybe shallow, its origin
 // perhaps using the job token) onto the branch the agent will work on, before the agent runs:
-// - issue: a new branch `<prefix><iid>-<slug>` (or the settings' branch name template) from origin/<base>;
+// - issue (and a prompt run on the project, numbered by its pipeline): a new branch `<prefix><iid>-<slug>` (or the settings' branch name template) from origin/<base>;
 //   if that name exists on GitLab from an earlier run, the first free `-2`, `-3`, … (a fresh branch never
 //   builds on, or fights with, older work);
 // - same-project merge request: the source branch at its head on GitLab;
@@ -11,7 +11,7 @@
 // job's own git directory for publishing is made (workspace-guard.ts). The work branch is never the default
 // branch nor a protected one: an issue branch that would be is refused; a merge request whose source
 // branch is gets a workspace with no work branch, so its changes come back as a patch.
-import type { BridgeEvent, JobContext, Redact, Workspace } from "../contracts.ts";
+import type { JobContext, Redact, RunTarget, Workspace } from "../contracts.ts";
 import type { GitLabRequester } from "../../shared/gitlab/client.ts";
 import { createGit, remoteUrl, type Git } from "../git.ts";
 import { assertBranchName, firstFreeBranchName, issueBranchName } from "./branch-name.ts";
@@ -29,7 +29,7 @@ export interface PrepareWorkspaceOptions {
   token: string;
   /** The project's full path, e.g. group/app. */
   projectPath: string;
-  event: BridgeEvent;
+  event: RunTarget;
   context: JobContext;
   /** The branch an issue's work starts from (the settings' base branch, else the default branch). */
   baseBranch: string;
@@ -70,9 +70,9 @@ export async function prepareWorkspace(options: PrepareWorkspaceOptions): Promis
   await removeCheckoutCredentials(git);
   const url = remoteUrl(options.gitlabUrl, options.projectPath);
   const prepared =
-    options.context.kind === "issue"
-      ? await prepareIssue(git, url, options)
-      : await prepareMergeRequest(git, url, options);
+    options.context.kind === "merge_request"
+      ? await prepareMergeRequest(git, url, options)
+      : await prepareNewBranch(git, url, options);
   const startSha = await git.out(["rev-parse", "--verify", "HEAD^{commit}"]);
   await rememberWorkspace(git, options.privateDir);
   return { dir: options.dir, ...prepared, startSha };
@@ -80,18 +80,19 @@ export async function prepareWorkspace(options: PrepareWorkspaceOptions): Promis
 
 type Prepared = Omit<Workspace, "dir" | "startSha">;
 
-async function prepareIssue(git: Git, url: string, options: PrepareWorkspaceOptions): Promise<Prepared> {
-  const issue = options.context.issue;
-  if (!issue) throw new WorkspaceError("the job context is an issue's but carries no issue facts");
+/** An issue's work, or a prompt run's on the project: a new branch from the base branch. */
+async function prepareNewBranch(git: Git, url: string, options: PrepareWorkspaceOptions): Promise<Prepared> {
+  const named = newBranchFacts(options.context);
   const base = assertBranchName(options.baseBranch);
   await fetchBranches(git, url, [base]);
   const redact = options.redact ?? ((text: string) => text);
   const wanted = issueBranchName({
     prefix: options.branchPrefix,
-    iid: issue.iid,
-    title: redact(issue.title),
+    iid: named.iid,
+    title: redact(named.title),
     template: options.branchNameTemplate,
     assistant: options.event.assistant,
+    kind: named.kind,
   });
   const branch = firstFreeBranchName(wanted, await takenNames(git, url, wanted));
   const verdict = await checkPushTarget(options.gitlab, options.event.projectId, branch);
@@ -102,7 +103,23 @@ async function prepareIssue(git: Git, url: string, options: PrepareWorkspaceOpti
     );
   }
   await git.run(["checkout", "-q", "--no-track", "-B", branch, `refs/remotes/origin/${base}`, "--"]);
-  return { baseBranch: base, workBranch: branch, mode: "issue" };
+  return { baseBranch: base, workBranch: branch, mode: named.kind === "issue" ? "issue" : "project" };
+}
+
+/** What names a new branch: the issue's iid and title, or a prompt run's number and title. */
+export function newBranchFacts(context: JobContext): {
+  kind: "issue" | "prompt";
+  iid: number;
+  title: string;
+} {
+  if (context.kind === "project") {
+    if (!context.project)
+      throw new WorkspaceError("the job context is a project run's but carries no run facts");
+    return { kind: "prompt", iid: context.project.runId, title: context.project.title };
+  }
+  const issue = context.issue;
+  if (!issue) throw new WorkspaceError("the job context is an issue's but carries no issue facts");
+  return { kind: "issue", iid: issue.iid, title: issue.title };
 }
 
 async function prepareMergeRequest(

@@ -7,7 +7,7 @@
 // Redaction is not done here: the Placeholder passes every body through the job's redactor.
 import { assistantDisplayName } from "../gitlab/assistant.ts";
 import { ASSISTANTS, type Assistant } from "../mention/index.ts";
-import { markerFor, type PlaceholderStatus } from "./marker.ts";
+import { markerFor, type MarkerTrigger, type PlaceholderStatus } from "./marker.ts";
 import { neutralizeMentions } from "./neutralize-mentions.ts";
 
 /** What the job published, as the placeholder reports it (job/publish makes it). */
@@ -54,6 +54,10 @@ export interface PlaceholderHead {
   jobUrl: string;
   /** The CI job that works on it, named in the marker. */
   jobId?: number;
+  /** An automatic review's summary note: no note asked (triggerNoteId is the merge request's global id). */
+  trigger?: MarkerTrigger;
+  /** The head commit an automatic review looks at, in its marker. */
+  sha?: string;
 }
 
 export interface RunStats {
@@ -166,8 +170,18 @@ export function renderFailed(
 
 function markers(head: PlaceholderHead, status: PlaceholderStatus): string[] {
   const job = head.jobId !== undefined ? { job: head.jobId } : {};
+  const trigger = head.trigger !== undefined ? { trigger: head.trigger } : {};
+  const sha = head.sha !== undefined ? { sha: head.sha } : {};
   return [
-    markerFor({ kind: "placeholder", assistant: head.assistant, note: head.triggerNoteId, status, ...job }),
+    markerFor({
+      kind: "placeholder",
+      assistant: head.assistant,
+      note: head.triggerNoteId,
+      status,
+      ...job,
+      ...trigger,
+      ...sha,
+    }),
   ];
 }
 

@@ -27,11 +27,23 @@ export interface BridgeMarker {
   note: number;
 }
 
+/**
+ * The triggers that leave a placeholder without a note that asked: an automatic review's summary note (its
+ * `note` is then the merge request's global id, and the next review of that merge request finds the note
+ * by this and edits it instead of adding another).
+ */
+export const MARKER_TRIGGERS = ["auto_review"] as const;
+export type MarkerTrigger = (typeof MARKER_TRIGGERS)[number];
+
 /** What a placeholder's marker says besides whose it is. */
 export interface PlaceholderFacts {
   status?: PlaceholderStatus;
   /** The CI job working on it. */
   job?: number;
+  /** Set when no note asked (an automatic review). */
+  trigger?: MarkerTrigger;
+  /** The merge request's head commit an automatic review looked at. */
+  sha?: string;
 }
 
 const PREFIX = "<!-- agent-bridge:";
@@ -41,6 +53,8 @@ const MarkerDataSchema = z.object({
   note: z.int().check(z.positive()),
   status: z.optional(z.enum(PLACEHOLDER_STATUSES)),
   job: z.optional(z.int().check(z.positive())),
+  trigger: z.optional(z.enum(MARKER_TRIGGERS)),
+  sha: z.optional(z.string().check(z.regex(/^[0-9a-f]{7,64}$/))),
 });
 const LEGACY_STATUS_PATTERN = /<!-- agent-bridge:status (working|done|failed) -->/;
 const LEGACY_JOB_LINK_PATTERN = /\[View the job\]\([^)\s]*\/-\/jobs\/(\d+)\)/g;
@@ -49,6 +63,8 @@ export function markerFor(marker: BridgeMarker & PlaceholderFacts): string {
   const data: Record<string, string | number> = { assistant: marker.assistant, note: marker.note };
   if (marker.status !== undefined) data["status"] = marker.status;
   if (marker.job !== undefined) data["job"] = marker.job;
+  if (marker.trigger !== undefined) data["trigger"] = marker.trigger;
+  if (marker.sha !== undefined) data["sha"] = marker.sha;
   return `${PREFIX}${marker.kind} ${JSON.stringify(data)} -->`;
 }
 
@@ -100,13 +116,15 @@ function readMarkers(body: string): Array<BridgeMarker & PlaceholderFacts> {
     }
     const data = MarkerDataSchema.safeParse(json);
     if (!data.success) continue;
-    const { assistant, note, status, job } = data.data;
+    const { assistant, note, status, job, trigger, sha } = data.data;
     found.push({
       kind,
       assistant,
       note,
       ...(status !== undefined ? { status } : {}),
       ...(job !== undefined ? { job } : {}),
+      ...(trigger !== undefined ? { trigger } : {}),
+      ...(sha !== undefined ? { sha } : {}),
     });
   }
   return found;

@@ -98,19 +98,7 @@ async function jobWorld(upstream: string, auth: Record<string, string>) {
 async function bridgeFor(workdir: string, assistant: "claude" | "codex"): Promise<ToolBridge> {
   const bridge = await startToolBridge({
     gitlab: { request: () => Promise.reject(new Error("no GitLab in this test")) },
-    event: {
-      assistant,
-      projectId: 1,
-      projectPath: "g/p",
-      noteableType: "Issue",
-      noteableIid: 1,
-      noteId: 2,
-      discussionId: null,
-      placeholderNoteId: 3,
-      authorId: 4,
-      authorUsername: "attacker",
-      confidential: false,
-    },
+    event: { assistant, projectId: 1, noteableType: "Issue", noteId: 2, confidential: false },
     onProgress: () => undefined,
     minProgressIntervalMs: 0,
     redact: (text) => text,

@@ -9,6 +9,8 @@ import { LabelsSchema, looseArray, text, UserRefSchema } from "./schema-helpers.
 
 /** A merge request as GET /projects/:id/merge_requests[/:iid] and POST /projects/:id/merge_requests answer it. */
 export const MergeRequestSchema = z.object({
+  /** The global id (an automatic review's summary marker names the merge request by it). */
+  id: z.number().int().nullish(),
   iid: z.number().int(),
   title: z.string(),
   description: text,
