@@ -98,7 +98,10 @@ export const GITLAB_VARS = declare({
   },
 });
 
-/** Read by job/event-input.ts (the event) and the loaders (AGENT_ASSISTANT). */
+/**
+ * Read by job/event-input.ts (the event), job/prompt-run/request.ts (a run without a mention) and the
+ * loaders (AGENT_ASSISTANT).
+ */
 export const EVENT_VARS = declare({
   AGENT_BRIDGE_EVENT: {
     description:
@@ -106,8 +109,34 @@ export const EVENT_VARS = declare({
     default: null,
   },
   AI_FLOW_CONTEXT: {
-    description: "The same event under GitLab's agent-platform name, with AI_FLOW_INPUT and AI_FLOW_EVENT.",
+    description:
+      "The same event under GitLab's agent-platform name, with AI_FLOW_INPUT and AI_FLOW_EVENT; or, for a run with a prompt, GitLab's own serialized issue or merge request, which the run then works on (read back from GitLab in this project).",
     default: null,
+  },
+  AI_FLOW_INPUT: {
+    description:
+      "A prompt, GitLab's documented variable for it: a schedule, Run pipeline, API, trigger or multi-project pipeline that sets it runs the prompt (before the prompt and prompt_file inputs).",
+    default: null,
+  },
+  AI_FLOW_EVENT: {
+    description:
+      "GitLab's trigger name (mention, assign, assign_reviewer); a prompt run records it in its report.",
+    default: null,
+  },
+  AGENT_PROMPT: {
+    description:
+      "The component's `prompt` input: the prompt of runs without a mention. A change becomes a merge request (on a merge request pipeline, commits on its branch); no change leaves the answer in the job log and the report.",
+    default: null,
+  },
+  AGENT_PROMPT_FILE: {
+    description:
+      "The component's `prompt_file` input: the prompt as a repository file, read at the pipeline's commit (in a merge request pipeline, from the target branch).",
+    default: null,
+  },
+  AGENT_MR_PIPELINES: {
+    description:
+      "The component's `merge_request_pipelines` input: never, prompt (the prompt runs on the merge request), review (an automatic review once per merge request that is not a draft) or review_every_push.",
+    default: "never",
   },
   TRIGGER_PAYLOAD: {
     description:
