@@ -19,14 +19,8 @@ import type { GitLabClient } from "../shared/gitlab/client.ts";
 import { describeError } from "../shared/gitlab/gitlab-api-error.ts";
 import { createNodeGitLabClient } from "../shared/gitlab/node-client.ts";
 import { assistantDisplayName } from "../shared/gitlab/assistant.ts";
-import type { AgentEvent, AgentRunResult, BridgeEvent, PublishResult, Redact } from "../job/contracts.ts";
-import {
-  createRunDeadline,
-  describeStop,
-  stopReasonOf,
-  type RunDeadline,
-  type StopReason,
-} from "../job/deadline.ts";
+import type { AgentEvent, BridgeEvent, Redact } from "../job/contracts.ts";
+import { createRunDeadline, describeStop, stopReasonOf } from "../job/deadline.ts";
 import { placeholderLocation, type PlaceholderLocation } from "../job/event-input.ts";
 import { createPlaceholder, type Placeholder } from "../shared/placeholder/lifecycle.ts";
 import { JobFailure } from "../job/job-failure.ts";
