@@ -8,7 +8,7 @@ import {
   createProjectAccessToken,
   getTokenSelf,
   revokeProjectAccessToken,
-} from "../../shared/gitlab/project-admin.ts";
+} from "../../shared/gitlab/api/access-tokens.ts";
 import { isGitLabApiError } from "../../shared/gitlab/gitlab-api-error.ts";
 import { facts, SetupStop, type SetupContext } from "./context.ts";
 import { botLevel } from "./preflight.ts";

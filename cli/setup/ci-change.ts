@@ -1,13 +1,10 @@
 // The include-block step of `agent-bridge setup`: the edit planned by ci-config.ts, committed straight onto
 // the default branch (--commit) or proposed on the branch agent-bridge/setup in a merge request. A file that
 // already has it changes nothing; an open merge request that already proposes it is left as it is.
-import {
-  commitFile,
-  createMergeRequest,
-  findOpenMergeRequest,
-  readFile,
-  branchExists,
-} from "../../shared/gitlab/project-admin.ts";
+import { branchExists } from "../../shared/gitlab/api/branches.ts";
+import { commitFile } from "../../shared/gitlab/api/commits.ts";
+import { createMergeRequest, findOpenMergeRequestFrom } from "../../shared/gitlab/api/merge-requests.ts";
+import { readRepositoryFile } from "../../shared/gitlab/api/repository-files.ts";
 import { planCiFile, type CiPlan } from "./ci-config.ts";
 import { facts, SetupStop, type SetupContext } from "./context.ts";
 
@@ -59,9 +56,9 @@ export async function ciChangeStep(ctx: SetupContext): Promise<void> {
     return;
   }
 
-  const open = await findOpenMergeRequest(ctx.gitlab, f.project.id, SETUP_BRANCH);
+  const open = await findOpenMergeRequestFrom(ctx.gitlab, f.project.id, SETUP_BRANCH);
   const onBranch = (await branchExists(ctx.gitlab, f.project.id, SETUP_BRANCH))
-    ? await readFile(ctx.gitlab, f.project.id, f.ciPath, SETUP_BRANCH)
+    ? await readRepositoryFile(ctx.gitlab, f.project.id, f.ciPath, SETUP_BRANCH)
     : null;
   if (open && onBranch === edit.content) {
     ctx.state.pendingMergeRequest = open.web_url ?? `!${open.iid}`;
@@ -82,7 +79,9 @@ export async function ciChangeStep(ctx: SetupContext): Promise<void> {
   });
   const mr =
     open ??
-    (await createMergeRequest(ctx.gitlab, f.project.id, {
+    (await createMergeRequest(ctx.gitlab, {
+      projectId: f.project.id,
+      removeSourceBranch: true,
       sourceBranch: SETUP_BRANCH,
       targetBranch: f.defaultBranch,
       title: "Add agent-bridge: @claude and @codex in issues and merge requests",

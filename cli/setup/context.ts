@@ -3,7 +3,7 @@
 // that cannot go on throws SetupStop with the fix; the steps before any change (preflight) find every bad
 // input, so a stop never leaves something half-made that a re-run cannot finish.
 import type { GitLabRequester } from "../../shared/gitlab/client.ts";
-import type { AdminProject } from "../../shared/gitlab/project-admin.ts";
+import type { Project } from "../../shared/gitlab/api/projects.ts";
 import type { Assistant } from "../../shared/mention/index.ts";
 import type { IncludeSource } from "./ci-config.ts";
 
@@ -71,7 +71,7 @@ export class SetupStop extends Error {
 }
 
 export interface SetupFacts {
-  project: AdminProject;
+  project: Project;
   defaultBranch: string;
   caller: { id: number; username: string; level: number };
   /** The text of the CI file on the default branch; undefined when there is none. */

@@ -6,15 +6,12 @@ import { ACCESS_LEVELS } from "../../shared/gitlab/access-levels.ts";
 import { getMemberAccessLevel } from "../../shared/gitlab/api/members.ts";
 import { getCurrentUser } from "../../shared/gitlab/api/users.ts";
 import { isGitLabApiError } from "../../shared/gitlab/gitlab-api-error.ts";
-import {
-  branchExists,
-  getProject,
-  getProtectedBranch,
-  getTokenSelf,
-  listVariables,
-  readFile,
-  type ProtectedBranch,
-} from "../../shared/gitlab/project-admin.ts";
+import { getTokenSelf } from "../../shared/gitlab/api/access-tokens.ts";
+import { branchExists, findProtectedBranch, type ProtectedBranch } from "../../shared/gitlab/api/branches.ts";
+import { getProject } from "../../shared/gitlab/api/projects.ts";
+import { readRepositoryFile } from "../../shared/gitlab/api/repository-files.ts";
+import { listProjectVariablesWithValues } from "../../shared/gitlab/api/variables.ts";
+import { readPages } from "../../shared/gitlab/paginate.ts";
 import { planCiFile } from "./ci-config.ts";
 import { MODEL_KEY_VARIABLE, SetupStop, type SetupContext, type SetupFacts } from "./context.ts";
 
@@ -112,7 +109,7 @@ export async function preflight(ctx: SetupContext): Promise<SetupFacts> {
     ]);
   }
 
-  const protection = await getProtectedBranch(gitlab, project.id, defaultBranch);
+  const protection = await findProtectedBranch(gitlab, project.id, defaultBranch);
   if (!protectionLetsIn(protection, botLevel(ctx))) {
     throw new SetupStop(
       STEP,
@@ -137,7 +134,10 @@ export async function preflight(ctx: SetupContext): Promise<SetupFacts> {
   if (options.botToken !== undefined) await checkGivenBot(ctx, project.id);
 
   const variables = new Map<string, { value: string | null; masked: boolean; protected: boolean }>();
-  for (const v of await listVariables(gitlab, project.id)) {
+  const listed = await readPages((page) => listProjectVariablesWithValues(gitlab, project.id, page), {
+    maxPages: 20,
+  });
+  for (const v of listed.items) {
     if ((v.environment_scope ?? "*") !== "*") continue;
     variables.set(v.key, {
       value: v.value ?? null,
@@ -161,7 +161,7 @@ export async function preflight(ctx: SetupContext): Promise<SetupFacts> {
       "Add the include block there yourself (docs/quickstart.md), then run setup again without that step's change",
     ]);
   }
-  const ciFile = await readFile(gitlab, project.id, ciPath, defaultBranch);
+  const ciFile = await readRepositoryFile(gitlab, project.id, ciPath, defaultBranch);
   const dryRun = planCiFile(ciFile, {
     assistants: options.assistants,
     source: options.include,

@@ -2,7 +2,7 @@
 // assistant, posted as you, then a wait until the bot's placeholder for it says done or failed. The figure
 // it prints, from the mention to the answer, is the one a person waits for.
 import { createNote } from "../../shared/gitlab/api/notes.ts";
-import { createIssue } from "../../shared/gitlab/project-admin.ts";
+import { createIssue } from "../../shared/gitlab/api/issues.ts";
 import { findBotPlaceholders } from "../../shared/placeholder/find.ts";
 import { facts, SetupStop, type SetupContext } from "./context.ts";
 

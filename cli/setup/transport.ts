@@ -5,7 +5,7 @@
 // In trigger mode the webhook's payload itself is a pipeline variable, so the setting must let the trigger's
 // owner set variables. https://docs.gitlab.com/ci/variables/#restrict-pipeline-variables
 import { ACCESS_LEVELS } from "../../shared/gitlab/access-levels.ts";
-import { updateProject } from "../../shared/gitlab/project-admin.ts";
+import { updateProject } from "../../shared/gitlab/api/projects.ts";
 import { facts, SetupStop, type SetupContext } from "./context.ts";
 import { botLevel } from "./preflight.ts";
 

@@ -1,7 +1,7 @@
 // The CI/CD variables step of `agent-bridge setup`: the model keys (masked and protected, as the quickstart
 // asks), the extra settings given with --variable (protected, not masked: a model endpoint or name is no
 // secret), and the one write every step uses to set a variable so that a value already right stays as it is.
-import { createVariable, updateVariable, type VariableWrite } from "../../shared/gitlab/project-admin.ts";
+import { createVariable, updateVariable, type VariableWrite } from "../../shared/gitlab/api/variables.ts";
 import { isGitLabApiError } from "../../shared/gitlab/gitlab-api-error.ts";
 import { facts, MODEL_KEY_VARIABLE, SetupStop, type Outcome, type SetupContext } from "./context.ts";
 

@@ -5,14 +5,10 @@
 // (https://docs.gitlab.com/ci/triggers/#use-a-webhook). The hook's secret is the one derived for this project
 // from WEBHOOK_SECRET_KEY (shared/webhook/scoped-secrets.ts), so a leaked one opens this project only; a
 // receiver already on one shared WEBHOOK_SECRET keeps it until a key is given.
-import {
-  createHook,
-  createTrigger,
-  listHooks,
-  listTriggers,
-  updateHook,
-  type Hook,
-} from "../../shared/gitlab/project-admin.ts";
+import { createHook, listProjectHooks, updateHook, type Hook } from "../../shared/gitlab/api/hooks.ts";
+import { createTrigger, listTriggers } from "../../shared/gitlab/api/pipeline-triggers.ts";
+import type { GitLabRequester } from "../../shared/gitlab/client.ts";
+import { readPages } from "../../shared/gitlab/paginate.ts";
 import { MIN_SECRET_KEY_LENGTH } from "../../shared/config/webhook-settings.ts";
 import { deriveWebhookSecret } from "../../shared/webhook/scoped-secrets.ts";
 import { facts, SetupStop, type SetupContext } from "./context.ts";
@@ -54,7 +50,7 @@ async function receiverMode(ctx: SetupContext, url: string): Promise<void> {
   if (!bot) throw new Error("setup: the bot step has not run");
   const file = ctx.options.receiverEnvFile;
   const previous = parseEnvFile((await ctx.readTextFile(file)) ?? "");
-  const hooks = await listHooks(ctx.gitlab, project.id);
+  const hooks = await allHooks(ctx.gitlab, project.id);
   const hook = hooks.find((h) => h.url === url);
 
   const chosen = chooseSecret(ctx, project.id, previous);
@@ -154,7 +150,8 @@ function chooseSecret(ctx: SetupContext, projectId: number, previous: Record<str
 async function triggerMode(ctx: SetupContext): Promise<void> {
   const { project, defaultBranch } = facts(ctx);
   // GitLab shows a trigger's full token to its owner only: ours is the one with our description and a full token.
-  const triggers = await listTriggers(ctx.gitlab, project.id);
+  const triggers = (await readPages((page) => listTriggers(ctx.gitlab, project.id, page), { maxPages: 20 }))
+    .items;
   let trigger = triggers.find((t) => t.description === TRIGGER_DESCRIPTION && t.token.length > 12);
   if (trigger) {
     ctx.report({ step: "trigger token", outcome: "unchanged", detail: `"${TRIGGER_DESCRIPTION}" exists` });
@@ -164,7 +161,7 @@ async function triggerMode(ctx: SetupContext): Promise<void> {
   }
   const base = `${ctx.options.gitlabUrl}/api/v4/projects/${project.id}/ref/${encodeURIComponent(defaultBranch)}/trigger/pipeline`;
   const url = `${base}?token=${trigger.token}`;
-  const hooks = await listHooks(ctx.gitlab, project.id);
+  const hooks = await allHooks(ctx.gitlab, project.id);
   const hook = hooks.find((h) => h.url.split("?")[0] === base);
   if (!hook) {
     await createHook(ctx.gitlab, project.id, { url });
@@ -183,4 +180,8 @@ async function triggerMode(ctx: SetupContext): Promise<void> {
   } else {
     ctx.report({ step: STEP, outcome: "unchanged", detail: `${base}?token=[trigger token] gets comments` });
   }
+}
+
+async function allHooks(gl: GitLabRequester, projectId: number): Promise<Hook[]> {
+  return (await readPages((page) => listProjectHooks(gl, projectId, page), { maxPages: 20 })).items;
 }

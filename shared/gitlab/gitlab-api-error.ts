@@ -61,6 +61,16 @@ export function isGitLabApiError(error: unknown): error is GitLabApiError {
   return error instanceof GitLabApiError;
 }
 
+/** undefined for GitLab's 404: the thing does not exist (or the caller may not see it); other errors pass. */
+export async function orMissing<T>(promise: Promise<T>): Promise<T | undefined> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (isGitLabApiError(error) && error.kind === "http" && error.status === 404) return undefined;
+    throw error;
+  }
+}
+
 /** One readable line for any error: GitLab's summary, an Error's message, or the value. */
 export function describeError(error: unknown): string {
   if (isGitLabApiError(error)) return error.summary;

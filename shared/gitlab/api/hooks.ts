@@ -1,16 +1,17 @@
-// A project's webhooks, as the doctor checks that one of them sends note events to the receiver, and a hook's
-// logged deliveries, whose answers say whether the receiver accepted the hook's secret.
-// https://docs.gitlab.com/api/project_webhooks/#list-webhooks-for-a-project
+// A project's webhooks: the doctor checks that one of them sends note events to the receiver (and reads a
+// hook's logged deliveries, whose answers say whether the receiver accepted the hook's secret); setup makes
+// or mends that one. https://docs.gitlab.com/api/project_webhooks/
 import { z } from "zod";
 import type { GitLabRequester } from "../client.ts";
 import { getPage, type Page, type PageRequest } from "../paginate.ts";
-import { route } from "./route.ts";
+import { call, route } from "./route.ts";
 
 export const HookSchema = z.object({
   id: z.number().int(),
   url: z.string(),
   note_events: z.boolean().nullish(),
   confidential_note_events: z.boolean().nullish(),
+  push_events: z.boolean().nullish(),
   alert_status: z.string().nullish(),
   disabled_until: z.string().nullish(),
 });
@@ -50,4 +51,51 @@ export function listHookEvents(
   page: PageRequest,
 ): Promise<Page<HookEvent>> {
   return getPage(gl, HOOK_EVENTS.path({ id: projectId, hook_id: hookId }), z.array(HookEventSchema), page);
+}
+
+const ADD_HOOK = route("POST", "/projects/:id/hooks", "project_webhooks/#add-a-webhook-to-a-project");
+const EDIT_HOOK = route("PUT", "/projects/:id/hooks/:hook_id", "project_webhooks/#edit-a-project-webhook");
+const DELETE_HOOK = route(
+  "DELETE",
+  "/projects/:id/hooks/:hook_id",
+  "project_webhooks/#delete-project-webhook",
+);
+
+/** The events the bridge needs, and no others: a receiver has no use for pushes. */
+export interface HookWrite {
+  url: string;
+  token?: string;
+}
+
+function hookBody(hook: HookWrite): Record<string, unknown> {
+  return {
+    url: hook.url,
+    ...(hook.token === undefined ? {} : { token: hook.token }),
+    note_events: true,
+    confidential_note_events: true,
+    push_events: false,
+    enable_ssl_verification: true,
+  };
+}
+
+export function createHook(gl: GitLabRequester, projectId: number, hook: HookWrite): Promise<Hook> {
+  return call(gl, ADD_HOOK, { id: projectId }, { json: hookBody(hook), schema: HookSchema });
+}
+
+export function updateHook(
+  gl: GitLabRequester,
+  projectId: number,
+  hookId: number,
+  hook: HookWrite,
+): Promise<Hook> {
+  return call(
+    gl,
+    EDIT_HOOK,
+    { id: projectId, hook_id: hookId },
+    { json: hookBody(hook), schema: HookSchema },
+  );
+}
+
+export function deleteHook(gl: GitLabRequester, projectId: number, hookId: number): Promise<unknown> {
+  return call(gl, DELETE_HOOK, { id: projectId, hook_id: hookId });
 }

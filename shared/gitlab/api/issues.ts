@@ -1,4 +1,5 @@
-// An issue, as the job's context reads it. https://docs.gitlab.com/api/issues/#single-project-issue
+// An issue, as the job's context reads it, and the one setup opens for its test mention.
+// https://docs.gitlab.com/api/issues/
 import { z } from "zod";
 import type { GitLabRequester } from "../client.ts";
 import { call, route, withSignal } from "./route.ts";
@@ -26,4 +27,15 @@ export function getIssue(
   signal?: AbortSignal,
 ): Promise<IssueAnswer> {
   return call(gl, ISSUE, { id: projectId, issue_iid: iid }, { schema: IssueSchema, ...withSignal(signal) });
+}
+
+const IssueRefSchema = z.object({ iid: z.number().int(), web_url: z.string().nullish() });
+const CREATE_ISSUE = route("POST", "/projects/:id/issues", "issues/#new-issue");
+
+export function createIssue(
+  gl: GitLabRequester,
+  projectId: number,
+  issue: { title: string; description: string },
+): Promise<z.infer<typeof IssueRefSchema>> {
+  return call(gl, CREATE_ISSUE, { id: projectId }, { json: issue, schema: IssueRefSchema });
 }

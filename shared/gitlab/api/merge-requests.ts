@@ -157,3 +157,17 @@ export function listOpenMergeRequests(
     },
   );
 }
+
+/** The open merge request from `sourceBranch`, whatever its target (setup's own branch). */
+export function findOpenMergeRequestFrom(
+  gl: GitLabRequester,
+  projectId: number,
+  sourceBranch: string,
+): Promise<MergeRequestAnswer | undefined> {
+  return call(
+    gl,
+    LIST_MRS,
+    { id: projectId },
+    { query: { state: "opened", source_branch: sourceBranch }, schema: z.array(MergeRequestSchema) },
+  ).then((list) => list.find((mr) => mr.source_branch === sourceBranch));
+}

@@ -2,6 +2,7 @@
 // JSON form needs the same Reporter access as /raw. https://docs.gitlab.com/api/repository_files/
 import { z } from "zod";
 import type { GitLabRequester } from "../client.ts";
+import { orMissing } from "../gitlab-api-error.ts";
 import { call, route } from "./route.ts";
 
 export const RepositoryFileSchema = z.object({ content: z.string(), encoding: z.string().nullish() });
@@ -27,4 +28,14 @@ export async function getRepositoryFileText(
     { query: { ref }, schema: RepositoryFileSchema },
   );
   return encoding === "base64" ? Buffer.from(content, "base64").toString("utf8") : content;
+}
+
+/** The file's text on a ref; undefined when it does not exist there. */
+export function readRepositoryFile(
+  gl: GitLabRequester,
+  projectId: number,
+  path: string,
+  ref: string,
+): Promise<string | undefined> {
+  return orMissing(getRepositoryFileText(gl, projectId, path, ref));
 }
