@@ -1,6 +1,7 @@
 // The variables both assistants read: provider, limits, tools, branches, push mode, instructions, context,
-// the answer's schema, the signing key; and two read elsewhere in the job (AGENT_REPORT_DIR by
-// job/run-report.ts, AGENT_SECRET_VARIABLES by job/redact.ts), declared here for the docs and --help.
+// the answer's schema, the signing key; and four read elsewhere in the job (AGENT_REPORT_DIR by
+// job/run-report.ts, AGENT_SECRET_VARIABLES by job/redact.ts, the box's AGENT_BRIDGE_BOX_USER and
+// AGENT_BRIDGE_UNBOXED_AGENT_CAN_READ_SECRETS by job/box/isolation.ts), declared here for the docs and --help.
 import { integer, oneOf, problem, raw } from "../../shared/config/env-values.ts";
 import {
   BRANCH_NAME_PLACEHOLDERS,
@@ -8,6 +9,7 @@ import {
   DEFAULT_BRANCH_NAME_TEMPLATE,
 } from "./branch-name-template.ts";
 import { branch, isValidRefName, jsonOrPath, toolList, usernamePatterns } from "./fields.ts";
+import { BOX_USER_ENV, DEFAULT_BOX_USER, UNBOXED_ENV } from "../box/isolation.ts";
 import { declare } from "./setting.ts";
 import { signingKeyField } from "./signing-key.ts";
 import {
@@ -126,5 +128,14 @@ export const AGENT_VARS = declare({
     description:
       "Comma-separated names of more variables whose values are redacted from everything posted to GitLab (variables named like *TOKEN*, *SECRET*, *PASSWORD*, *API_KEY* always are).",
     default: null,
+  },
+  [BOX_USER_ENV]: {
+    description: `The user the agent runs as when the job is root (the agent-bridge images create ${DEFAULT_BOX_USER}); it must exist and not be root.`,
+    default: DEFAULT_BOX_USER,
+  },
+  [UNBOXED_ENV]: {
+    description:
+      "true: run the agent on a runner that offers no box (no user of its own, no namespaces), where it can read what the job can (the component's unboxed_agent_can_read_secrets input). Otherwise such a run stops and says why.",
+    default: "false",
   },
 });

@@ -33,6 +33,11 @@ import { startOpenAIModelServer } from "../../sandbox/models/openai-server.ts";
 import type { Turn } from "../../sandbox/models/script.ts";
 import { git, tempDir, tempGitRepo, type TempDir } from "../sandbox/models/temp-git-repo.ts";
 import { encodedForms, WALKER_SOURCE } from "./support/walker.ts";
+import { cloudModelGateway, type CloudGateway } from "../../job/cloud/model-credentials.ts";
+import { issuer, mintIdToken } from "../unit/cloud/support/gitlab-id-token.ts";
+import { startGoogleStandIn, type GoogleStandIn } from "../unit/cloud/support/google-sts-stand-in.ts";
+import { checkSigV4 } from "../unit/cloud/support/sigv4-check.ts";
+import { startStsStandIn, type StsStandIn } from "../unit/cloud/support/sts-stand-in.ts";
 
 // Made at run time, so no file the walker may read (this test's source among them) holds them.
 const canary = (prefix: string) => `${prefix}${randomBytes(18).toString("hex")}`;
@@ -41,9 +46,21 @@ const CANARIES = {
   ciJobToken: canary("ci-job-"),
   modelKey: canary("sk-ant-"),
   idToken: canary("eyJ-id-"),
+  // What the gateways hold: the role's AWS credentials, Google's federated and access tokens, a
+  // subscription's OAuth token (the GitLab ID token they are got with joins once minted).
+  awsAccessKeyId: `ASIA${randomBytes(8).toString("hex").toUpperCase()}`,
+  awsSecretAccessKey: canary("aws-secret-"),
+  awsSessionToken: canary("aws-session-"),
+  googleFederated: canary("ya29.fed-"),
+  googleAccess: canary("ya29.acc-"),
+  oauthToken: canary("sk-ant-oat01-"),
+  /** Replaced by the GitLab ID token a gateway test mints. */
+  gitlabIdToken: canary("eyJ-unminted-"),
 };
 
-const cleanups: Array<TempDir | ModelServer | ModelProxy | ToolBridge> = [];
+const cleanups: Array<
+  TempDir | ModelServer | ModelProxy | ToolBridge | StsStandIn | GoogleStandIn | CloudGateway
+> = [];
 const holders: ChildProcess[] = [];
 afterEach(async () => {
   for (const holder of holders.splice(0)) holder.kill("SIGKILL");
@@ -212,4 +229,122 @@ describe("red team: an agent that reads everything it can", () => {
     expectNoCanary(await haulOf(repo), "the walker's haul");
     expectNoCanary(JSON.stringify(server.requests.map((r) => r.body)), "what Codex sent its model");
   }, 300_000);
+
+  describe("Claude Code on Bedrock, Vertex AI and a subscription, through the model proxy", () => {
+    const ROLE = "arn:aws:iam::123456789012:role/agent-bridge-ci";
+    const PROVIDER = "projects/1/locations/global/workloadIdentityPools/pool-1/providers/gitlab";
+    const SERVICE_ACCOUNT = "agent-bridge-vertex@my-project-1.iam.gserviceaccount.com";
+
+    /** The job's model environment for a provider, as `agent-bridge run` makes it, with stand-ins for the clouds. */
+    async function gatewayFor(
+      provider: "bedrock" | "vertex" | "oauth",
+      server: ModelServer,
+    ): Promise<{ env: Record<string, string>; idToken: string }> {
+      const idToken = await mintIdToken();
+      CANARIES.gitlabIdToken = idToken;
+      if (provider === "oauth") {
+        const proxy = await startModelProxy({
+          upstream: server.url,
+          auth: { authorization: `Bearer ${CANARIES.oauthToken}` },
+        });
+        cleanups.push(proxy);
+        return {
+          env: { ANTHROPIC_BASE_URL: proxy.baseUrl, CLAUDE_CODE_OAUTH_TOKEN: DUMMY_MODEL_KEY },
+          idToken,
+        };
+      }
+      if (provider === "bedrock") {
+        const sts = await startStsStandIn({
+          roleArn: ROLE,
+          aud: "https://gitlab.com",
+          subPatterns: ["project_path:platform/api:*"],
+          jwks: await issuer.jwks(),
+          issued: {
+            accessKeyId: CANARIES.awsAccessKeyId,
+            secretAccessKey: CANARIES.awsSecretAccessKey,
+            sessionToken: CANARIES.awsSessionToken,
+            expiration: "2030-01-02T03:04:05Z",
+          },
+        });
+        cleanups.push(sts);
+        const gateway = await cloudModelGateway("bedrock", {
+          env: {
+            AWS_ROLE_ARN: ROLE,
+            AWS_REGION: "us-east-1",
+            AGENT_BRIDGE_ID_TOKEN: idToken,
+            ANTHROPIC_BEDROCK_BASE_URL: server.url,
+          },
+          stsEndpoint: sts.endpoint,
+        });
+        cleanups.push(gateway);
+        return { env: gateway.env, idToken };
+      }
+      const google = await startGoogleStandIn({
+        idToken,
+        providerName: PROVIDER,
+        serviceAccount: SERVICE_ACCOUNT,
+        federatedToken: CANARIES.googleFederated,
+        accessToken: CANARIES.googleAccess,
+      });
+      cleanups.push(google);
+      const gateway = await cloudModelGateway("vertex", {
+        env: {
+          GCP_WORKLOAD_IDENTITY_PROVIDER: PROVIDER,
+          GCP_SERVICE_ACCOUNT: SERVICE_ACCOUNT,
+          ANTHROPIC_VERTEX_PROJECT_ID: "my-project-1",
+          CLOUD_ML_REGION: "us-east5",
+          AGENT_BRIDGE_ID_TOKEN: idToken,
+          ANTHROPIC_VERTEX_BASE_URL: `${server.url}/v1`,
+        },
+        googleStsUrl: google.stsUrl,
+        iamCredentialsUrl: google.iamCredentialsUrl,
+      });
+      cleanups.push(gateway);
+      return { env: gateway.env, idToken };
+    }
+
+    for (const provider of ["bedrock", "vertex", "oauth"] as const) {
+      it(`${provider}: the upstream gets the right credential, the box holds none in any encoding`, async () => {
+        const turns: Turn[] = [[{ tool: "Bash", input: { command: walkCommand } }]];
+        const server = await startAnthropicModelServer({ script: ({ turnIndex }) => turns[turnIndex] });
+        cleanups.push(server);
+        const { repo } = await jobWorld("http://127.0.0.1:9", {
+          "x-api-key": CANARIES.modelKey,
+        });
+        const { env } = await gatewayFor(provider, server);
+        const bridge = await bridgeFor(repo, "claude");
+        const result = await boxedRun((box) => createClaudeRunner({ bin: claudeBin, box }), {
+          prompt: "Do the task.",
+          workdir: repo,
+          model: claudeScriptedModel,
+          allowedTools: ["Bash", "Read", "Write"],
+          extraArgs: [],
+          env: { ...env, CLAUDE_CODE_MAX_RETRIES: "0" },
+          mcp: bridge.launch,
+        });
+        expect(result.status, result.error).toBe("success");
+        const turnsSeen = server.requests.filter((r) => r.kind === "turn");
+        expect(turnsSeen.length).toBeGreaterThan(turns.length);
+        for (const request of turnsSeen) {
+          if (provider === "bedrock") {
+            expect(request.url).toMatch(/^\/model\/[^/]+\/invoke-with-response-stream$/);
+            const verdict = await checkSigV4(request, {
+              accessKeyId: CANARIES.awsAccessKeyId,
+              secretAccessKey: CANARIES.awsSecretAccessKey,
+            });
+            expect(verdict, verdict.why).toMatchObject({ ok: true, service: "bedrock", region: "us-east-1" });
+            expect(request.headers["x-amz-security-token"]).toBe(CANARIES.awsSessionToken);
+          } else if (provider === "vertex") {
+            expect(request.url).toMatch(/:streamRawPredict$/);
+            expect(request.headers["authorization"]).toBe(`Bearer ${CANARIES.googleAccess}`);
+          } else {
+            expect(request.headers["authorization"]).toBe(`Bearer ${CANARIES.oauthToken}`);
+            expect(request.headers["anthropic-beta"]).toContain("oauth-");
+          }
+        }
+        expectNoCanary(await haulOf(repo), "the walker's haul");
+        expectNoCanary(JSON.stringify(server.requests.map((r) => r.body)), "what Claude Code sent its model");
+      }, 300_000);
+    }
+  });
 });
