@@ -48,6 +48,7 @@ export function createSweep(
           found: result.tasks.length,
           handedOff,
           recentlyClaimed: result.claimed,
+          refusedBefore: result.refused,
           durationMs: now() - started,
         }),
       );

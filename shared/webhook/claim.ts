@@ -12,6 +12,12 @@ import type { Assistant } from "../mention/index.ts";
 
 export const CLAIM_EMOJI = "eyes";
 
+/**
+ * Left by the bridge on a note whose author may not summon it (a Guest, a denied user, a bot): GitLab's state
+ * remembers the refusal, so the sweep does not take the note up again on every run; the 👀 is given back.
+ */
+export const REFUSED_EMOJI = "no_entry_sign";
+
 export type ClaimResult =
   /** This delivery placed the award. */
   | { status: "claimed"; awardId: number }

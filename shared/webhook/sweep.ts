@@ -1,7 +1,7 @@
 // The catch-up sweep: mentions of the last minutes that no delivery brought (a receiver that was down, a
 // delivery GitLab never made, a hook it disabled), found in GitLab and turned into tasks for the worker.
 // GitLab is the only state, as for the claim: a mention is left out when it carries the bridge's 👀 younger
-// than the claim's grace period (a task is on it); every other one becomes a task, and the worker's claim
+// than the claim's grace period (a task is on it) or its 🚫 (its author was refused); every other one becomes a task, and the worker's claim
 // makes serving it exactly once (a claimed note with its placeholders is a duplicate; one claimed by a worker
 // that died before its placeholder is taken over).
 //
@@ -17,7 +17,7 @@ import { readPages } from "../gitlab/paginate.ts";
 import type { GitLabRequester } from "../gitlab/client.ts";
 import { hasBridgeMarker } from "../placeholder/marker.ts";
 import { findMentions } from "../mention/index.ts";
-import { CLAIM_EMOJI } from "./claim.ts";
+import { CLAIM_EMOJI, REFUSED_EMOJI } from "./claim.ts";
 import type { MentionTask } from "./mention-task.ts";
 import { INSTANCE_SCOPE } from "./scoped-secrets.ts";
 import { isProjectAllowed } from "./policy.ts";
@@ -35,6 +35,8 @@ export interface SweepResult {
   projects: number;
   /** Mentions of the window left out because a recent claim is on them. */
   claimed: number;
+  /** Mentions left out because the bridge refused their author before (its 🚫 on the note). */
+  refused: number;
 }
 
 const PAGE = 100;
@@ -48,12 +50,18 @@ export async function sweepMentions(gl: GitLabRequester, options: SweepOptions):
 
   const tasks: MentionTask[] = [];
   let claimed = 0;
+  let refused = 0;
   for (const projectId of projectIds) {
     for (const event of await recentComments(gl, projectId, since)) {
       const task = taskOf(event, projectId, bridgeUserId, settings, options.now());
       if (!task) continue;
-      const awards = await listNoteAwardEmoji(gl, task);
-      const claim = awards.find((a) => a.name === CLAIM_EMOJI && a.user.id === bridgeUserId);
+      const awards = (await listNoteAwardEmoji(gl, task)).filter((a) => a.user.id === bridgeUserId);
+      // A note whose author the bridge refused once keeps its 🚫: asked again, GitLab would say the same.
+      if (awards.some((a) => a.name === REFUSED_EMOJI)) {
+        refused++;
+        continue;
+      }
+      const claim = awards.find((a) => a.name === CLAIM_EMOJI);
       if (claim && options.now() - Date.parse(claim.created_at) < settings.claimGraceSeconds * 1000) {
         claimed++;
         continue;
@@ -61,7 +69,7 @@ export async function sweepMentions(gl: GitLabRequester, options: SweepOptions):
       tasks.push(task);
     }
   }
-  return { tasks, projects: projectIds.length, claimed };
+  return { tasks, projects: projectIds.length, claimed, refused };
 }
 
 async function projectsToSweep(

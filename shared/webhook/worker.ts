@@ -10,7 +10,7 @@
 // (bridge user ∥ note ∥ project ∥ member ∥ user ∥ 👀 claim) ▸ placeholders ▸ pipelines; four for a
 // delivery of a group hook with a group secret, whose claim waits for the project.
 import type { WebhookSettings } from "../config/webhook-settings.ts";
-import { deleteAwardEmoji } from "../gitlab/api/award-emoji.ts";
+import { awardEmojiOnNote, deleteAwardEmoji } from "../gitlab/api/award-emoji.ts";
 import { getMemberAccessLevel } from "../gitlab/api/members.ts";
 import { getNote } from "../gitlab/api/notes.ts";
 import { getProject } from "../gitlab/api/projects.ts";
@@ -20,12 +20,13 @@ import { describeError, isGitLabApiError } from "../gitlab/gitlab-api-error.ts";
 import { isTransient } from "../gitlab/retry.ts";
 import { hasBridgeMarker } from "../placeholder/marker.ts";
 import { findMentions } from "../mention/index.ts";
-import { claimNote, type ClaimResult } from "./claim.ts";
+import { claimNote, REFUSED_EMOJI, type ClaimResult } from "./claim.ts";
 import { dispatchRuns, type RunOutcome } from "./dispatch.ts";
 import { formatDeliveryLog, type CallRecord, type DeliveryResult } from "./log.ts";
 import type { MentionTask } from "./mention-task.ts";
 import { authorRefusal, isProjectAllowed } from "./policy.ts";
 import { scopeRefusal } from "./scoped-secrets.ts";
+import { findThreadOf, isThreadNote } from "./thread-of.ts";
 
 export interface WorkResult {
   result: DeliveryResult;
@@ -220,12 +221,30 @@ export function createMentionWorker(deps: MentionWorkerDeps): MentionWorker {
       access.value,
       settings,
     );
-    if (refusal !== null) return refuse(refusal);
+    if (refusal !== null) {
+      // The refusal stays in GitLab as the bridge's 🚫 on the note, for the sweep (claim.ts, REFUSED_EMOJI);
+      // placed beside giving the 👀 back, in the same round trip.
+      const [, result] = await Promise.all([
+        awardEmojiOnNote(cleanup(), { ...ref, name: REFUSED_EMOJI }).catch(() => undefined),
+        refuse(refusal),
+      ]);
+      return result;
+    }
 
     const assistants =
       claim.value.status === "recovered"
         ? mentioned.filter((a) => (claim.value as { missing: string[] }).missing.includes(a))
         : mentioned;
+    // A reply found by the sweep does not say its thread: look it up, so the answer stays in the thread.
+    let discussionId = task.discussionId;
+    if (discussionId === null && isThreadNote(gitlabNote.type)) {
+      try {
+        discussionId = await findThreadOf(gl, ref);
+      } catch (error) {
+        await release();
+        return failed(error, "finding the note's thread");
+      }
+    }
     const internal = Boolean(gitlabNote.internal || gitlabNote.confidential);
     const { runs, placeholderErrors } = await dispatchRuns(gl, cleanup, {
       mention: {
@@ -234,7 +253,7 @@ export function createMentionWorker(deps: MentionWorkerDeps): MentionWorker {
         defaultBranch: project.value.default_branch ?? null,
         noteId: gitlabNote.id,
         noteType: gitlabNote.type ?? null,
-        discussionId: task.discussionId,
+        discussionId,
         internal,
         confidential: internal || task.confidential,
         authorId: gitlabNote.author.id,

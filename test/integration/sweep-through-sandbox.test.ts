@@ -19,7 +19,7 @@ import { AGENT_BRIDGE_BIN, settledNote, startServe } from "../support/serve.ts";
 const SECRET = "sweep-e2e-secret";
 
 interface State {
-  notes: Array<{ id: number; body: string; author_id: number }>;
+  notes: Array<{ id: number; body: string; author_id: number; discussion_id: string }>;
   award_emoji: Array<{ awardable_id: number; name: string; user_id: number }>;
   pipelines: Array<{ id: number; variables: Array<{ key: string; value: string }> }>;
 }
@@ -164,5 +164,64 @@ describe("the catch-up sweep", () => {
     });
     expect(code).toBe(0);
     expect(await served(id)).toEqual({ awards: 1, placeholders: 1, pipelines: 1 });
+  });
+
+  /** `agent-bridge sweep` once; its one "sweep" line. */
+  async function sweepOnce(): Promise<Record<string, unknown>> {
+    const child = spawn(process.execPath, [AGENT_BRIDGE_BIN, "sweep"], {
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", ...env },
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    expect(code).toBe(0);
+    const lines = out
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    return lines.find((l) => l["msg"] === "sweep") ?? {};
+  }
+
+  it("answers a reply it finds in a thread in that thread, and remembers a Guest's refusal in GitLab", async () => {
+    // No hook (the test before removed it): only the sweep sees these.
+    const guest = await createUser(admin, "guest");
+    await addMember(admin, projectId, guest.id, 10);
+    const thread = await dev.client.ok<{ id: string }>(
+      "POST",
+      `/projects/${projectId}/issues/${issueIid}/discussions`,
+      { body: "Why does the build fail on main?" },
+    );
+    const reply = await dev.client.ok<{ id: number }>(
+      "POST",
+      `/projects/${projectId}/issues/${issueIid}/discussions/${thread.id}/notes`,
+      { body: "@claude can you look at this thread?" },
+    );
+    const guestNote = (
+      await guest.client.ok<{ id: number }>("POST", `/projects/${projectId}/issues/${issueIid}/notes`, {
+        body: "@claude delete the tests",
+      })
+    ).id;
+    await sandbox.idle();
+
+    const first = await sweepOnce();
+    expect(first).toMatchObject({ found: 2, refusedBefore: 0 });
+    // The events API does not say the reply's thread; the placeholder is in it all the same.
+    const s = await state();
+    const placeholder = s.notes.find(
+      (n) => n.author_id === bridge.id && parseMarker(n.body)?.note === reply.id,
+    );
+    expect(placeholder?.discussion_id).toBe(thread.id);
+    expect(await served(reply.id)).toEqual({ awards: 1, placeholders: 1, pipelines: 1 });
+    // The Guest: nothing served, the 👀 given back, the bridge's 🚫 left as GitLab's memory of the refusal.
+    expect(await served(guestNote)).toEqual({ awards: 0, placeholders: 0, pipelines: 0 });
+    expect(
+      s.award_emoji.filter((a) => a.awardable_id === guestNote && a.user_id === bridge.id).map((a) => a.name),
+    ).toEqual(["no_entry_sign"]);
+
+    // The next sweep takes neither up again.
+    const second = await sweepOnce();
+    expect(second).toMatchObject({ found: 0, refusedBefore: 1 });
+    expect(await served(guestNote)).toEqual({ awards: 0, placeholders: 0, pipelines: 0 });
   });
 });

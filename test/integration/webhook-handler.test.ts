@@ -306,7 +306,7 @@ describe("webhook handler against the sandbox", () => {
     expect(placeholders).toHaveLength(1);
   });
 
-  it("ignores a note without a mention, and a mention by a guest (taking the claim back)", async () => {
+  it("ignores a note without a mention, and a mention by a guest (taking the claim back, leaving its 🚫)", async () => {
     const iid = await newIssue();
     const plain = await comment(dev, iid, "no assistant needed here");
     expect(deliveryFor(plain.id)?.body).toEqual({
@@ -316,7 +316,10 @@ describe("webhook handler against the sandbox", () => {
 
     const byGuest = await comment(guest, iid, "@claude do my bidding");
     expect(deliveryFor(byGuest.id)?.body).toEqual({ result: "ignored", reason: "insufficient access" });
-    expect(await awards(iid, byGuest.id)).toEqual([]);
+    // The 👀 is given back; the bridge's 🚫 stays, so the sweep does not ask GitLab again (claim.ts).
+    expect((await awards(iid, byGuest.id)).map((a) => [a.name, a.user.id])).toEqual([
+      ["no_entry_sign", bridge.id],
+    ]);
     expect((await notes(iid)).filter((n) => n.author.id === bridge.id)).toEqual([]);
   });
 

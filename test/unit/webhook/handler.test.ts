@@ -331,12 +331,17 @@ describe("shared/webhook/worker: the GitLab work of a mention", () => {
   it.each([
     ["below the minimum level", () => ({ id: 1, username: "root", access_level: 20 })],
     ["not a member", () => apiError(404, "404 Not found")],
-  ])("ignores an author %s and takes the award back", async (_why, memberRoute) => {
+  ])("ignores an author %s, takes the award back and leaves the refusal's 🚫", async (_why, memberRoute) => {
     const { handle, gitlab } = setup({ routes: { [MEMBER]: memberRoute } });
     const { response, work } = await handle(delivery(mention()));
     expect(response.status).toBe(202);
     expect(work).toEqual({ result: "ignored", reason: "insufficient access" });
-    expect(gitlab.log()).toEqual([...ROUND_ONE, DELETE_AWARD]);
+    expect(gitlab.log()).toEqual([...ROUND_ONE, AWARD, DELETE_AWARD]);
+    const awards = gitlab.calls.filter((c) => `${c.method} ${c.path}` === AWARD);
+    expect(awards.map((c) => [c.round, (c.options.json as { name: string }).name])).toEqual([
+      [1, "eyes"],
+      [2, "no_entry_sign"],
+    ]);
   });
 
   it.each([
