@@ -19,7 +19,7 @@ import type { GitLabClient } from "../shared/gitlab/client.ts";
 import { describeError } from "../shared/gitlab/gitlab-api-error.ts";
 import { createNodeGitLabClient } from "../shared/gitlab/node-client.ts";
 import { assistantDisplayName } from "../shared/gitlab/assistant.ts";
-import type { AgentEvent, BridgeEvent, Redact } from "../job/contracts.ts";
+import type { AgentEvent, BridgeEvent, Redact, WorkspaceTarget } from "../job/contracts.ts";
 import { createRunDeadline, describeStop, stopReasonOf } from "../job/deadline.ts";
 import { placeholderLocation, type PlaceholderLocation } from "../job/event-input.ts";
 import { createPlaceholder, type Placeholder } from "../shared/placeholder/lifecycle.ts";
@@ -137,12 +137,11 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   const cleanups: Array<() => Promise<void>> = [];
   try {
     // The steps' modules (context, workspace, agents, publishing: half of the run's code) load while the
-    // first GitLab call is on its way, not before it: the placeholder says "working" sooner.
+    // first GitLab call is on its way, not before it: the placeholder says "working" sooner. The context's
+    // reads do not wait for its answer either (it is awaited with them).
     const working = placeholder.working(settings.gitlab.jobUrl);
-    const stepsLoad = import("../job/steps.ts");
-    stepsLoad.catch(() => undefined); // awaited below, unless the first call fails first
-    await working;
-    const steps: JobSteps = { ...(await stepsLoad).defaultJobSteps, ...options.steps };
+    working.catch(() => undefined); // awaited with the first steps below
+    const steps: JobSteps = { ...(await import("../job/steps.ts")).defaultJobSteps, ...options.steps };
     if (event.projectId !== settings.gitlab.projectId) {
       throw new JobFailure(
         `the event is for project ${event.projectPath} (${event.projectId}), but this job runs in ${settings.gitlab.projectPath} (${settings.gitlab.projectId}).`,
@@ -166,11 +165,29 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     };
     const step = <T>(name: string, work: () => T | Promise<T>) => guarded(name, work, deadline, log);
 
-    const context = await step("context", () => steps.buildContext(base));
-    const workspace = await step("workspace", () => steps.prepareWorkspace({ ...base, context }));
-    const rules = await step("rules", () => steps.applyBaseRules({ ...base, workspace }));
-    const restore = once(() => rules.restore());
-    cleanups.push(restore);
+    // The context's reads, the workspace's git work and the rules side by side: the workspace needs only
+    // the branches (the context's first read tells them), the rules only the workspace. Every one settles
+    // before the run goes on or fails, so no step is left changing the checkout behind the cleanup.
+    let targetKnown: (target: WorkspaceTarget) => void = () => undefined;
+    const target = new Promise<WorkspaceTarget>((resolve) => (targetKnown = resolve));
+    const contextRead = step("context", () => steps.buildContext({ ...base, onTarget: targetKnown }));
+    // A buildContext that never tells the target (a test's) hands over the whole context when it is done.
+    const workspaceRead = step("workspace", async () =>
+      steps.prepareWorkspace({ ...base, context: await Promise.race([target, contextRead]) }),
+    );
+    const rulesRead = workspaceRead.then(async (workspace) => {
+      const applied = await step("rules", () => steps.applyBaseRules({ ...base, workspace }));
+      const restore = once(() => applied.restore());
+      cleanups.push(restore);
+      return { files: applied.files, restore };
+    });
+    const [, context, workspace, rules] = await allSettledOrFirstError([
+      working,
+      contextRead,
+      workspaceRead,
+      rulesRead,
+    ] as const);
+    const restore = rules.restore;
     const prompt = await step("prompt", () =>
       steps.buildPrompt({ ...base, context, workspace, rules: rules.files }),
     );
@@ -298,6 +315,17 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     });
     return early.fail(error, hint);
   }
+}
+
+/** Waits for every promise to settle, then gives their values, or throws the first failure in their order. */
+async function allSettledOrFirstError<const T extends readonly unknown[]>(
+  promises: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results = await Promise.allSettled(promises);
+  for (const result of results) if (result.status === "rejected") throw result.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
 }
 
 function onAgentEvent(event: AgentEvent, placeholder: Placeholder, log: (line: string) => void): void {

@@ -56,6 +56,20 @@ export interface ProjectRunFacts {
   pipelineUrl: string | undefined;
 }
 
+/**
+ * What preparing the workspace needs of the issue or merge request: its branches, known from the context's
+ * first read, so the workspace's git work runs beside the rest of the context's reads. A JobContext is one.
+ */
+export interface WorkspaceTarget {
+  kind: JobContext["kind"];
+  issue?: Pick<IssueFacts, "iid" | "title">;
+  project?: Pick<ProjectRunFacts, "runId" | "title">;
+  mergeRequest?: Pick<
+    MergeRequestFacts,
+    "iid" | "sourceBranch" | "targetBranch" | "sourceProjectId" | "targetProjectId" | "isFork"
+  >;
+}
+
 export interface JobContext {
   /** project: a prompt run with no issue or merge request (its change becomes a merge request). */
   kind: "issue" | "merge_request" | "project";

@@ -14,6 +14,7 @@ import type {
   PublishResult,
   Redact,
   Workspace,
+  WorkspaceTarget,
 } from "./contracts.ts";
 import type { BridgeComments } from "./review-outcome.ts";
 import type { JobSettings } from "./settings/types.ts";
@@ -80,8 +81,9 @@ export interface PromptParts {
 
 /** The parts of the run, each built by another module (see steps.ts for the real wiring). */
 export interface JobSteps {
-  buildContext(input: StepBase): Promise<JobContext>;
-  prepareWorkspace(input: StepBase & { context: JobContext }): Promise<Workspace>;
+  /** onTarget is told the workspace's target as soon as the noteable is read, before the rest. */
+  buildContext(input: StepBase & { onTarget?: (target: WorkspaceTarget) => void }): Promise<JobContext>;
+  prepareWorkspace(input: StepBase & { context: WorkspaceTarget }): Promise<Workspace>;
   /** Puts the base branch's rules files into the workspace, and says how to put the branch's own back. */
   applyBaseRules(input: RunBase & { workspace: Workspace }): Promise<AppliedRules>;
   buildPrompt(

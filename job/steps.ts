@@ -254,6 +254,7 @@ export const defaultJobSteps: JobSteps = {
     buildContext({
       gitlab: input.gitlab,
       event: input.event,
+      ...(input.onTarget ? { onTarget: input.onTarget } : {}),
       raw: {
         baseUrl: input.settings.gitlab.clientBaseUrl,
         token: input.settings.gitlab.token,

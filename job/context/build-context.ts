@@ -32,6 +32,7 @@ import type {
   IssueFacts,
   JobContext,
   MergeRequestFacts,
+  WorkspaceTarget,
 } from "../contracts.ts";
 import { formatCount } from "./budget.ts";
 import {
@@ -93,6 +94,8 @@ export interface BuildContextOptions {
   now: () => number;
   signal?: AbortSignal;
   limits?: Partial<BuildLimits>;
+  /** Told the workspace's target (the branches) once the noteable is read, before the other reads end. */
+  onTarget?: (target: WorkspaceTarget) => void;
 }
 
 export const DEFAULT_BUDGET_CHARS = 60_000;
@@ -135,6 +138,13 @@ export async function buildContext(options: BuildContextOptions): Promise<JobCon
   const triggerRead = readTriggerThread(gitlab, event, options.signal);
   const firstThreads = settle(threadPage(firstPage));
   const firstDiffs = isMergeRequest ? settle(diffPage(firstPage)) : null;
+  if (options.onTarget) {
+    const onTarget = options.onTarget;
+    noteableRead.then(
+      (read) => onTarget(workspaceTarget(read, isMergeRequest)),
+      () => undefined,
+    );
+  }
   const [answer, triggerThread] = await Promise.all([noteableRead, triggerRead]);
   const mr = isMergeRequest ? (answer as MergeRequestAnswer) : null;
 
@@ -192,9 +202,14 @@ export async function buildContext(options: BuildContextOptions): Promise<JobCon
       })
     : null;
   // The threads come oldest first: past the page cap, the newest notes are the ones missed. One more call,
-  // newest first, brings them back (without their threads).
+  // newest first, brings them back (without their threads). When the noteable's count already says there
+  // are more notes than the cap holds, it goes with the pages rather than after them (a round trip less;
+  // the call is spent for nothing when long threads keep the threads under the cap after all).
+  const tooManyNotes = (answer.user_notes_count ?? 0) > limits.maxPages * limits.perPage;
+  const earlyRecent = tooManyNotes ? readRecentNotes(gitlab, noteable, limits.perPage, options.signal) : null;
+  earlyRecent?.catch(() => undefined); // awaited below when the threads are incomplete
   const recentRead = threadsRead.then((list) =>
-    list.complete ? null : readRecentNotes(gitlab, noteable, limits.perPage, options.signal),
+    list.complete ? null : (earlyRecent ?? readRecentNotes(gitlab, noteable, limits.perPage, options.signal)),
   );
   const [threadList, recentNotes, diffList, pipeline] = await Promise.all([
     settle(threadsRead),
@@ -488,6 +503,20 @@ function mergeRequestFacts(
       diff: file.diff,
       deletedFile: file.deleted_file === true,
     })),
+  };
+}
+
+/** The branches the workspace needs, from the noteable alone (the same facts the context ends with). */
+function workspaceTarget(answer: IssueAnswer | MergeRequestAnswer, isMergeRequest: boolean): WorkspaceTarget {
+  if (!isMergeRequest) return { kind: "issue", issue: issueFacts(answer as IssueAnswer) };
+  const { iid, sourceBranch, targetBranch, sourceProjectId, targetProjectId, isFork } = mergeRequestFacts(
+    answer as MergeRequestAnswer,
+    [],
+    [],
+  );
+  return {
+    kind: "merge_request",
+    mergeRequest: { iid, sourceBranch, targetBranch, sourceProjectId, targetProjectId, isFork },
   };
 }
 

@@ -50,7 +50,19 @@ async function entriesOf(git: Git, file: string): Promise<Entry[]> {
  */
 export async function removeCheckoutCredentials(git: Git): Promise<string[]> {
   const changed = new Set<string>();
-  for (const file of await checkoutConfigFiles(git)) {
+  // One git process for the config files and FETCH_HEAD: this runs before the workspace's fetch.
+  const paths = await git.out([
+    "rev-parse",
+    "--path-format=absolute",
+    "--git-path",
+    "FETCH_HEAD",
+    "--git-path",
+    "config",
+    "--git-path",
+    "config.worktree",
+  ]);
+  const [fetchHead = "", ...files] = paths.split("\n").filter((line) => line !== "");
+  for (const file of files) {
     if (!existsSync(file)) continue;
     const entries = await entriesOf(git, file);
     const touched = new Map<string, Entry[]>();
@@ -68,13 +80,14 @@ export async function removeCheckoutCredentials(git: Git): Promise<string[]> {
       await git.run(["config", "--file", file, "--unset-all", key], { okCodes: [5] });
       for (const entry of keep) await git.run(["config", "--file", file, "--add", key, entry.value]);
     }
-    // Sections left empty ([credential], [http "…"]) would still say where a credential used to be.
+    // Sections left empty ([credential], [http "…"]) would still say where a credential used to be; a
+    // section none of whose keys was there is not asked about (one git process less each).
     for (const section of ["credential", "include"]) {
+      if (!entries.some((entry) => entry.key.toLowerCase().startsWith(`${section}.`))) continue;
       await git.run(["config", "--file", file, "--remove-section", section], { okCodes: [1, 128] });
     }
   }
-  const fetchHead = await git.out(["rev-parse", "--path-format=absolute", "--git-path", "FETCH_HEAD"]);
-  await rm(fetchHead, { force: true });
+  if (fetchHead !== "") await rm(fetchHead, { force: true });
   return [...changed];
 }
 

@@ -11,7 +11,7 @@
 // job's own git directory for publishing is made (workspace-guard.ts). The work branch is never the default
 // branch nor a protected one: an issue branch that would be is refused; a merge request whose source
 // branch is gets a workspace with no work branch, so its changes come back as a patch.
-import type { JobContext, Redact, RunTarget, Workspace } from "../contracts.ts";
+import type { Redact, RunTarget, Workspace, WorkspaceTarget } from "../contracts.ts";
 import type { GitLabRequester } from "../../shared/gitlab/client.ts";
 import { createGit, remoteUrl, type Git } from "../git.ts";
 import { assertBranchName, firstFreeBranchName, issueBranchName } from "./branch-name.ts";
@@ -30,7 +30,8 @@ export interface PrepareWorkspaceOptions {
   /** The project's full path, e.g. group/app. */
   projectPath: string;
   event: RunTarget;
-  context: JobContext;
+  /** The branches: the context's first read tells them (a whole JobContext will do). */
+  context: WorkspaceTarget;
   /** The branch an issue's work starts from (the settings' base branch, else the default branch). */
   baseBranch: string;
   /** `claude/` or `codex/` (from the settings). */
@@ -107,7 +108,7 @@ async function prepareNewBranch(git: Git, url: string, options: PrepareWorkspace
 }
 
 /** What names a new branch: the issue's iid and title, or a prompt run's number and title. */
-export function newBranchFacts(context: JobContext): {
+export function newBranchFacts(context: WorkspaceTarget): {
   kind: "issue" | "prompt";
   iid: number;
   title: string;
