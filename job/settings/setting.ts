@@ -2,7 +2,7 @@
 // loaders parse a group with the schema derived from its declarations; the docs table
 // (docs/configuration.md) and `agent-bridge run --help` are derived from the same declarations.
 import { z } from "zod";
-import type { SettingDoc } from "../../shared/config/webhook-settings.ts";
+import type { SettingDoc } from "../../shared/config/setting-doc.ts";
 
 export type JobSettingGroup = "gitlab" | "event" | "agent" | "claude" | "codex" | "trigger";
 

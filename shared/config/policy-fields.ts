@@ -2,7 +2,7 @@
 // job that takes a raw TRIGGER_PAYLOAD (and so applies the receiver's rules itself).
 import { ACCESS_LEVELS, accessLevelOf } from "../gitlab/access-levels.ts";
 import { list, problem, raw } from "./env-values.ts";
-import type { SettingDoc } from "./webhook-settings.ts";
+import type { SettingDoc } from "./setting-doc.ts";
 
 const USERNAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const NAMESPACE_PATH = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*(\/[A-Za-z0-9_.][A-Za-z0-9_.-]*)*$/;

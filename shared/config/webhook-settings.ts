@@ -7,6 +7,7 @@ import * as z from "zod/mini";
 import { ASSISTANTS, validateMentionOptions, type Assistant } from "../mention/index.ts";
 import { clean, integer, list, oneOf, problem, raw, required } from "./env-values.ts";
 import { AUTHOR_POLICY_DOC, policyFields } from "./policy-fields.ts";
+import type { SettingDoc } from "./setting-doc.ts";
 import { SettingsError, type SettingsProblem } from "./settings-error.ts";
 
 export interface WebhookSettings {
@@ -53,14 +54,6 @@ export interface WebhookSettings {
   maxBodyBytes: number;
   deadlineMs: number;
   signatureToleranceSeconds: number;
-}
-
-export interface SettingDoc {
-  name: string;
-  required: boolean;
-  description: string;
-  /** The default as a person would write it, or null when there is none. */
-  default: string | null;
 }
 
 /** The table the README's settings section is generated from and checked against. */
