@@ -2,7 +2,7 @@
 // header document with `spec: inputs:`, then the configuration, whose `include:` is one entry or a list. It
 // answers which assistants' agent-bridge components the file includes (in the component form or the
 // project form), whether Claude's include picks a cloud provider, and whether the header declares the
-// agent_bridge_event input. https://docs.gitlab.com/ci/yaml/#include https://docs.gitlab.com/ci/inputs/
+// agent_bridge_event input, and whether an include turns merge request pipelines on. https://docs.gitlab.com/ci/yaml/#include https://docs.gitlab.com/ci/inputs/
 import { parseAllDocuments } from "yaml";
 import { ASSISTANTS, type Assistant } from "../../shared/mention/index.ts";
 
@@ -17,6 +17,11 @@ export type CiConfig =
       claudeUsesCloud: boolean;
       /** The header's `spec: inputs:` declares agent_bridge_event. */
       declaresEventInput: boolean;
+      /**
+       * The merge_request_pipelines input of an include (prompt, review, review_every_push), when one turns
+       * merge request pipelines on: they need unprotected variables.
+       */
+      mergeRequestPipelines: string | undefined;
     }
   | { ok: false; problem: string };
 
@@ -59,8 +64,16 @@ export function readCiConfig(text: string): CiConfig {
     const provider = entry["inputs"]["provider"];
     return typeof provider === "string" && /^(bedrock|vertex)$/i.test(provider.trim());
   });
+  const mergeRequestPipelines = entries
+    .flatMap((entry) => {
+      if (!ASSISTANTS.some((a) => includesComponent(entry, a)) || !isMapping(entry)) return [];
+      const inputs = entry["inputs"];
+      const mode = isMapping(inputs) ? inputs["merge_request_pipelines"] : undefined;
+      return typeof mode === "string" && mode.trim() !== "" && mode.trim() !== "never" ? [mode.trim()] : [];
+    })
+    .at(0);
   const spec = header?.["spec"];
   const inputs = isMapping(spec) ? spec["inputs"] : undefined;
   const declaresEventInput = isMapping(inputs) && Object.hasOwn(inputs, EVENT_INPUT);
-  return { ok: true, included, claudeUsesCloud, declaresEventInput };
+  return { ok: true, included, claudeUsesCloud, declaresEventInput, mergeRequestPipelines };
 }

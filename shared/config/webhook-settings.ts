@@ -51,6 +51,13 @@ export interface WebhookSettings {
   triggerLabels: Readonly<Record<Assistant, readonly string[]>>;
   /** Who answers when the bridge's own user is assigned or asked to review and its username is no alias. */
   assignmentAssistant: Assistant;
+  /**
+   * AUTO_REVIEW: a review of every merge request without being asked: off, on (when opened and when marked
+   * ready; drafts never), on_push (also after each push). The assistant is ASSIGNMENT_ASSISTANT.
+   */
+  autoReview: AutoReviewMode;
+  /** AUTO_REVIEW_PROJECTS: lower-cased project paths or ids; empty: every project the bridge answers in. */
+  autoReviewProjects: readonly string[];
   maxBodyBytes: number;
   deadlineMs: number;
   signatureToleranceSeconds: number;
@@ -212,6 +219,20 @@ export const WEBHOOK_SETTINGS_DOC: readonly SettingDoc[] = [
     default: "claude",
   },
   {
+    name: "AUTO_REVIEW",
+    required: false,
+    description:
+      "Automatic review of merge requests (needs Merge request events on the webhook): `off`; `on`, a review when a merge request is opened or marked ready (drafts never); `on_push`, also after each push. ASSIGNMENT_ASSISTANT reviews; its summary note is edited on each review, never added again.",
+    default: "off",
+  },
+  {
+    name: "AUTO_REVIEW_PROJECTS",
+    required: false,
+    description:
+      "Comma-separated project paths (or ids) that get automatic reviews. Empty: every project the bridge answers in.",
+    default: "",
+  },
+  {
     name: "MAX_BODY_BYTES",
     required: false,
     description: "Largest webhook body accepted, in bytes.",
@@ -233,6 +254,10 @@ export const WEBHOOK_SETTINGS_DOC: readonly SettingDoc[] = [
 ];
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** AUTO_REVIEW's values. */
+export const AUTO_REVIEW_MODES = ["off", "on", "on_push"] as const;
+export type AutoReviewMode = (typeof AUTO_REVIEW_MODES)[number];
 
 /** The kinds of Issue Hook / Merge Request Hook triggers ISSUABLE_TRIGGERS can turn on. */
 export const ISSUABLE_TRIGGER_KINDS = ["mention", "assignee", "reviewer", "label"] as const;
@@ -320,6 +345,8 @@ const EnvSchema = z.object({
   CLAUDE_LABELS: labelList("claude"),
   CODEX_LABELS: labelList("codex"),
   ASSIGNMENT_ASSISTANT: oneOf(ASSISTANTS).transform((v): Assistant => v ?? "claude"),
+  AUTO_REVIEW: oneOf(AUTO_REVIEW_MODES).transform((v): AutoReviewMode => v ?? "off"),
+  AUTO_REVIEW_PROJECTS: raw.transform((value) => list(value ?? "").map((name) => name.toLowerCase())),
   DISPATCH_MODE: oneOf(["trigger", "pipeline"] as const).transform((v) => v ?? "pipeline"),
   DISPATCH_EVENT_AS: oneOf(["variables", "inputs"] as const).transform((v) => v ?? "variables"),
   TRIGGER_TOKEN: raw,
@@ -442,6 +469,8 @@ export function loadWebhookSettings(env: Readonly<Record<string, string | undefi
     issuableTriggers: e.ISSUABLE_TRIGGERS,
     triggerLabels: { claude: e.CLAUDE_LABELS, codex: e.CODEX_LABELS },
     assignmentAssistant: e.ASSIGNMENT_ASSISTANT,
+    autoReview: e.AUTO_REVIEW,
+    autoReviewProjects: e.AUTO_REVIEW_PROJECTS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     deadlineMs: e.DEADLINE_MS,
     signatureToleranceSeconds: e.SIGNATURE_TOLERANCE_SECONDS,

@@ -138,6 +138,27 @@ beforeAll(async () => {
     url: `${sandbox.url}/api/v4/projects/${half.id}/trigger/pipeline?token=${TRIGGER_TOKEN}&ref=main`,
     push_events: true,
   });
+
+  // Automatic reviews in merge request pipelines (no receiver): the token protected, the key not.
+  const mrReview = await createProject(admin, {
+    path: "mr-review",
+    files: {
+      ".gitlab-ci.yml":
+        "include:\n  - component: $CI_SERVER_FQDN/agent-bridge/agent-bridge/claude@0.1.0\n    inputs:\n      merge_request_pipelines: review\n",
+    },
+  });
+  await addMember(admin, mrReview.id, bot.id, 40);
+  for (const [key, value, isProtected] of [
+    ["GITLAB_TOKEN", bot.token, true],
+    ["CLAUDE_API_KEY", ANTHROPIC_KEY, false],
+  ] as const) {
+    await admin.ok("POST", `/projects/${mrReview.id}/variables`, {
+      key,
+      value,
+      masked: true,
+      protected: isProtected,
+    });
+  }
 });
 
 afterAll(async () => {
@@ -379,6 +400,21 @@ describe("agent-bridge doctor on a half-done project", () => {
     expect(webhook.finding).toContain("do not send comments");
     expect(webhook.finding).toContain("/trigger/pipeline?token=REDACTED&ref=REDACTED");
     expect(code).toBe(0); // warnings only
+  });
+
+  // GitLab passes protected variables only to pipelines of protected refs (docs ci/variables/#protect-a-cicd-variable):
+  // a merge request pipeline of an ordinary branch would run without the token.
+  it("with merge_request_pipelines on: fails a protected token, and says an unprotected key is readable by every branch", async () => {
+    const { check } = await doctorJson(["--project", "root/mr-review"]);
+    const variables = check("ci-variables");
+    expect(variables.status).toBe("fail");
+    expect(variables.finding).toContain(
+      "GITLAB_TOKEN is protected, but merge_request_pipelines: review runs in merge request pipelines of unprotected branches",
+    );
+    expect(variables.finding).toContain(
+      "CLAUDE_API_KEY is unprotected, as merge_request_pipelines: review needs",
+    );
+    expect(variables.fix.join("\n")).toContain("protected=false");
   });
 
   it("fails a missing model key and warns about a component the CI file lacks, with --assistant both", async () => {

@@ -1,5 +1,6 @@
 // The CI/CD variables check: the bot's token and each assistant's model key exist as CI/CD variables the
-// agent's job sees (on the project or one of its groups; scope "*"; not a File variable), and are masked.
+// agent's job sees (on the project or one of its groups; scope "*"; not a File variable), and are masked;
+// with merge_request_pipelines on, unprotected (and said to be readable by every branch's pipelines).
 import { segment } from "../../../shared/gitlab/paths.ts";
 import { describeError } from "../../../shared/gitlab/gitlab-api-error.ts";
 import type { CiConfig } from "../ci-config.ts";
@@ -110,6 +111,27 @@ export function ciVariablesCheck(
         );
         fixes.push(`UI: ${edit}: Environments "All (default)"`, put("environment_scope=*"));
       }
+      continue;
+    }
+    const mrMode = config?.ok === true ? config.mergeRequestPipelines : undefined;
+    if (mrMode !== undefined && variable.protected) {
+      // GitLab gives protected variables only to pipelines of protected branches and tags: a merge request
+      // pipeline of an ordinary branch runs without it. docs ci/variables/#protect-a-cicd-variable
+      statuses.push("fail");
+      findings.push(
+        `${variable.key}${at} is protected, but merge_request_pipelines: ${mrMode} runs in merge request pipelines of unprotected branches, which do not get protected variables`,
+      );
+      fixes.push(
+        `UI: ${edit}: untick "Protect variable" (then every pipeline of every branch can read it), or drop merge_request_pipelines and use the receiver's AUTO_REVIEW`,
+        put("protected=false"),
+      );
+      continue;
+    }
+    if (mrMode !== undefined) {
+      statuses.push("warn");
+      findings.push(
+        `${variable.key}${at} is unprotected, as merge_request_pipelines: ${mrMode} needs: any pipeline of any branch a Developer pushes can read it (the receiver's AUTO_REVIEW keeps it protected)`,
+      );
       continue;
     }
     if (!variable.masked) {

@@ -11,6 +11,7 @@ import { call, route } from "./route.ts";
 export const VariableSchema = z.object({
   key: z.string(),
   masked: z.boolean().nullish(),
+  protected: z.boolean().nullish(),
   variable_type: z.string().nullish(),
   environment_scope: z.string().nullish(),
 });

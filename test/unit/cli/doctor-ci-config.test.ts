@@ -16,7 +16,19 @@ describe("readCiConfig", () => {
       included: ["claude", "codex"],
       claudeUsesCloud: false,
       declaresEventInput: false,
+      mergeRequestPipelines: undefined,
     });
+  });
+
+  it("says when an include turns merge request pipelines on (they need unprotected variables)", () => {
+    const on = readCiConfig(
+      `include:\n${component("codex")}    inputs:\n      merge_request_pipelines: review\n`,
+    );
+    expect(on).toMatchObject({ ok: true, mergeRequestPipelines: "review" });
+    const off = readCiConfig(
+      `include:\n${component("codex")}    inputs:\n      merge_request_pipelines: never\n`,
+    );
+    expect(off).toMatchObject({ ok: true, mergeRequestPipelines: undefined });
   });
 
   it("reads the project form that setup writes, and a single include entry that is not a list", () => {
