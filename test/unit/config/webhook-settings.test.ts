@@ -46,6 +46,8 @@ describe("shared/config/webhook-settings", () => {
       issuableTriggers: ["mention", "assignee", "reviewer", "label"],
       triggerLabels: { claude: ["claude"], codex: ["codex"] },
       assignmentAssistant: "claude",
+      autoReview: "off",
+      autoReviewProjects: [],
       maxBodyBytes: 1_048_576,
       deadlineMs: 7_000,
       signatureToleranceSeconds: 300,
@@ -285,13 +287,15 @@ describe("shared/config/webhook-settings", () => {
         "CLAUDE_LABELS",
         "CODEX_LABELS",
         "ASSIGNMENT_ASSISTANT",
+        "AUTO_REVIEW",
+        "AUTO_REVIEW_PROJECTS",
         "MAX_BODY_BYTES",
         "DEADLINE_MS",
         "SIGNATURE_TOLERANCE_SECONDS",
         "WEBHOOK_SECRET_KEY",
       ]),
     );
-    expect(names).toHaveLength(29);
+    expect(names).toHaveLength(31);
     for (const doc of WEBHOOK_SETTINGS_DOC) expect(doc.description.length).toBeGreaterThan(10);
     // Every variable the loader reports on is documented, and the required ones are the ones marked so.
     expect(Object.keys(problems({})).every((name) => names.includes(name))).toBe(true);
