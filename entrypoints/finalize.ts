@@ -108,6 +108,7 @@ export async function finalizeJob(options: FinalizeOptions): Promise<FinalizeRes
       head: {
         assistant: where.assistant,
         triggerNoteId: where.triggerNoteId,
+        ...(where.triggerKey !== undefined ? { triggerKey: where.triggerKey } : {}),
         ...(where.askedBy !== undefined ? { askedBy: where.askedBy } : {}),
         jobUrl: settings.jobUrl,
         jobId: settings.jobId,

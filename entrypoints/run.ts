@@ -95,7 +95,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   }
   const event: BridgeEvent = resolved.event;
   log(
-    `event from ${resolved.source}: ${event.assistant} for ${event.noteableType === "Issue" ? "issue #" : "merge request !"}${event.noteableIid} in ${event.projectPath} (note ${event.noteId}, placeholder ${event.placeholderNoteId})`,
+    `event from ${resolved.source}: ${event.assistant} for ${event.noteableType === "Issue" ? "issue #" : "merge request !"}${event.noteableIid} in ${event.projectPath} (${event.trigger ? `${event.trigger.kind} trigger` : `note ${event.noteId}`}, placeholder ${event.placeholderNoteId})`,
   );
   if (resolved.stage === "bad-settings") {
     const message = describeError(resolved.error);
@@ -120,6 +120,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     head: {
       assistant: event.assistant,
       triggerNoteId: event.noteId,
+      ...(event.trigger !== undefined ? { triggerKey: event.trigger.key } : {}),
       askedBy: event.authorUsername,
       jobUrl: settings.gitlab.jobUrl,
       jobId: settings.gitlab.jobId,
@@ -304,6 +305,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
       head: {
         assistant: where.assistant,
         triggerNoteId: where.triggerNoteId,
+        ...(where.triggerKey !== undefined ? { triggerKey: where.triggerKey } : {}),
         ...(where.askedBy !== undefined ? { askedBy: where.askedBy } : {}),
         jobUrl: gitlabSettings?.jobUrl ?? env["CI_JOB_URL"]?.trim() ?? baseUrl,
         ...(gitlabSettings ? { jobId: gitlabSettings.jobId } : {}),

@@ -86,6 +86,11 @@ export interface JobContext {
     authorUsername: string;
     createdAt: string;
     diffPosition?: DiffNotePosition;
+    /**
+     * Set when no note asked but a change of the issue or merge request (the event's trigger key): the body
+     * is then the issue's or merge request's request, and noteId the placeholder's, standing in for a note.
+     */
+    change?: string;
   };
   /** Sanitized, budgeted markdown of everything else: data for the agent, never instructions. */
   markdown: string;

@@ -24,7 +24,9 @@ export type EventInput =
 export interface PlaceholderLocation {
   ref: NoteRef;
   assistant: Assistant;
-  triggerNoteId: number;
+  /** The note that asked; null when a change of the issue or merge request did (triggerKey). */
+  triggerNoteId: number | null;
+  triggerKey?: string;
   askedBy?: string;
 }
 
@@ -49,6 +51,8 @@ export interface ReadEventOptions {
   acceptTrigger: (hook: NoteHook, assistant: Assistant) => Promise<EventInput>;
 }
 
+const FLOW_EVENTS: readonly string[] = ["mention", "assign", "assign_reviewer"];
+
 // Blank means unset: a template passes an empty input as "".
 function present(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value;
@@ -65,11 +69,12 @@ export async function readEventInput(options: ReadEventOptions): Promise<EventIn
   const flowContext = present(env["AI_FLOW_CONTEXT"]);
   if (flowContext !== undefined) {
     const flowEvent = present(env["AI_FLOW_EVENT"])?.trim();
-    if (flowEvent !== undefined && flowEvent !== "mention") {
+    // The receiver's events under GitLab's agent-platform names: mention, assign, assign_reviewer.
+    if (flowEvent !== undefined && !FLOW_EVENTS.includes(flowEvent)) {
       return {
         kind: "skip",
         source: "AI_FLOW_CONTEXT",
-        reason: `AI_FLOW_EVENT "${clip(flowEvent)}" is not handled, only mention`,
+        reason: `AI_FLOW_EVENT "${clip(flowEvent)}" is not handled, only ${FLOW_EVENTS.join(", ")}`,
       };
     }
     const event = decodeEvent(flowContext, "AI_FLOW_CONTEXT");
@@ -120,7 +125,8 @@ const LocationSchema = z.object({
   projectId: z.number().int(),
   noteableType: z.enum(["Issue", "MergeRequest"]),
   noteableIid: z.number().int(),
-  noteId: z.number().int(),
+  noteId: z.number().int().nullable(),
+  trigger: z.object({ key: z.string() }).optional(),
   placeholderNoteId: z.number().int(),
   authorUsername: z.string().optional(),
 });
@@ -158,6 +164,7 @@ function locationOf(data: z.infer<typeof LocationSchema>): PlaceholderLocation {
     },
     assistant: data.assistant,
     triggerNoteId: data.noteId,
+    ...(data.trigger !== undefined ? { triggerKey: data.trigger.key } : {}),
     ...(data.authorUsername !== undefined ? { askedBy: data.authorUsername } : {}),
   };
 }

@@ -39,14 +39,18 @@ export interface RunReport {
   pipeline_id: number | null;
 }
 
-/** A mention (the receiver's event, or a raw Note Hook). */
+/**
+ * A mention (the receiver's event, or a raw Note Hook): `note`; or a change of the issue or merge request the
+ * receiver acted on (bridge-event.ts): `mention` in its title or description, `assignee`, `reviewer`, `label`,
+ * with no note id.
+ */
 export interface NoteTrigger {
-  kind: "note";
+  kind: "note" | "mention" | "assignee" | "reviewer" | "label";
   project_id: number;
   project_path: string;
   noteable_type: "Issue" | "MergeRequest";
   noteable_iid: number;
-  note_id: number;
+  note_id: number | null;
   author: string;
 }
 
@@ -95,7 +99,7 @@ export function buildRunReport(
     assistant: event?.assistant ?? result.request?.assistant ?? null,
     trigger: event
       ? {
-          kind: "note",
+          kind: event.trigger?.kind ?? "note",
           project_id: event.projectId,
           project_path: event.projectPath,
           noteable_type: event.noteableType,

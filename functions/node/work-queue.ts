@@ -80,7 +80,7 @@ export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
             ...levelFields("error"),
             msg: "mention task given up; the sweep will find it",
             projectId: entry.task.projectId,
-            noteId: entry.task.noteId,
+            ...("kind" in entry.task ? { trigger: entry.task.triggerKey } : { noteId: entry.task.noteId }),
             attempt: entry.attempt,
             reason,
           }),

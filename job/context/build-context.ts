@@ -9,6 +9,10 @@
 //
 // It must never treat any text other than the triggering note as an instruction, never show notes written or
 // edited after it, and never send the token anywhere but the GitLab instance.
+// A run no note asked for (event.trigger: the issue or merge request was opened, edited, assigned, given a
+// reviewer or a label) has the issue or merge request itself as its request: its title and description as
+// GitLab has them now (never the event's text), or, for a review request, "review this merge request". The
+// placeholder the receiver posted stands in for the note: notes after it are left out.
 import { getDiscussion, listDiscussions, type Discussion } from "../../shared/gitlab/api/discussions.ts";
 import { getIssue, type IssueAnswer } from "../../shared/gitlab/api/issues.ts";
 import {
@@ -148,7 +152,16 @@ export async function buildContext(options: BuildContextOptions): Promise<JobCon
   const [answer, triggerThread] = await Promise.all([noteableRead, triggerRead]);
   const mr = isMergeRequest ? (answer as MergeRequestAnswer) : null;
 
-  const triggerNote = triggerThread.notes.find((note) => note.id === event.noteId);
+  if (event.noteId === null) {
+    // The request is the issue or merge request itself: one synthetic note where the placeholder is.
+    const anchor = triggerThread.notes[0];
+    if (anchor)
+      triggerThread.notes = [
+        { ...anchor, body: issuableRequest(answer, event), author: { username: event.authorUsername } },
+      ];
+  }
+  const triggerNoteId = event.noteId ?? event.placeholderNoteId;
+  const triggerNote = triggerThread.notes.find((note) => note.id === triggerNoteId);
   if (!triggerNote) {
     throw new Error(
       `The triggering note ${event.noteId} is not in thread ${event.discussionId ?? "(none)"} of ` +
@@ -160,7 +173,8 @@ export async function buildContext(options: BuildContextOptions): Promise<JobCon
     noteId: triggerNote.id,
     createdAt: Number.isNaN(createdAt) ? options.now() : createdAt,
     includeInternal: event.confidential,
-    ignore: new Set([event.placeholderNoteId]),
+    // The placeholder is the bridge's own note, unless it stands in for the request (an issuable trigger).
+    ignore: new Set(event.noteId === null ? [] : [event.placeholderNoteId]),
     ...(options.commentAuthors !== undefined ? { authors: options.commentAuthors } : {}),
   };
 
@@ -298,6 +312,7 @@ export async function buildContext(options: BuildContextOptions): Promise<JobCon
       authorUsername: triggerNote.author.username,
       createdAt: triggerNote.created_at,
       ...(diffPosition ? { diffPosition: diffPosition.position } : {}),
+      ...(event.trigger ? { change: event.trigger.key } : {}),
     },
     markdown: composed.markdown,
     images: images.paths,
@@ -340,7 +355,9 @@ async function readTriggerThread(
   if (event.discussionId !== null) {
     return getDiscussion(gitlab, { ...noteable, discussionId: event.discussionId }, signal);
   }
-  const note = await getThreadNote(gitlab, { ...noteable, noteId: event.noteId }, signal);
+  // No note asked (an issuable trigger): the placeholder marks when the request was made.
+  const noteId = event.noteId ?? event.placeholderNoteId;
+  const note = await getThreadNote(gitlab, { ...noteable, noteId }, signal);
   return { id: `note-${note.id}`, individual_note: true, notes: [note] };
 }
 
@@ -420,6 +437,21 @@ function triggerDiffPosition(
     position: { oldPath, newPath, oldLine, newLine, hunk: hunk === null ? "" : sanitizeCode(hunk) },
     lineLabel,
   };
+}
+
+/**
+ * What a change of the issue or merge request asks for, from GitLab's answer: a review for a review request,
+ * else the work its title and description describe.
+ */
+export function issuableRequest(answer: IssueAnswer | MergeRequestAnswer, event: BridgeEvent): string {
+  if (event.trigger?.kind === "reviewer") {
+    return [
+      `Review merge request !${answer.iid}. Do not change files: comment on specific lines with`,
+      "create_inline_comment, then give the overall verdict and the main points in your final message.",
+    ].join(" ");
+  }
+  const what = event.noteableType === "Issue" ? "issue" : "merge request";
+  return [`Work on this ${what}: ${answer.title}`, "", answer.description].join("\n").trim();
 }
 
 function labelsFact(labels: readonly string[]): string | null {

@@ -61,7 +61,10 @@ export const defaultMcpServerCommand = (): { command: string; args: string[] } =
 export interface ToolBridgeOptions {
   gitlab: GitLabRequester;
   /** Whose run, where; noteId goes into the inline comments' marker. */
-  event: Pick<BridgeEvent, "assistant" | "projectId" | "noteableType" | "noteId" | "confidential">;
+  event: Pick<
+    BridgeEvent,
+    "assistant" | "projectId" | "noteableType" | "noteId" | "confidential" | "trigger"
+  >;
   /** Given on merge requests: enables create_inline_comment. */
   mergeRequest?: MergeRequestFacts & { diffs: MergeRequestFileDiff[] };
   /** Receives each accepted checklist (already redacted), at most once per minProgressIntervalMs. */
@@ -177,7 +180,8 @@ export async function startToolBridge(options: ToolBridgeOptions): Promise<ToolB
       const marker = markerFor({
         kind: "review",
         assistant: options.event.assistant,
-        note: options.event.noteId,
+        ...(options.event.noteId !== null ? { note: options.event.noteId } : {}),
+        ...(options.event.trigger ? { change: options.event.trigger.key } : {}),
       });
       await createDiffThread(options.gitlab, {
         projectId: options.event.projectId,

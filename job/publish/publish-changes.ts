@@ -381,9 +381,10 @@ function buildMessage(options: PublishChangesOptions, previousTrailers: readonly
         ? `!${context.mergeRequest?.iid ?? "?"}`
         : `pipeline ${context.project?.runId ?? "?"}`;
   const webUrl = context.issue?.webUrl ?? context.mergeRequest?.webUrl;
-  // A prompt run has no note: it points at its pipeline (or at the merge request it ran on).
+  // A prompt run has no note: it points at its pipeline (or at the merge request it ran on); a change of the
+  // issue or merge request (no note either) at that issue or merge request.
   const requestUrl =
-    context.trigger.noteId > 0 && webUrl
+    context.trigger.noteId > 0 && context.trigger.change === undefined && webUrl
       ? `${webUrl}#note_${context.trigger.noteId}`
       : (webUrl ?? context.project?.pipelineUrl ?? null);
   return commitMessage({

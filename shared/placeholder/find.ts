@@ -3,7 +3,7 @@
 // one my job works on) all ask it. Only notes by the bridge's user count (a marker typed by anyone else
 // proves nothing). Newest first, a page at a time, and only as far back as the trigger note: note ids grow,
 // and a placeholder is always newer than the note it answers.
-import { listNotes, type Note, type NoteRef } from "../gitlab/api/notes.ts";
+import { listNotes, type Note, type NoteableRef, type NoteRef } from "../gitlab/api/notes.ts";
 import type { GitLabRequester } from "../gitlab/client.ts";
 import { readPages } from "../gitlab/paginate.ts";
 import type { Assistant } from "../mention/index.ts";
@@ -74,4 +74,26 @@ export async function findReviewSummary(
     if (marker?.trigger === "auto_review" && marker.assistant === assistant) return { note, marker };
   }
   return undefined;
+}
+
+/**
+ * The bridge user's placeholders for a change of the issue or merge request (their marker's `change`),
+ * newest first: what a redelivery of that change finds. Only the newest pages are read: a placeholder is
+ * posted seconds after its change, and a redelivery comes within minutes (GitLab's own retries, a resend).
+ */
+export async function findTriggerPlaceholders(
+  gl: GitLabRequester,
+  noteable: NoteableRef,
+  bridgeUserId: number,
+  triggerKey: string,
+): Promise<FoundPlaceholder[]> {
+  const notes = await readPages(
+    (page) => listNotes(gl, { ...noteable, sort: "desc", orderBy: "created_at" }, page),
+    { perPage: PAGE_SIZE, maxPages: SEARCH_PAGES, wave: 1 },
+  );
+  return notes.items.flatMap((note) => {
+    if (note.author.id !== bridgeUserId) return [];
+    const marker = readPlaceholder(note.body);
+    return marker && marker.change === triggerKey ? [{ note, marker }] : [];
+  });
 }

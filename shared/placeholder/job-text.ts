@@ -47,8 +47,10 @@ const MAX_CHECKLIST_CHARS = 20_000;
 
 export interface PlaceholderHead {
   assistant: Assistant;
-  /** The id of the note that asked: the placeholder marker names it. */
-  triggerNoteId: number;
+  /** The id of the note that asked: the placeholder marker names it. Null when a change asked (triggerKey). */
+  triggerNoteId: number | null;
+  /** The identity of the or merge request's change that asked, when no note did. */
+  triggerKey?: string;
   /** Username of who asked, without "@"; left out when unknown. */
   askedBy?: string;
   jobUrl: string;
@@ -176,7 +178,8 @@ function markers(head: PlaceholderHead, status: PlaceholderStatus): string[] {
     markerFor({
       kind: "placeholder",
       assistant: head.assistant,
-      note: head.triggerNoteId,
+      ...(head.triggerNoteId !== null ? { note: head.triggerNoteId } : {}),
+      ...(head.triggerKey !== undefined ? { change: head.triggerKey } : {}),
       status,
       ...job,
       ...trigger,

@@ -2,6 +2,9 @@
 // a marker never triggers a run (no loops), and a redelivered event finds the placeholder it left. On a
 // placeholder the one marker also says where it stands (status) and which CI job works on it (job):
 //   <!-- agent-bridge:placeholder {"assistant":"claude","note":123,"status":"working","job":456} -->
+// A run that no note asked for (an issue or merge request opened, edited, assigned, given a reviewer or a
+// label: issuable-worker.ts) names the change that asked instead of a note, so a redelivery of the same
+// change finds the placeholder it left: {"assistant":"claude","change":"issue:5:update:3f9a…"}.
 // An HTML comment: GitLab keeps it in the note's source and does not render it.
 // Notes written before status and job moved into the marker carry them apart, and are still read: a status
 // marker (<!-- agent-bridge:status working -->) and the job id in the visible "View the job" link.
@@ -19,12 +22,14 @@ export type MarkerKind = (typeof MARKER_KINDS)[number];
 export const PLACEHOLDER_STATUSES = ["working", "done", "failed"] as const;
 export type PlaceholderStatus = (typeof PLACEHOLDER_STATUSES)[number];
 
-/** Whose note it is: the kind, the assistant, and the id of the note that triggered the run. */
+/** Whose note it is: the kind, the assistant, and the note (or the change) that triggered the run. */
 export interface BridgeMarker {
   kind: MarkerKind;
   assistant: Assistant;
-  /** The id of the note that triggered the run. */
-  note: number;
+  /** The id of the note that triggered the run; absent when a change of the issue or MR did (`change`). */
+  note?: number;
+  /** The identity of the issue's or merge request's change that triggered the run (issuable-policy.ts). */
+  change?: string;
 }
 
 /**
@@ -48,19 +53,26 @@ export interface PlaceholderFacts {
 
 const PREFIX = "<!-- agent-bridge:";
 const MARKER_PATTERN = /<!-- agent-bridge:([a-z-]+) (\{[^<>]*\}) -->/g;
-const MarkerDataSchema = z.object({
-  assistant: AssistantSchema,
-  note: z.int().check(z.positive()),
-  status: z.optional(z.enum(PLACEHOLDER_STATUSES)),
-  job: z.optional(z.int().check(z.positive())),
-  trigger: z.optional(z.enum(MARKER_TRIGGERS)),
-  sha: z.optional(z.string().check(z.regex(/^[0-9a-f]{7,64}$/))),
-});
+/** A change's identity as issuableTriggerKey writes it: nothing that could end the HTML comment. */
+export const TRIGGER_KEY_PATTERN = /^[A-Za-z0-9_:.-]{1,200}$/;
+const MarkerDataSchema = z
+  .object({
+    assistant: AssistantSchema,
+    note: z.optional(z.int().check(z.positive())),
+    change: z.optional(z.string().check(z.regex(TRIGGER_KEY_PATTERN))),
+    status: z.optional(z.enum(PLACEHOLDER_STATUSES)),
+    job: z.optional(z.int().check(z.positive())),
+    trigger: z.optional(z.enum(MARKER_TRIGGERS)),
+    sha: z.optional(z.string().check(z.regex(/^[0-9a-f]{7,64}$/))),
+  })
+  .check(z.refine((data) => data.note !== undefined || data.change !== undefined));
 const LEGACY_STATUS_PATTERN = /<!-- agent-bridge:status (working|done|failed) -->/;
 const LEGACY_JOB_LINK_PATTERN = /\[View the job\]\([^)\s]*\/-\/jobs\/(\d+)\)/g;
 
 export function markerFor(marker: BridgeMarker & PlaceholderFacts): string {
-  const data: Record<string, string | number> = { assistant: marker.assistant, note: marker.note };
+  const data: Record<string, string | number> = { assistant: marker.assistant };
+  if (marker.note !== undefined) data["note"] = marker.note;
+  if (marker.change !== undefined) data["change"] = marker.change;
   if (marker.status !== undefined) data["status"] = marker.status;
   if (marker.job !== undefined) data["job"] = marker.job;
   if (marker.trigger !== undefined) data["trigger"] = marker.trigger;
@@ -75,7 +87,12 @@ export function parseMarker(body: string): BridgeMarker | null {
 
 /** Every well-formed marker in a note body, in order. */
 export function parseMarkers(body: string): BridgeMarker[] {
-  return readMarkers(body).map(({ kind, assistant, note }) => ({ kind, assistant, note }));
+  return readMarkers(body).map(({ kind, assistant, note, change }) => ({
+    kind,
+    assistant,
+    ...(note !== undefined ? { note } : {}),
+    ...(change !== undefined ? { change } : {}),
+  }));
 }
 
 /** A placeholder's marker with its status and job, older notes' separate status marker and link included. */
@@ -116,11 +133,12 @@ function readMarkers(body: string): Array<BridgeMarker & PlaceholderFacts> {
     }
     const data = MarkerDataSchema.safeParse(json);
     if (!data.success) continue;
-    const { assistant, note, status, job, trigger, sha } = data.data;
+    const { assistant, note, change, status, job, trigger, sha } = data.data;
     found.push({
       kind,
       assistant,
-      note,
+      ...(note !== undefined ? { note } : {}),
+      ...(change !== undefined ? { change } : {}),
       ...(status !== undefined ? { status } : {}),
       ...(job !== undefined ? { job } : {}),
       ...(trigger !== undefined ? { trigger } : {}),

@@ -8,8 +8,10 @@ import { markerFor } from "./marker.ts";
 
 export interface PlaceholderContext {
   assistant: Assistant;
-  /** The id of the note that asked. */
-  note: number;
+  /** The id of the note that asked; null when a change of the issue or merge request did (trigger). */
+  note: number | null;
+  /** The identity of that change (issuable-policy.ts's trigger key). */
+  change?: string;
   /** Username of who asked, without "@". */
   askedBy: string;
 }
@@ -35,7 +37,7 @@ export type DispatchProblem =
 export function renderPlaceholder(context: PlaceholderContext): string {
   const name = assistantDisplayName(context.assistant);
   return [
-    markerFor({ kind: "placeholder", assistant: context.assistant, note: context.note }),
+    markerOf(context),
     `🤖 **${name}** is working on it… (asked by @${context.askedBy})`,
     "",
     "<sub>This note will be updated with the result.</sub>",
@@ -46,13 +48,22 @@ export function renderDispatchError(context: PlaceholderContext & { problem: Dis
   const name = assistantDisplayName(context.assistant);
   const again = `Then mention \`@${context.assistant}\` again in a new comment.`;
   return [
-    markerFor({ kind: "placeholder", assistant: context.assistant, note: context.note }),
+    markerOf(context),
     `⚠️ **${name}** could not start (asked by @${context.askedBy}): ${headline(context.problem)}`,
     "",
     ...guidance(context.problem),
     "",
     again,
   ].join("\n");
+}
+
+function markerOf(context: PlaceholderContext): string {
+  return markerFor({
+    kind: "placeholder",
+    assistant: context.assistant,
+    ...(context.note !== null ? { note: context.note } : {}),
+    ...(context.change !== undefined ? { change: context.change } : {}),
+  });
 }
 
 function headline(problem: DispatchProblem): string {

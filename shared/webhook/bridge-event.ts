@@ -2,7 +2,23 @@
 // answer, which placeholder to finalize. Compact JSON in the AGENT_BRIDGE_EVENT variable (or the
 // agent_bridge_event pipeline input). The job parses it with the same schema.
 import { z } from "zod";
+import { ISSUABLE_TRIGGER_KINDS } from "../config/webhook-settings.ts";
 import { AssistantSchema } from "../gitlab/assistant.ts";
+import { TRIGGER_KEY_PATTERN } from "../placeholder/marker.ts";
+
+/**
+ * A run no note asked for: the issue or merge request itself is the task. mention: its title or description
+ * mentions the assistant; assignee: the bot was assigned ("work on this"); reviewer: asked to review a
+ * merge request; label: a trigger label was added. The job reads the issue or merge request from GitLab.
+ */
+export const IssuableTriggerSchema = z.object({
+  kind: z.enum(ISSUABLE_TRIGGER_KINDS),
+  /** The change's identity (issuable-policy.ts), kept in the placeholder's marker. */
+  key: z.string().regex(TRIGGER_KEY_PATTERN),
+  /** The trigger label that was added (kind label). */
+  label: z.string().optional(),
+});
+export type IssuableTrigger = z.infer<typeof IssuableTriggerSchema>;
 
 export const BridgeEventSchema = z.object({
   assistant: AssistantSchema,
@@ -10,7 +26,9 @@ export const BridgeEventSchema = z.object({
   projectPath: z.string(),
   noteableType: z.enum(["Issue", "MergeRequest"]),
   noteableIid: z.number().int(),
-  noteId: z.number().int(),
+  /** The note that asked; null when a change of the issue or merge request did (then `trigger` says which). */
+  noteId: z.number().int().nullable(),
+  trigger: IssuableTriggerSchema.optional(),
   /** The thread to answer in; null for a plain note. */
   discussionId: z.string().nullable(),
   placeholderNoteId: z.number().int(),

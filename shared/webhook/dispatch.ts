@@ -22,6 +22,7 @@ import {
   BRIDGE_EVENT_VARIABLE,
   encodeBridgeEvent,
   type BridgeEvent,
+  type IssuableTrigger,
 } from "./bridge-event.ts";
 
 export type DispatchSettings = Pick<
@@ -34,7 +35,8 @@ export interface Mention {
   projectId: number;
   projectPath: string;
   defaultBranch: string | null;
-  noteId: number;
+  /** The note that asked; null for a change of the issue or merge request (DispatchRequest.issuable). */
+  noteId: number | null;
   /** GitLab's note type: null, "DiscussionNote" or "DiffNote". */
   noteType: string | null;
   discussionId: string | null;
@@ -53,6 +55,11 @@ export interface DispatchRequest {
   assistants: readonly Assistant[];
   /** Copied into the event for a job that cannot read the note; never for a confidential mention. */
   instruction?: string;
+  /** For a change of the issue or merge request: its identity, and why each assistant runs. */
+  issuable?: {
+    key: string;
+    triggers: Partial<Record<Assistant, { kind: IssuableTrigger["kind"]; label?: string }>>;
+  };
   settings: DispatchSettings;
 }
 
@@ -104,7 +111,11 @@ export async function dispatchRuns(
     noteableType: request.noteableType,
     noteableIid: request.noteableIid,
   };
-  const asker = { note: mention.noteId, askedBy: mention.authorUsername };
+  const asker = {
+    note: mention.noteId,
+    askedBy: mention.authorUsername,
+    ...(request.issuable ? { change: request.issuable.key } : {}),
+  };
   // Known before anything is posted: then the placeholder is written as the error straight away.
   const upfront = upfrontProblem(request);
 
@@ -152,7 +163,7 @@ export async function dispatchRuns(
 }
 
 export function eventFor(
-  request: Pick<DispatchRequest, "mention" | "noteableType" | "noteableIid" | "instruction">,
+  request: Pick<DispatchRequest, "mention" | "noteableType" | "noteableIid" | "instruction" | "issuable">,
   assistant: Assistant,
   placeholderNoteId: number,
 ): BridgeEvent {
@@ -170,6 +181,14 @@ export function eventFor(
     authorUsername: mention.authorUsername,
     confidential: mention.confidential,
   };
+  const trigger = request.issuable?.triggers[assistant];
+  if (request.issuable && trigger) {
+    event.trigger = {
+      kind: trigger.kind,
+      key: request.issuable.key,
+      ...(trigger.label !== undefined ? { label: trigger.label } : {}),
+    };
+  }
   if (!mention.confidential && request.instruction !== undefined) event.instruction = request.instruction;
   return event;
 }
@@ -218,7 +237,7 @@ async function startPipeline(gl: GitLabRequester, request: DispatchRequest, even
     [BRIDGE_EVENT_VARIABLE]: json,
     // The names GitLab's own agent platform gives its jobs, so a job written for it finds what it expects.
     AI_FLOW_CONTEXT: json,
-    AI_FLOW_EVENT: "mention",
+    AI_FLOW_EVENT: event.trigger ? issuableFlowEvent(event.trigger.kind) : "mention",
   };
   if (event.instruction !== undefined) variables["AI_FLOW_INPUT"] = event.instruction;
   const inputs = { [BRIDGE_EVENT_INPUT]: json };
@@ -236,6 +255,11 @@ async function startPipeline(gl: GitLabRequester, request: DispatchRequest, even
       ? { projectId, ref, inputs }
       : { projectId, ref, variables: Object.entries(variables).map(([key, value]) => ({ key, value })) },
   );
+}
+
+/** AI_FLOW_EVENT for a change of the issue or merge request, in the words of GitLab's agent platform. */
+function issuableFlowEvent(kind: IssuableTrigger["kind"]): string {
+  return kind === "assignee" ? "assign" : kind === "reviewer" ? "assign_reviewer" : "mention";
 }
 
 const VARIABLES_FORBIDDEN = /insufficient permissions to set pipeline variables/i;

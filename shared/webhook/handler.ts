@@ -17,9 +17,10 @@ import { isConfidential } from "./confidential.ts";
 import { headerValue } from "./headers.ts";
 import { formatDeliveryLog, type DeliveryResult } from "./log.ts";
 import type { MentionTask } from "./mention-task.ts";
-import { checkBodySize, parseNoteHook } from "./parse.ts";
+import { decideIssuable, type IssuableDecision, type IssuableHook } from "./issuable-policy.ts";
+import { checkBodySize, parseDelivery } from "./parse.ts";
 import { decide } from "./policy.ts";
-import { candidateSecrets } from "./scoped-secrets.ts";
+import { candidateSecrets, type SecretScope } from "./scoped-secrets.ts";
 import { verifyWebhook } from "./verify.ts";
 
 export interface WebhookRequest {
@@ -56,6 +57,8 @@ export function createWebhookHandler(
   return async function handleWebhook(request: WebhookRequest): Promise<WebhookResponse> {
     const started = now();
     let hook: NoteHook | undefined;
+    let issuable: IssuableHook | undefined;
+    let trigger: string | undefined;
     const eventUuid = headerValue(request.headers, "x-gitlab-event-uuid") ?? null;
     const idempotencyKey = headerValue(request.headers, "idempotency-key") ?? eventUuid;
 
@@ -65,8 +68,9 @@ export function createWebhookHandler(
         formatDeliveryLog({
           eventUuid,
           idempotencyKey,
-          projectPath: hook?.project.path_with_namespace ?? null,
+          projectPath: (hook ?? issuable)?.project.path_with_namespace ?? null,
           noteId: hook?.object_attributes.id ?? null,
+          ...(trigger !== undefined ? { trigger } : {}),
           status,
           result: body.result,
           reason: logReason ?? body.reason ?? null,
@@ -77,6 +81,17 @@ export function createWebhookHandler(
       return { status, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
     };
     const ignored = (reason: string) => answer(202, { result: "ignored", reason });
+    const handOff = async (task: MentionTask): Promise<WebhookResponse> => {
+      try {
+        await deps.handOff(task);
+      } catch (error) {
+        return answer(503, {
+          result: "error",
+          reason: `the mention could not be queued (${error instanceof Error ? error.message : "unknown"})`,
+        });
+      }
+      return answer(202, { result: "accepted" });
+    };
 
     try {
       const tooLarge = checkBodySize(request.rawBody, settings.maxBodyBytes);
@@ -102,10 +117,19 @@ export function createWebhookHandler(
         );
       }
 
-      const parsed = parseNoteHook(request.headers, request.rawBody, settings.maxBodyBytes);
+      const parsed = parseDelivery(request.headers, request.rawBody, settings.maxBodyBytes);
       if (parsed.kind === "ignored") return ignored(parsed.reason);
       if (parsed.kind === "rejected")
         return answer(parsed.status, { result: "rejected", reason: parsed.reason });
+      if (parsed.kind === "issuable") {
+        issuable = parsed.hook;
+        const decided = decideIssuable(issuable, settings, settings.bridgeUserId);
+        if (decided.action === "ignore") return ignored(decided.reason);
+        trigger = decided.triggerKey;
+        return await handOff(
+          issuableTask(issuable, decided, { eventUuid, idempotencyKey, now: now(), scope: verified.scope }),
+        );
+      }
       hook = parsed.hook;
 
       // On the payload, to spend nothing on plain comments; the worker decides again on GitLab's answers.
@@ -129,15 +153,7 @@ export function createWebhookHandler(
         source: "webhook",
         scope: verified.scope,
       };
-      try {
-        await deps.handOff(task);
-      } catch (error) {
-        return answer(503, {
-          result: "error",
-          reason: `the mention could not be queued (${error instanceof Error ? error.message : "unknown"})`,
-        });
-      }
-      return answer(202, { result: "accepted" });
+      return await handOff(task);
     } catch (error) {
       // A bug, not a GitLab answer: say so without details that could carry request data.
       return answer(500, {
@@ -158,4 +174,40 @@ function claimedJson(rawBody: Uint8Array | string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** The task of a change that summons: ids and what the payload asked for, never the record's text. */
+function issuableTask(
+  hook: IssuableHook,
+  decision: Extract<IssuableDecision, { action: "dispatch" }>,
+  delivery: { eventUuid: string | null; idempotencyKey: string | null; now: number; scope: SecretScope },
+): MentionTask {
+  const usernames = new Map(
+    [...(hook.assignees ?? []), ...("reviewers" in hook ? (hook.reviewers ?? []) : [])].map((u) => [
+      u.id,
+      u.username,
+    ]),
+  );
+  return {
+    v: 1,
+    kind: "issuable",
+    projectId: hook.project.id,
+    noteableType: decision.noteableType,
+    noteableIid: decision.noteableIid,
+    action: decision.issuableAction,
+    authorId: hook.user.id,
+    triggerKey: decision.triggerKey,
+    runs: decision.runs.map((run) => {
+      const username = run.userId === undefined ? undefined : usernames.get(run.userId);
+      return { ...run, ...(username !== undefined ? { username } : {}) };
+    }),
+    confidential:
+      hook.object_kind === "issue" &&
+      (hook.event_type === "confidential_issue" || hook.object_attributes.confidential === true),
+    eventUuid: delivery.eventUuid,
+    idempotencyKey: delivery.idempotencyKey,
+    receivedAt: delivery.now,
+    source: "webhook",
+    scope: delivery.scope,
+  };
 }

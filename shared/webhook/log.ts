@@ -38,6 +38,8 @@ export interface DeliveryRecord {
   idempotencyKey: string | null;
   projectPath: string | null;
   noteId: number | null;
+  /** For a change of an issue or merge request: its trigger key (issuable-policy.ts), never its text. */
+  trigger?: string;
   status: number;
   result: DeliveryResult;
   reason: string | null;
@@ -66,6 +68,7 @@ export function formatDeliveryLog(record: DeliveryRecord): string {
     idempotencyKey: clip(record.idempotencyKey),
     project: record.projectPath,
     noteId: record.noteId,
+    ...(record.trigger === undefined ? {} : { trigger: record.trigger }),
     status: record.status,
     result: record.result,
     reason: record.reason,

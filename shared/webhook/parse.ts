@@ -1,12 +1,20 @@
-// From a verified request to a typed Note Hook, or to the answer GitLab should get instead:
-// 413 for an oversized body, 202 "ignored" for events the bridge does not handle (so GitLab does not count
-// a failure against the hook), 400 for a malformed Note Hook with a short reason naming the first bad field.
-// A reason never repeats the body: it may hold a confidential note.
+// From a verified request to a typed Note Hook, Issue Hook or Merge Request Hook, or to the answer GitLab
+// should get instead: 413 for an oversized body, 202 "ignored" for events the bridge does not handle (so
+// GitLab does not count a failure against the hook), 400 for a malformed payload with a short reason naming
+// the first bad field. A reason never repeats the body: it may hold a confidential note or issue.
+import {
+  ISSUE_HOOK_EVENTS,
+  IssueHookSchema,
+  MERGE_REQUEST_HOOK_EVENT,
+  MergeRequestHookSchema,
+} from "../gitlab/issuable-hook-schema.ts";
 import { NOTE_HOOK_EVENTS, NOTEABLE_TYPES, NoteHookSchema, type NoteHook } from "../gitlab/webhook-schema.ts";
 import { headerValue, type RawHeaders } from "./headers.ts";
+import type { IssuableHook } from "./issuable-policy.ts";
 
 export type ParseResult =
   | { kind: "note"; hook: NoteHook }
+  | { kind: "issuable"; hook: IssuableHook }
   | { kind: "ignored"; status: 202; reason: string }
   | { kind: "rejected"; status: 400 | 413; reason: string };
 
@@ -26,6 +34,45 @@ export function checkBodySize(
     status: 413,
     reason: `body of ${size} bytes is over the limit of ${maxBodyBytes}`,
   };
+}
+
+/** Any delivery the bridge acts on: a Note Hook, or an Issue Hook (confidential too) or Merge Request Hook. */
+export function parseDelivery(
+  headers: RawHeaders,
+  rawBody: Uint8Array | string,
+  maxBodyBytes: number,
+): ParseResult {
+  const event = headerValue(headers, "x-gitlab-event")?.trim();
+  const schema = ISSUE_HOOK_EVENTS.some((name) => name === event)
+    ? IssueHookSchema
+    : event === MERGE_REQUEST_HOOK_EVENT
+      ? MergeRequestHookSchema
+      : undefined;
+  if (!schema) {
+    const note = parseNoteHook(headers, rawBody, maxBodyBytes);
+    return note.kind === "ignored" && !NOTE_HOOK_EVENTS.some((name) => name === event)
+      ? { ...note, reason: `${note.reason}, Issue Hook or Merge Request Hook` }
+      : note;
+  }
+  const tooLarge = checkBodySize(rawBody, maxBodyBytes);
+  if (tooLarge) return tooLarge;
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof rawBody === "string" ? rawBody : Buffer.from(rawBody).toString("utf8"));
+  } catch {
+    return { kind: "rejected", status: 400, reason: "body is not valid JSON" };
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue && issue.path.length > 0 ? issue.path.join(".") : "body";
+    return {
+      kind: "rejected",
+      status: 400,
+      reason: `invalid ${event} payload at ${field}: ${issue?.message ?? "invalid"}`,
+    };
+  }
+  return { kind: "issuable", hook: parsed.data };
 }
 
 export function parseNoteHook(

@@ -18,7 +18,7 @@ import type { GitLabRequester } from "../gitlab/client.ts";
 import { hasBridgeMarker } from "../placeholder/marker.ts";
 import { findMentions } from "../mention/index.ts";
 import { CLAIM_EMOJI, REFUSED_EMOJI } from "./claim.ts";
-import type { MentionTask } from "./mention-task.ts";
+import type { MentionTask, NoteTask } from "./mention-task.ts";
 import { INSTANCE_SCOPE } from "./scoped-secrets.ts";
 import { isProjectAllowed } from "./policy.ts";
 
@@ -48,7 +48,7 @@ export async function sweepMentions(gl: GitLabRequester, options: SweepOptions):
   const bridgeUserId = settings.bridgeUserId ?? (await getCurrentUser(gl)).id;
   const projectIds = await projectsToSweep(gl, settings, since);
 
-  const tasks: MentionTask[] = [];
+  const tasks: NoteTask[] = [];
   let claimed = 0;
   let refused = 0;
   for (const projectId of projectIds) {
@@ -111,7 +111,7 @@ function taskOf(
   bridgeUserId: number,
   settings: WebhookSettings,
   now: number,
-): MentionTask | undefined {
+): NoteTask | undefined {
   const note = event.note;
   if (!note || note.system || note.author.id === bridgeUserId || hasBridgeMarker(note.body)) return undefined;
   const type = note.noteable_type;

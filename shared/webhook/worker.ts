@@ -21,23 +21,16 @@ import { isTransient } from "../gitlab/retry.ts";
 import { hasBridgeMarker } from "../placeholder/marker.ts";
 import { findMentions } from "../mention/index.ts";
 import { claimNote, REFUSED_EMOJI, type ClaimResult } from "./claim.ts";
-import { dispatchRuns, type RunOutcome } from "./dispatch.ts";
-import { formatDeliveryLog, type CallRecord, type DeliveryResult } from "./log.ts";
-import type { MentionTask } from "./mention-task.ts";
+import { dispatchRuns } from "./dispatch.ts";
+import { createIssuableWorker } from "./issuable-worker.ts";
+import { formatDeliveryLog, type CallRecord } from "./log.ts";
+import type { MentionTask, NoteTask } from "./mention-task.ts";
 import { authorRefusal, isProjectAllowed } from "./policy.ts";
 import { scopeRefusal } from "./scoped-secrets.ts";
 import { findThreadOf, isThreadNote } from "./thread-of.ts";
+import { RetryLater, type WorkResult } from "./work-result.ts";
 
-export interface WorkResult {
-  result: DeliveryResult;
-  reason?: string;
-  runs?: RunOutcome[];
-}
-
-/** A transient failure (no answer, 429, 5xx): the queue should run the task again later. */
-export class RetryLater extends Error {
-  override readonly name = "RetryLater";
-}
+export { RetryLater, type WorkResult };
 
 export interface MentionWorkerDeps {
   settings: WebhookSettings;
@@ -71,7 +64,15 @@ export function createMentionWorker(deps: MentionWorkerDeps): MentionWorker {
     return bridgeUserLookup;
   }
 
+  // A change of an issue or merge request has its own path (its own claim), on the same bridge user lookup.
+  const issuableWork = createIssuableWorker({ ...deps, bridgeUserId: resolveBridgeUserId });
+
   return async function work(task: MentionTask, attempt = 1): Promise<WorkResult> {
+    if ("kind" in task) return issuableWork(task, attempt);
+    return noteWork(task, attempt);
+  };
+
+  async function noteWork(task: NoteTask, attempt: number): Promise<WorkResult> {
     const started = now();
     const calls: CallRecord[] = [];
     let projectPath: string | null = null;
@@ -275,7 +276,7 @@ export function createMentionWorker(deps: MentionWorkerDeps): MentionWorker {
     return claim.value.status === "recovered"
       ? done({ result: "dispatched", reason: "recovered a claim left without placeholders", runs })
       : done({ result: "dispatched", runs });
-  };
+  }
 }
 
 function isNotFound(error: unknown): boolean {

@@ -23,6 +23,17 @@ export function settledNote(noteId: number): (line: LogLine) => boolean {
       (line["msg"] === "mention task" && line["result"] !== "error"));
 }
 
+/**
+ * The receiver is done with the next Issue Hook or Merge Request Hook delivery: answered without a task, or
+ * its task's attempt that will not be retried. Wait from the log's length before the change was made.
+ */
+export function settledChange(line: LogLine): boolean {
+  return (
+    (line["msg"] === "webhook delivery" && line["result"] !== "accepted") ||
+    (line["msg"] === "issuable task" && line["result"] !== "error")
+  );
+}
+
 export async function startServe(
   env: Record<string, string>,
   options: { port?: number } = {},

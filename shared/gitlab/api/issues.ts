@@ -12,6 +12,8 @@ export const IssueSchema = z.object({
   state: z.string(),
   labels: LabelsSchema,
   author: UserRefSchema.nullish(),
+  assignees: z.array(UserRefSchema).nullish(),
+  updated_at: z.string().nullish(),
   web_url: z.string(),
   confidential: z.boolean().nullish(),
   user_notes_count: z.number().int().nullish(),

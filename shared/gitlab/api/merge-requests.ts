@@ -17,6 +17,8 @@ export const MergeRequestSchema = z.object({
   state: z.string(),
   labels: LabelsSchema,
   author: UserRefSchema.nullish(),
+  assignees: z.array(UserRefSchema).nullish(),
+  reviewers: z.array(UserRefSchema).nullish(),
   web_url: z.string(),
   source_branch: z.string(),
   target_branch: z.string(),

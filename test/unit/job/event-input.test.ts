@@ -78,12 +78,17 @@ describe("job/event-input", () => {
     expect(input.kind === "event" && input.event.instruction).toBe(undefined);
   });
 
-  it("skips AI_FLOW events other than a mention", async () => {
-    const input = await read({ AI_FLOW_CONTEXT: encodeBridgeEvent(event), AI_FLOW_EVENT: "assign_reviewer" });
+  it("skips AI_FLOW events other than the receiver's (mention, assign, assign_reviewer)", async () => {
+    const input = await read({ AI_FLOW_CONTEXT: encodeBridgeEvent(event), AI_FLOW_EVENT: "pipeline_failed" });
     expect(input).toMatchObject({
       kind: "skip",
-      reason: 'AI_FLOW_EVENT "assign_reviewer" is not handled, only mention',
+      reason: 'AI_FLOW_EVENT "pipeline_failed" is not handled, only mention, assign, assign_reviewer',
     });
+    const review = await read({
+      AI_FLOW_CONTEXT: encodeBridgeEvent(event),
+      AI_FLOW_EVENT: "assign_reviewer",
+    });
+    expect(review.kind).toBe("event");
   });
 
   it("leaves another assistant's event to that assistant's job", async () => {
