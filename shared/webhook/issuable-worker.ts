@@ -165,18 +165,29 @@ export function createIssuableWorker(
     }
     if (lock.status === "busy") return retryLater(lock.reason);
     const awardId = lock.awardId;
-    const release = () => releaseIssuable(cleanup(), noteable, awardId);
+    // What the task ends with is written once the lock is given back: whoever reads the log then sees it free.
+    const projectInfo = project.value;
+    const authorInfo = author.value;
+    const tookOver = lock.tookOver;
+    let ending: () => WorkResult;
     try {
+      ending = await underLock();
+    } finally {
+      await releaseIssuable(cleanup(), noteable, awardId);
+    }
+    return ending();
+
+    async function underLock(): Promise<() => WorkResult> {
       let placed: Set<Assistant>;
       try {
         const found = await findTriggerPlaceholders(gl, noteable, me, task.triggerKey);
         placed = new Set(found.map((f) => f.marker.assistant));
       } catch (error) {
-        return failed(error, "looking for this change's placeholders");
+        return () => failed(error, "looking for this change's placeholders");
       }
       const missing = confirmed.filter((run) => !placed.has(run.assistant));
       if (missing.length === 0)
-        return done({ result: "duplicate", reason: "this change was already dispatched" });
+        return () => done({ result: "duplicate", reason: "this change was already dispatched" });
 
       // 4. Placeholders (new notes on the record) and pipelines.
       const triggers: NonNullable<DispatchRequest["issuable"]>["triggers"] = {};
@@ -188,16 +199,16 @@ export function createIssuableWorker(
       }
       const { runs, placeholderErrors } = await dispatchRuns(gl, cleanup, {
         mention: {
-          projectId: project.value.id,
-          projectPath: project.value.path_with_namespace,
-          defaultBranch: project.value.default_branch ?? null,
+          projectId: projectInfo.id,
+          projectPath: projectInfo.path_with_namespace,
+          defaultBranch: projectInfo.default_branch ?? null,
           noteId: null,
           noteType: null,
           discussionId: null,
           internal: false,
           confidential: task.confidential || ("confidential" in issuable && issuable.confidential === true),
           authorId: task.authorId,
-          authorUsername: author.value.username,
+          authorUsername: authorInfo.username,
         },
         noteableType: task.noteableType,
         noteableIid: task.noteableIid,
@@ -206,15 +217,15 @@ export function createIssuableWorker(
         settings,
       });
       if (runs.every((run) => run.placeholderNoteId === null)) {
-        return failed(placeholderErrors[0], "writing the placeholder");
+        return () => failed(placeholderErrors[0], "writing the placeholder");
       }
       const pipelines = runs.filter((run) => run.pipelineId !== null).length;
-      if (pipelines === 0) return done({ result: "failed", reason: "no pipeline could be created", runs });
-      return lock.tookOver
-        ? done({ result: "dispatched", reason: "took over a claim left by a task that died", runs })
-        : done({ result: "dispatched", runs });
-    } finally {
-      await release();
+      if (pipelines === 0)
+        return () => done({ result: "failed", reason: "no pipeline could be created", runs });
+      return () =>
+        tookOver
+          ? done({ result: "dispatched", reason: "took over a claim left by a task that died", runs })
+          : done({ result: "dispatched", runs });
     }
   };
 }
