@@ -5,26 +5,27 @@
 // Gitlab::DataBuilder::Issuable#build; `changes` holds {previous, current} for each changed attribute.
 // https://docs.gitlab.com/user/project/integrations/webhook_events/#issue-events and #merge-request-events.
 // The sandbox's tests check the payloads it sends against these same schemas. Reads nothing but its argument.
-import { z } from "zod";
+// zod/mini: the webhook receiver parses these deliveries (shared/config/env-values.ts says why).
+import * as z from "zod/mini";
 import { HookMergeRequestSchema, HookProjectSchema, HookUserSchema } from "./webhook-schema.ts";
 
-export const HookLabelSchema = z.object({ id: z.number().int().nullish(), title: z.string() });
+export const HookLabelSchema = z.object({ id: z.nullish(z.int()), title: z.string() });
 export type HookLabel = z.infer<typeof HookLabelSchema>;
 
 /** One changed attribute; `previous` is null (or absent) on a newly created record. */
 const change = <T extends z.core.$ZodType>(value: T) =>
-  z.object({ previous: z.nullish(value), current: z.nullish(value) });
+  z.optional(z.object({ previous: z.nullish(value), current: z.nullish(value) }));
 
 export const IssuableChangesSchema = z.object({
-  title: change(z.string()).optional(),
-  description: change(z.string()).optional(),
-  labels: change(z.array(HookLabelSchema)).optional(),
-  assignees: change(z.array(HookUserSchema)).optional(),
-  reviewers: change(z.array(HookUserSchema)).optional(),
-  draft: change(z.boolean()).optional(),
-  state_id: change(z.number().int()).optional(),
+  title: change(z.string()),
+  description: change(z.string()),
+  labels: change(z.array(HookLabelSchema)),
+  assignees: change(z.array(HookUserSchema)),
+  reviewers: change(z.array(HookUserSchema)),
+  draft: change(z.boolean()),
+  state_id: change(z.int()),
   // A time as GitLab's hooks write it ("2026-12-08 02:00:00 UTC"): with the action, what tells two edits apart.
-  updated_at: change(z.string()).optional(),
+  updated_at: change(z.string()),
 });
 export type IssuableChanges = z.infer<typeof IssuableChangesSchema>;
 
@@ -42,32 +43,35 @@ export const ISSUABLE_ACTIONS = [
 ] as const;
 
 const IssueAttributesSchema = z.object({
-  id: z.number().int(),
-  iid: z.number().int(),
+  id: z.int(),
+  iid: z.int(),
   title: z.string(),
-  description: z.string().nullish(),
-  state: z.string().nullish(),
-  confidential: z.boolean().nullish(),
-  author_id: z.number().int(),
-  project_id: z.number().int().nullish(),
-  assignee_ids: z.array(z.number().int()).nullish(),
-  url: z.string().nullish(),
-  updated_at: z.string().nullish(),
-  action: z.enum(ISSUABLE_ACTIONS).optional(),
+  description: z.nullish(z.string()),
+  state: z.nullish(z.string()),
+  confidential: z.nullish(z.boolean()),
+  author_id: z.int(),
+  project_id: z.nullish(z.int()),
+  assignee_ids: z.nullish(z.array(z.int())),
+  url: z.nullish(z.string()),
+  updated_at: z.nullish(z.string()),
+  action: z.optional(z.enum(ISSUABLE_ACTIONS)),
 });
 
 const common = {
   user: HookUserSchema,
-  project: z.object({ ...HookProjectSchema.shape, id: z.number().int() }),
-  labels: z.array(HookLabelSchema).nullish(),
+  project: z.extend(HookProjectSchema, { id: z.int() }),
+  labels: z.nullish(z.array(HookLabelSchema)),
   // GitLab sends [] (not {}) when nothing changed on some versions.
-  changes: z.preprocess((v) => (Array.isArray(v) || v == null ? {} : v), IssuableChangesSchema),
-  assignees: z.array(HookUserSchema).nullish(),
+  changes: z.pipe(
+    z.transform((v: unknown) => (Array.isArray(v) || v == null ? {} : v)),
+    IssuableChangesSchema,
+  ),
+  assignees: z.nullish(z.array(HookUserSchema)),
 };
 
 export const IssueHookSchema = z.object({
   object_kind: z.literal("issue"),
-  event_type: z.enum(["issue", "confidential_issue"]).optional(),
+  event_type: z.optional(z.enum(["issue", "confidential_issue"])),
   ...common,
   object_attributes: IssueAttributesSchema,
 });
@@ -75,18 +79,17 @@ export type IssueHook = z.infer<typeof IssueHookSchema>;
 
 export const MergeRequestHookSchema = z.object({
   object_kind: z.literal("merge_request"),
-  event_type: z.literal("merge_request").optional(),
+  event_type: z.optional(z.literal("merge_request")),
   ...common,
-  reviewers: z.array(HookUserSchema).nullish(),
-  object_attributes: z.object({
-    ...HookMergeRequestSchema.shape,
-    author_id: z.number().int(),
-    action: z.enum(ISSUABLE_ACTIONS).optional(),
+  reviewers: z.nullish(z.array(HookUserSchema)),
+  object_attributes: z.extend(HookMergeRequestSchema, {
+    author_id: z.int(),
+    action: z.optional(z.enum(ISSUABLE_ACTIONS)),
     // Set on an update caused by a push: the source branch's head before it.
-    oldrev: z.string().nullish(),
-    assignee_ids: z.array(z.number().int()).nullish(),
-    reviewer_ids: z.array(z.number().int()).nullish(),
-    updated_at: z.string().nullish(),
+    oldrev: z.nullish(z.string()),
+    assignee_ids: z.nullish(z.array(z.int())),
+    reviewer_ids: z.nullish(z.array(z.int())),
+    updated_at: z.nullish(z.string()),
   }),
 });
 export type MergeRequestHook = z.infer<typeof MergeRequestHookSchema>;
