@@ -1,5 +1,6 @@
 // The webhook step of `agent-bridge setup`. Receiver mode: a project webhook to the given receiver URL with
-// Comments and Confidential comments only, and the receiver's settings (the bot's token, the webhook secret,
+// Comments, Confidential comments, Issues, Confidential issues and Merge request events (the receiver's
+// issue and merge request triggers) and no others, and the receiver's settings (the bot's token, the webhook secret,
 // how the event travels) written to an env file readable by its owner only, never printed. Trigger mode: a
 // pipeline trigger token and a webhook straight at GitLab's trigger API, no receiver at all
 // (https://docs.gitlab.com/ci/triggers/#use-a-webhook). The hook's secret is the one derived for this project
@@ -16,9 +17,19 @@ import { facts, SetupStop, type SetupContext } from "./context.ts";
 const STEP = "webhook";
 const TRIGGER_DESCRIPTION = "agent-bridge (webhook trigger mode)";
 
-function eventsRight(hook: Hook): boolean {
-  return hook.note_events === true && hook.confidential_note_events === true;
+function eventsRight(hook: Hook, issuables: boolean): boolean {
+  const comments = hook.note_events === true && hook.confidential_note_events === true;
+  if (!issuables) return comments;
+  return (
+    comments &&
+    hook.issues_events === true &&
+    hook.confidential_issues_events === true &&
+    hook.merge_requests_events === true
+  );
 }
+
+const RECEIVER_EVENTS =
+  "Comments, Confidential comments, Issues, Confidential issues and Merge request events";
 
 /** KEY=value lines; values of the kind setup writes need no quoting (no spaces, quotes or newlines). */
 export function parseEnvFile(text: string): Record<string, string> {
@@ -57,24 +68,24 @@ async function receiverMode(ctx: SetupContext, url: string): Promise<void> {
   const secret = chosen.secret;
   const whose = chosen.key !== undefined ? "this project's own secret" : "the shared secret";
   if (!hook) {
-    await createHook(ctx.gitlab, project.id, { url, token: secret });
+    await createHook(ctx.gitlab, project.id, { url, token: secret, issuables: true });
     ctx.report({
       step: STEP,
       outcome: "created",
-      detail: `${url}: Comments and Confidential comments, ${whose}`,
+      detail: `${url}: ${RECEIVER_EVENTS}, ${whose}`,
     });
-  } else if (!eventsRight(hook) || chosen.changed) {
-    await updateHook(ctx.gitlab, project.id, hook.id, { url, token: secret });
+  } else if (!eventsRight(hook, true) || chosen.changed) {
+    await updateHook(ctx.gitlab, project.id, hook.id, { url, token: secret, issuables: true });
     ctx.report({
       step: STEP,
       outcome: "updated",
-      detail: `${url}: Comments and Confidential comments, ${whose} set`,
+      detail: `${url}: ${RECEIVER_EVENTS}, ${whose} set`,
     });
   } else {
     ctx.report({
       step: STEP,
       outcome: "unchanged",
-      detail: `${url} gets Comments and Confidential comments`,
+      detail: `${url} gets ${RECEIVER_EVENTS}`,
     });
   }
   ctx.state.webhookSecret = secret;
@@ -170,7 +181,7 @@ async function triggerMode(ctx: SetupContext): Promise<void> {
       outcome: "created",
       detail: `${base}?token=[trigger token]: Comments and Confidential comments`,
     });
-  } else if (!eventsRight(hook) || hook.url !== url) {
+  } else if (!eventsRight(hook, false) || hook.url !== url) {
     await updateHook(ctx.gitlab, project.id, hook.id, { url });
     ctx.report({
       step: STEP,

@@ -142,14 +142,18 @@ describe("agent-bridge setup", () => {
     expect(Buffer.from(ci.content, "base64").toString()).toBe(
       "include:\n  - component: $CI_SERVER_FQDN/agent-bridge/agent-bridge/claude@0.1.0\n",
     );
-    const hooks = await admin.ok<
-      Array<{ url: string; note_events: boolean; confidential_note_events: boolean; push_events: boolean }>
-    >("GET", `/projects/${project.id}/hooks`);
+    // Comments for mentions; Issues, Confidential issues and Merge request events for the receiver's issue
+    // and merge request triggers (the project webhook API's *_events flags,
+    // https://docs.gitlab.com/api/project_webhooks/#add-a-webhook-to-a-project).
+    const hooks = await admin.ok<Array<Record<string, unknown>>>("GET", `/projects/${project.id}/hooks`);
     expect(hooks).toEqual([
       expect.objectContaining({
         url: RECEIVER,
         note_events: true,
         confidential_note_events: true,
+        issues_events: true,
+        confidential_issues_events: true,
+        merge_requests_events: true,
         push_events: false,
       }),
     ]);

@@ -11,6 +11,9 @@ export const HookSchema = z.object({
   url: z.string(),
   note_events: z.boolean().nullish(),
   confidential_note_events: z.boolean().nullish(),
+  issues_events: z.boolean().nullish(),
+  confidential_issues_events: z.boolean().nullish(),
+  merge_requests_events: z.boolean().nullish(),
   push_events: z.boolean().nullish(),
   alert_status: z.string().nullish(),
   disabled_until: z.string().nullish(),
@@ -61,10 +64,15 @@ const DELETE_HOOK = route(
   "project_webhooks/#delete-project-webhook",
 );
 
-/** The events the bridge needs, and no others: a receiver has no use for pushes. */
+/**
+ * The events the bridge needs, and no others: a receiver has no use for pushes. `issuables` adds the Issue,
+ * Confidential Issue and Merge Request events the receiver's issue and merge request triggers act on; the
+ * trigger mode's hook leaves them out, since its job answers comments only.
+ */
 export interface HookWrite {
   url: string;
   token?: string;
+  issuables?: boolean;
 }
 
 function hookBody(hook: HookWrite): Record<string, unknown> {
@@ -73,6 +81,9 @@ function hookBody(hook: HookWrite): Record<string, unknown> {
     ...(hook.token === undefined ? {} : { token: hook.token }),
     note_events: true,
     confidential_note_events: true,
+    ...(hook.issuables === true
+      ? { issues_events: true, confidential_issues_events: true, merge_requests_events: true }
+      : {}),
     push_events: false,
     enable_ssl_verification: true,
   };
