@@ -61,12 +61,17 @@ export function isGitLabApiError(error: unknown): error is GitLabApiError {
   return error instanceof GitLabApiError;
 }
 
-/** undefined for GitLab's 404: the thing does not exist (or the caller may not see it); other errors pass. */
+/** GitLab's 404: the thing does not exist (or the caller may not see it). */
+export function isNotFound(error: unknown): boolean {
+  return isGitLabApiError(error) && error.kind === "http" && error.status === 404;
+}
+
+/** undefined for GitLab's 404; other errors pass. */
 export async function orMissing<T>(promise: Promise<T>): Promise<T | undefined> {
   try {
     return await promise;
   } catch (error) {
-    if (isGitLabApiError(error) && error.kind === "http" && error.status === 404) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }

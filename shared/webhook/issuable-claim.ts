@@ -18,7 +18,7 @@ import {
 } from "../gitlab/api/award-emoji.ts";
 import type { NoteableRef } from "../gitlab/api/notes.ts";
 import type { GitLabRequester } from "../gitlab/client.ts";
-import { isGitLabApiError } from "../gitlab/gitlab-api-error.ts";
+import { isNotFound } from "../gitlab/gitlab-api-error.ts";
 import { CLAIM_EMOJI, isAlreadyTaken } from "./claim.ts";
 
 export type IssuableLock =
@@ -48,7 +48,7 @@ export async function lockIssuable(gl: GitLabRequester, options: IssuableLockOpt
   // Given back meanwhile, or left by a task that died: one more try, which only one task can win.
   if (held) {
     await deleteNoteableAwardEmoji(gl, { ...options.noteable, awardId: held.id }).catch((error: unknown) => {
-      if (!(isGitLabApiError(error) && error.kind === "http" && error.status === 404)) throw error;
+      if (!isNotFound(error)) throw error;
     });
   }
   const again = await attempt(award);

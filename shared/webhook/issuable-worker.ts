@@ -15,8 +15,8 @@ import { getMemberAccessLevel } from "../gitlab/api/members.ts";
 import type { NoteableRef } from "../gitlab/api/notes.ts";
 import { getProject } from "../gitlab/api/projects.ts";
 import { getUser } from "../gitlab/api/users.ts";
-import { observeCalls, type GitLabClient, type GitLabRequester } from "../gitlab/client.ts";
-import { describeError, isGitLabApiError } from "../gitlab/gitlab-api-error.ts";
+import type { GitLabClient, GitLabRequester } from "../gitlab/client.ts";
+import { describeError, isNotFound } from "../gitlab/gitlab-api-error.ts";
 import { isTransient } from "../gitlab/retry.ts";
 import { findMentions, type Assistant } from "../mention/index.ts";
 import { findTriggerPlaceholders } from "../placeholder/find.ts";
@@ -24,7 +24,8 @@ import { hasBridgeMarker } from "../placeholder/marker.ts";
 import { dispatchRuns, type DispatchRequest } from "./dispatch.ts";
 import { lockIssuable, releaseIssuable } from "./issuable-claim.ts";
 import { aliasOwner } from "./issuable-policy.ts";
-import { formatDeliveryLog, type CallRecord } from "./log.ts";
+import { formatDeliveryLog } from "./log.ts";
+import { recordTaskCalls } from "./task-calls.ts";
 import type { IssuableTask } from "./mention-task.ts";
 import { authorRefusal, isProjectAllowed } from "./policy.ts";
 import { scopeRefusal } from "./scoped-secrets.ts";
@@ -43,8 +44,6 @@ export interface IssuableWorkerDeps {
 type Run = IssuableTask["runs"][number];
 type Issuable = IssueAnswer | MergeRequestAnswer;
 
-const CLEANUP_BUDGET_MS = 2_000;
-
 export function createIssuableWorker(
   deps: IssuableWorkerDeps,
 ): (task: IssuableTask, attempt: number) => Promise<WorkResult> {
@@ -52,20 +51,8 @@ export function createIssuableWorker(
 
   return async function work(task, attempt) {
     const started = now();
-    const calls: CallRecord[] = [];
+    const { calls, counted, cleanup } = recordTaskCalls(deps.gitlab, now);
     let projectPath: string | null = null;
-    const counted = (client: GitLabRequester): GitLabRequester =>
-      observeCalls(client, {
-        now,
-        finished: ({ method, path, error, ms }) =>
-          calls.push({
-            method,
-            path,
-            outcome: error === undefined ? "ok" : isGitLabApiError(error) ? error.status : 0,
-            ms,
-          }),
-      });
-    const cleanup = () => counted(deps.gitlab.withDeadline(CLEANUP_BUDGET_MS));
     const done = (result: WorkResult, status = 0): WorkResult => {
       deps.log(
         formatDeliveryLog({
@@ -253,8 +240,4 @@ function holdsOn(issuable: Issuable, run: Run, settings: WebhookSettings): boole
     case "reviewer":
       return "reviewers" in issuable && (issuable.reviewers ?? []).some((user) => user.id === run.userId);
   }
-}
-
-function isNotFound(error: unknown): boolean {
-  return isGitLabApiError(error) && error.kind === "http" && error.status === 404;
 }

@@ -15,15 +15,16 @@ import { getMemberAccessLevel } from "../gitlab/api/members.ts";
 import { getNote } from "../gitlab/api/notes.ts";
 import { getProject } from "../gitlab/api/projects.ts";
 import { getCurrentUser, getUser } from "../gitlab/api/users.ts";
-import { observeCalls, type GitLabClient, type GitLabRequester } from "../gitlab/client.ts";
-import { describeError, isGitLabApiError } from "../gitlab/gitlab-api-error.ts";
+import type { GitLabClient, GitLabRequester } from "../gitlab/client.ts";
+import { describeError, isNotFound } from "../gitlab/gitlab-api-error.ts";
 import { isTransient } from "../gitlab/retry.ts";
 import { hasBridgeMarker } from "../placeholder/marker.ts";
 import { findMentions } from "../mention/index.ts";
 import { claimNote, REFUSED_EMOJI, type ClaimResult } from "./claim.ts";
 import { dispatchRuns } from "./dispatch.ts";
 import { createIssuableWorker } from "./issuable-worker.ts";
-import { formatDeliveryLog, type CallRecord } from "./log.ts";
+import { formatDeliveryLog } from "./log.ts";
+import { recordTaskCalls } from "./task-calls.ts";
 import type { MentionTask, NoteTask } from "./mention-task.ts";
 import { authorRefusal, isProjectAllowed } from "./policy.ts";
 import { scopeRefusal } from "./scoped-secrets.ts";
@@ -42,9 +43,6 @@ export interface MentionWorkerDeps {
 }
 
 export type MentionWorker = (task: MentionTask, attempt?: number) => Promise<WorkResult>;
-
-/** Budget of the best-effort cleanups after a failure (removing the claim, writing an error note). */
-const CLEANUP_BUDGET_MS = 2_000;
 
 export function createMentionWorker(deps: MentionWorkerDeps): MentionWorker {
   const { settings, now } = deps;
@@ -74,20 +72,8 @@ export function createMentionWorker(deps: MentionWorkerDeps): MentionWorker {
 
   async function noteWork(task: NoteTask, attempt: number): Promise<WorkResult> {
     const started = now();
-    const calls: CallRecord[] = [];
+    const { calls, counted, cleanup } = recordTaskCalls(deps.gitlab, now);
     let projectPath: string | null = null;
-    const counted = (client: GitLabRequester): GitLabRequester =>
-      observeCalls(client, {
-        now,
-        finished: ({ method, path, error, ms }) =>
-          calls.push({
-            method,
-            path,
-            outcome: error === undefined ? "ok" : isGitLabApiError(error) ? error.status : 0,
-            ms,
-          }),
-      });
-    const cleanup = () => counted(deps.gitlab.withDeadline(CLEANUP_BUDGET_MS));
     const done = (result: WorkResult, status = 0): WorkResult => {
       deps.log(
         formatDeliveryLog({
@@ -277,8 +263,4 @@ export function createMentionWorker(deps: MentionWorkerDeps): MentionWorker {
       ? done({ result: "dispatched", reason: "recovered a claim left without placeholders", runs })
       : done({ result: "dispatched", runs });
   }
-}
-
-function isNotFound(error: unknown): boolean {
-  return isGitLabApiError(error) && error.kind === "http" && error.status === 404;
 }
